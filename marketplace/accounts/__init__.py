@@ -1,0 +1,1 @@
+"""Accounts: organisations, users, sessions, password resets and API tokens."""

@@ -1,0 +1,204 @@
+"""Account use cases: register, authenticate (throttled), passwords, resets, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import vocab
+from ..core.errors import DomainError, Forbidden
+from ..core.models import utcnow
+from ..extensions import db
+from ..notifications.mail import send_email
+from .models import ApiToken, LoginFailure, Organization, User, credit_code_is_valid
+
+log = logging.getLogger("marketplace.accounts")
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+SELF_SERVICE_ROLES = ("firm", "operator")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password) < PASSWORD_MIN:
+        raise DomainError((field, f"密码至少需要 {PASSWORD_MIN} 个字符。"))
+    if len(password) > PASSWORD_MAX:
+        raise DomainError((field, f"密码不能超过 {PASSWORD_MAX} 个字符。"))
+
+
+def validate_organization(name: str, kind: str, city: str | None, credit_code: str | None) -> list[tuple[str, str]]:
+    errors = []
+    if not (name or "").strip():
+        errors.append(("org_name", "请填写单位名称。"))
+    if kind not in vocab.ORG_KINDS:
+        errors.append(("org_kind", "单位类型无效。"))
+    if city and city not in vocab.ALL_CITIES:
+        errors.append(("org_city", "所在城市无效。"))
+    if credit_code and not credit_code_is_valid(credit_code):
+        errors.append(("credit_code", "统一社会信用代码无效（应为 18 位，且校验位正确）。"))
+    return errors
+
+
+def register(*, email: str, password: str, name: str, role: str, org_name: str, org_kind: str,
+             org_city: str | None, credit_code: str | None = None) -> User:
+    """Self-registration of a firm member or platform operator, with a new organisation."""
+    email = normalise_email(email)
+    credit_code = (credit_code or "").strip().upper() or None
+    errors = validate_organization(org_name, org_kind, org_city, credit_code)
+    if role not in SELF_SERVICE_ROLES:
+        errors.append(("role", "只能注册为需求企业用户或平台运营方。"))
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        errors.append(("email", "该邮箱已注册。"))
+    if credit_code and db.session.scalar(select(Organization.id).where(Organization.credit_code == credit_code)):
+        errors.append(("credit_code", "该统一社会信用代码已被其他单位使用，请联系单位管理员。"))
+    try:
+        check_password_rules(password)
+    except DomainError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise DomainError(*errors)
+    org = Organization(name=org_name.strip(), kind=org_kind, city=org_city or None, credit_code=credit_code)
+    user = User(email=email, name=name.strip(), role=role, organization=org,
+                password_hash=generate_password_hash(password))
+    db.session.add_all([org, user])
+    db.session.flush()
+    return user
+
+
+def create_user(*, email: str, password: str, name: str, role: str, organization: Organization) -> User:
+    """Create a user of any role (administrators, CLI and demo data)."""
+    check_password_rules(password)
+    user = User(email=normalise_email(email), name=name, role=role, organization=organization,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _throttled(keys: list[tuple[str, int]]) -> bool:
+    since = utcnow() - current_app.config["LOGIN_THROTTLE_WINDOW"]
+    for key, limit in keys:
+        count = db.session.scalar(
+            select(func.count(LoginFailure.id)).where(LoginFailure.key == key, LoginFailure.at >= since)
+        )
+        if count >= limit:
+            return True
+    return False
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """Return the user for these credentials, or raise; failures are counted per account and address."""
+    email = normalise_email(email)
+    cfg = current_app.config
+    keys = [(f"account:{email}", cfg["LOGIN_FAILURES_PER_ACCOUNT"]), (f"addr:{address}", cfg["LOGIN_FAILURES_PER_ADDRESS"])]
+    if _throttled(keys):
+        log.warning("login throttled email=%s addr=%s", email, address)
+        raise DomainError(("email", "登录失败次数过多，请 15 分钟后再试。"))
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not check_password_hash(user.password_hash, password) or not user.is_enabled:
+        db.session.add_all([LoginFailure(key=key) for key, _ in keys])
+        db.session.commit()
+        log.info("login failed email=%s addr=%s", email, address)
+        raise DomainError(("password", "邮箱或密码不正确。"))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
+    log.info("login ok user=%s addr=%s", user.id, address)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session of the user (logout, password change)."""
+    user.session_token = secrets.token_hex(16)
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError(("current_password", "当前密码不正确。"))
+    check_password_rules(new, "new_password")
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; say nothing either way (no account enumeration)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        return
+    # The password hash's tail is part of the token: once the password changes the link is dead.
+    token = _reset_serializer().dumps({"uid": user.id, "h": user.password_hash[-16:]})
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    send_email(user.email, "重置您的中试平台服务市场密码",
+               render_template("email/reset_password.txt", user=user, link=link))
+
+
+def reset_password(token: str, new: str) -> User:
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise DomainError(("token", "重置链接已过期，请重新申请。")) from exc
+    except BadSignature as exc:
+        raise DomainError(("token", "重置链接无效。")) from exc
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        raise DomainError(("token", "重置链接已使用或无效。"))
+    check_password_rules(new, "new_password")
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    return user
+
+
+def _hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(("name", "请为令牌命名。"))
+    plaintext = "zs_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:100], token_hash=_hash_token(plaintext), prefix=plaintext[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise Forbidden()
+    token.revoked_at = token.revoked_at or utcnow()
+
+
+def user_for_token(plaintext: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.is_enabled:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: '<id>:<session token>'; a rotated token ends old sessions."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token) or not user.is_enabled:
+        return None
+    return user

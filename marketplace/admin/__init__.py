@@ -1,0 +1,1 @@
+"""Administrators' pages: the platform review queue and moderation."""

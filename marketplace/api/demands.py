@@ -1,0 +1,41 @@
+"""Demand endpoints: public summaries and ranked matches for the owner and administrators."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..catalog.queries import paginate
+from ..core.errors import Forbidden
+from ..demands import services
+from ..matching import services as matching
+from .auth import domain_errors, token_required, token_user
+from .schemas import DemandOut, MatchArgs, MatchOut, PageArgs, page_schema
+
+blp = Blueprint("api_demands", __name__, url_prefix="/demands", description="中试需求")
+
+
+@blp.route("")
+class DemandList(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(DemandOut, "DemandPage"))
+    def get(self, args):
+        """Open demands' public summaries, newest first."""
+        return paginate(services.public_open(), args["page"], args["per_page"])
+
+
+@blp.route("/<ref>/matches")
+class DemandMatches(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(MatchArgs, location="query")
+    @blp.response(200, MatchOut(many=True))
+    @token_required
+    @domain_errors
+    def get(self, args, ref: str):
+        """Offerings ranked for one demand; for the demand's firm and administrators."""
+        demand = services.get_by_ref(ref)
+        user = token_user()
+        if demand is None:
+            raise LookupError(ref)
+        if not (user.is_admin or services.is_owner(user, demand)):
+            raise Forbidden()
+        return [{"offering_ref": m.ref, "offering_id": m.obj_id, "title": m.title, "score": m.score, "reasons": m.reasons}
+                for m in matching.match_demand(demand, limit=args["limit"])]

@@ -1,0 +1,31 @@
+"""Public platform endpoints."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..catalog import queries
+from ..platforms import services
+from .schemas import PlatformFilterArgs, PlatformOut, page_schema
+
+blp = Blueprint("api_platforms", __name__, url_prefix="/platforms", description="已通过审核的中试平台")
+
+
+@blp.route("")
+class PlatformList(MethodView):
+    @blp.arguments(PlatformFilterArgs, location="query")
+    @blp.response(200, page_schema(PlatformOut, "PlatformPage"))
+    def get(self, args):
+        """List approved platforms (paginated, filterable)."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        return queries.paginate(queries.filter_platforms(queries.PlatformFilters(**args)), page, per_page)
+
+
+@blp.route("/<int:platform_id>")
+class PlatformItem(MethodView):
+    @blp.response(200, PlatformOut)
+    def get(self, platform_id: int):
+        """One approved platform."""
+        platform = services.get_visible(None, platform_id)
+        if platform is None:
+            abort(404, message="平台不存在")
+        return platform

@@ -1,0 +1,1 @@
+"""Public catalogue: home page, platform and offering lists with filters, detail pages."""

@@ -1,0 +1,145 @@
+"""Read-side queries for the public catalogue (only approved platforms and active offerings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, select
+
+from .. import vocab
+from ..core.models import has_label
+from ..extensions import db
+from ..offerings.models import Offering
+from ..platforms.models import Platform
+
+
+@dataclass
+class Page:
+    """One page of results: `items`, `total`, `page`, `per_page` (as the API returns it)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt: Select, page: int, per_page: int) -> Page:
+    page = max(1, page)
+    per_page = max(1, min(per_page, 100))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def public_offerings() -> Select:
+    return select(Offering).join(Offering.platform).where(Offering.status == "active", Platform.status == "approved")
+
+
+OFFERING_SORTS = {
+    "newest": (Offering.created_at.desc(), Offering.id.desc()),
+    "price_asc": (Offering.price_amount.is_(None), Offering.price_amount.asc(), Offering.id),
+    "price_desc": (Offering.price_amount.is_(None), Offering.price_amount.desc(), Offering.id),
+    "title": (Offering.title, Offering.id),
+}
+
+
+@dataclass
+class OfferingFilters:
+    domain: str | None = None
+    city: str | None = None
+    kind: str | None = None
+    level: str | None = None
+    certification: str | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    platform_id: int | None = None
+    sort: str = "newest"
+
+
+def filter_offerings(f: OfferingFilters) -> Select:
+    stmt = public_offerings()
+    if f.domain in vocab.DOMAINS:
+        stmt = stmt.where(has_label(Offering.domains, f.domain))
+    if f.city in vocab.ALL_CITIES:
+        stmt = stmt.where(Platform.city == f.city)
+    if f.kind in vocab.OFFERING_KINDS:
+        stmt = stmt.where(Offering.kind == f.kind)
+    if f.level in vocab.PLATFORM_LEVELS:
+        stmt = stmt.where(Platform.level == f.level)
+    if f.certification:
+        stmt = stmt.where(has_label(Platform.certifications, f.certification[:40]))
+    if f.price_min is not None:
+        stmt = stmt.where(Offering.price_amount >= f.price_min)
+    if f.price_max is not None:
+        stmt = stmt.where(Offering.price_amount <= f.price_max)
+    if f.platform_id:
+        stmt = stmt.where(Offering.platform_id == f.platform_id)
+    return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
+
+
+PLATFORM_SORTS = {
+    "newest": (Platform.created_at.desc(), Platform.id.desc()),
+    "name": (Platform.name, Platform.id),
+    "level": (Platform.level, Platform.id),
+}
+
+
+@dataclass
+class PlatformFilters:
+    domain: str | None = None
+    city: str | None = None
+    level: str | None = None
+    certification: str | None = None
+    sort: str = "newest"
+
+
+def filter_platforms(f: PlatformFilters) -> Select:
+    stmt = select(Platform).where(Platform.status == "approved")
+    if f.domain in vocab.DOMAINS:
+        stmt = stmt.where(has_label(Platform.domains, f.domain))
+    if f.city in vocab.ALL_CITIES:
+        stmt = stmt.where(Platform.city == f.city)
+    if f.level in vocab.PLATFORM_LEVELS:
+        stmt = stmt.where(Platform.level == f.level)
+    if f.certification:
+        stmt = stmt.where(has_label(Platform.certifications, f.certification[:40]))
+    return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
+
+
+def counts_by_domain() -> list[tuple[str, int, int]]:
+    """(domain, approved platforms, public offerings) for each domain, in vocabulary order."""
+    rows = []
+    for domain in vocab.DOMAINS:
+        n_platforms = db.session.scalar(
+            select(func.count(Platform.id)).where(Platform.status == "approved", has_label(Platform.domains, domain))
+        )
+        n_offerings = db.session.scalar(
+            select(func.count()).select_from(
+                public_offerings().where(has_label(Offering.domains, domain)).subquery()
+            )
+        )
+        rows.append((domain, n_platforms or 0, n_offerings or 0))
+    return rows
+
+
+def totals() -> dict[str, int]:
+    return {
+        "platforms": db.session.scalar(select(func.count(Platform.id)).where(Platform.status == "approved")) or 0,
+        "offerings": db.session.scalar(select(func.count()).select_from(public_offerings().subquery())) or 0,
+        "cities": db.session.scalar(
+            select(func.count(func.distinct(Platform.city))).where(Platform.status == "approved")
+        ) or 0,
+    }

@@ -1,0 +1,75 @@
+"""Cross-cutting pieces: security headers, request ids, error pages, template helpers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .. import vocab
+from . import hooks  # noqa: F401  (registers the after-commit session events)
+
+log = logging.getLogger("marketplace")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def register_core(app: Flask) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        log.warning("csrf refused path=%s request_id=%s", request.path, g.get("request_id"))
+        return render_template("errors/error.html", code=400, message="表单已过期或来源无效，请刷新页面后重试。"), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if wants_json():
+            data = getattr(error, "data", None) or {}
+            payload = {"code": error.code, "status": error.name, "message": data.get("message") or error.description}
+            errors = data.get("errors") or data.get("messages")
+            if errors:
+                payload["errors"] = errors
+            return jsonify(payload), error.code, data.get("headers") or {}
+        messages = {403: "您无权访问此页面。", 404: "页面不存在或已被移除。", 413: "上传的文件过大。",
+                    405: "不支持的请求方式。", 429: "请求过于频繁，请稍后再试。"}
+        message = messages.get(error.code, error.description)
+        return render_template("errors/error.html", code=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unexpected error request_id=%s", g.get("request_id"))
+        from ..extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return jsonify(code=500, status="Internal Server Error", message="服务器内部错误"), 500
+        return render_template("errors/error.html", code=500, message="服务器出错了，我们已记录此问题。"), 500
+
+    app.jinja_env.globals.update(vocab=vocab, price_label=vocab.price_label)
+    app.jinja_env.filters["dt"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
+    app.jinja_env.filters["d"] = lambda value: value.strftime("%Y-%m-%d") if value else ""

@@ -1,0 +1,31 @@
+"""Domain failures that services raise and views, the API and the CLI translate."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A use case refused: carries (field, message) pairs to show beside form fields."""
+
+    def __init__(self, *errors: tuple[str, str]):
+        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
+        self.errors = list(errors)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for field, message in self.errors:
+            out.setdefault(field, []).append(message)
+        return out
+
+
+class Forbidden(Exception):
+    """The acting user may not do this to this object (answered 403, or 404 to hide existence)."""
+
+
+def apply_to_form(form, error: DomainError) -> None:
+    """Attach service errors to the matching WTForms fields (or the form's top when unknown)."""
+    for field, message in error.errors:
+        target = getattr(form, field, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,144 @@
+"""Demand pages: the firm's own needs, the public list, the detail with ranked matches."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.forms import ConfirmForm
+from ..catalog.queries import paginate
+from ..core.auth import acting_user, or_404, role_required
+from ..core.errors import DomainError, apply_to_form
+from ..core.uploads import serve_upload
+from ..extensions import db
+from ..matching import services as matching
+from ..platforms.models import Platform
+from . import services
+from .forms import DemandAttachmentForm, DemandForm
+from .models import DEMAND_ACTIONS, DEMAND_WORKFLOW
+
+bp = Blueprint("demands", __name__)
+
+
+@bp.route("/demands")
+def public_list():
+    page = paginate(services.public_open(), request.args.get("page", 1, type=int) or 1, 20)
+    return render_template("demands/list.html", page=page)
+
+
+@bp.route("/my/demands")
+@role_required("firm")
+def mine():
+    return render_template("demands/mine.html", demands=services.demands_of(acting_user()))
+
+
+@bp.route("/my/demands/new", methods=["GET", "POST"])
+@role_required("firm")
+def create():
+    form = DemandForm()
+    if form.validate_on_submit():
+        try:
+            demand = services.create_demand(acting_user(), form.to_data(), publish=request.form.get("publish") == "1")
+        except DomainError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash("需求已发布，下面是为您匹配的中试资源。" if demand.status == "open" else "需求已保存为草稿。", "success")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("demands/form.html", form=form, title="发布中试需求")
+
+
+@bp.route("/my/demands/<int:demand_id>/edit", methods=["GET", "POST"])
+@role_required("firm")
+def edit(demand_id: int):
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+    form = DemandForm(obj=demand)
+    if form.validate_on_submit():
+        try:
+            services.update_demand(acting_user(), demand, form.to_data())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash("需求已保存。", "success")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("demands/form.html", form=form, title=f"编辑需求：{demand.title}", demand=demand)
+
+
+@bp.route("/demands/<int:demand_id>")
+def detail(demand_id: int):
+    demand = services.get_visible(current_user, demand_id)
+    if demand is None:
+        abort(404)
+    user = current_user
+    owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
+    matches = matching.match_demand(demand, limit=20) if owner_or_admin else []
+    contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
+    return render_template(
+        "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
+        is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
+        actions=[(a, DEMAND_ACTIONS[a]) for a in DEMAND_WORKFLOW.allowed_actions(demand.status) if a in DEMAND_ACTIONS],
+        confirm=ConfirmForm(), upload=DemandAttachmentForm(),
+    )
+
+
+@bp.route("/my/demands/<int:demand_id>/<any(publish, fulfil, withdraw, reopen):action>", methods=["POST"])
+@role_required("firm")
+def act(demand_id: int, action: str):
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+    try:
+        services.transition(acting_user(), demand, action)
+    except DomainError as exc:
+        flash(exc.errors[0][1], "error")
+    else:
+        db.session.commit()
+        flash(f"已{DEMAND_ACTIONS[action]}。", "success")
+    return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.route("/my/demands/<int:demand_id>/contact/<int:platform_id>", methods=["POST"])
+@role_required("firm")
+def contact(demand_id: int, platform_id: int):
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+    platform = db.get_or_404(Platform, platform_id)
+    try:
+        services.contact_platform(acting_user(), demand, platform)
+    except DomainError as exc:
+        flash(exc.errors[0][1], "error")
+    else:
+        db.session.commit()
+        flash(f"已联系“{platform.name}”，对方可查看您的保密信息。", "success")
+    return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.route("/my/demands/<int:demand_id>/attachments", methods=["POST"])
+@role_required("firm")
+def upload(demand_id: int):
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+    form = DemandAttachmentForm()
+    if form.validate_on_submit():
+        file = form.file.data
+        try:
+            services.add_attachment(acting_user(), demand, getattr(file, "filename", ""), file.read() if file else b"")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.errors[0][1], "error")
+        else:
+            db.session.commit()
+            flash("附件已上传。", "success")
+    return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.route("/demand-attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    attachment = services.get_attachment(current_user, attachment_id)
+    response = serve_upload(attachment) if attachment else None
+    if response is None:
+        abort(404)
+    return response

@@ -1,0 +1,1 @@
+"""Realistic, invented demo data (`flask seed-demo`)."""

@@ -1,0 +1,1 @@
+"""Bulk data in and out in the `zhongshi/v1` interchange format."""

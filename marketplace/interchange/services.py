@@ -1,0 +1,364 @@
+"""Import (validate everything, upsert by ref, all or nothing) and export of `zhongshi/v1` documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import vocab
+from ..accounts.models import Organization, credit_code_is_valid
+from ..core.errors import DomainError
+from ..core.models import utcnow
+from ..demands import services as demand_services
+from ..demands.models import Demand
+from ..extensions import db
+from ..offerings import services as offering_services
+from ..offerings.models import Offering
+from ..platforms import services as platform_services
+from ..platforms.models import Platform
+
+FORMAT = "zhongshi/v1"
+SECTIONS = ("organizations", "platforms", "offerings", "demands")
+#: Offering fields beyond the documented core, carried so export → import round-trips.
+OFFERING_EXTRAS = ("model", "capacity", "quantity", "area_m2", "cleanroom_class", "is_explosion_proof",
+                   "allows_hazardous_chemicals", "service_type", "scale", "output")
+PLATFORM_EXTRAS = ("capabilities", "address", "sharing_rules", "fee_standard")
+
+
+@dataclass(frozen=True)
+class RecordError:
+    section: str
+    ref: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.section} ref={self.ref} {self.field}: {self.message}"
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RecordError]):
+        super().__init__(f"{len(errors)} invalid records")
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+
+
+def _date(value, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise DomainError((field, "日期应为 ISO 8601 格式（YYYY-MM-DD）。")) from exc
+
+
+def _str(rec: dict, key: str, limit: int = 10000) -> str:
+    value = rec.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DomainError((key, "应为字符串。"))
+    if "\x00" in value:
+        raise DomainError((key, "不能包含空字符。"))
+    return value[:limit]
+
+
+def _labels(rec: dict, key: str) -> list[str]:
+    value = rec.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DomainError((key, "应为字符串列表。"))
+    return value
+
+
+def _number(value, field: str, *, integer: bool = False):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DomainError((field, "应为数字。"))
+    if integer and int(value) != value:
+        raise DomainError((field, "应为整数。"))
+    return int(value) if integer else float(value)
+
+
+# --- record → model fields ---------------------------------------------------------------------
+
+def organization_fields(rec: dict) -> dict:
+    name = _str(rec, "name", 200).strip()
+    kind = rec.get("kind", "enterprise")
+    city = rec.get("city") or None
+    code = (rec.get("credit_code") or "").strip().upper() or None
+    errors = []
+    if not name:
+        errors.append(("name", "必填。"))
+    if kind not in vocab.ORG_KINDS:
+        errors.append(("kind", f"应为 {', '.join(vocab.ORG_KINDS)} 之一。"))
+    if city and city not in vocab.ALL_CITIES:
+        errors.append(("city", "不是有效的城市。"))
+    if code and not credit_code_is_valid(code):
+        errors.append(("credit_code", "统一社会信用代码校验失败（GB 32100-2015）。"))
+    if errors:
+        raise DomainError(*errors)
+    return {"name": name, "kind": kind, "city": city, "credit_code": code}
+
+
+def platform_fields(rec: dict) -> dict:
+    contact = rec.get("contact") or {}
+    if not isinstance(contact, dict):
+        raise DomainError(("contact", "应为对象。"))
+    data = {
+        "name": _str(rec, "name", 200), "level": rec.get("level"), "city": rec.get("city"),
+        "domains": _labels(rec, "domains"), "description": _str(rec, "description"),
+        "certifications": _labels(rec, "certifications"),
+        "contact_name": str(contact.get("name") or "")[:100], "contact_phone": str(contact.get("phone") or "")[:50],
+        "contact_email": str(contact.get("email") or "")[:254],
+        **{k: _str(rec, k) for k in PLATFORM_EXTRAS},
+    }
+    platform_services.validate(data)
+    return data
+
+
+def offering_fields(rec: dict) -> dict:
+    price = rec.get("price") or {"negotiable": True}
+    if not isinstance(price, dict):
+        raise DomainError(("price", "应为对象。"))
+    amount = None if price.get("negotiable") else _number(price.get("amount"), "price.amount")
+    unit = None if amount is None else price.get("unit")
+    if not price.get("negotiable") and amount is None:
+        raise DomainError(("price", "应为 {amount, unit} 或 {negotiable: true}。"))
+    specs = rec.get("specs") or {}
+    if not isinstance(specs, dict):
+        raise DomainError(("specs", "应为对象（名称 → 值）。"))
+    data = {
+        "kind": rec.get("kind"), "title": _str(rec, "title", 300), "description": _str(rec, "description"),
+        "domains": _labels(rec, "domains"), "specs": {str(k)[:50]: str(v)[:200] for k, v in specs.items()},
+        "price_amount": amount, "price_unit": unit,
+        "lead_time_days": _number(rec.get("lead_time_days"), "lead_time_days", integer=True),
+        "is_bookable": bool(rec.get("bookable", False)),
+    }
+    for key in OFFERING_EXTRAS:
+        if key in rec:
+            data[key] = rec[key]
+    for key in ("quantity",):
+        if key in data:
+            data[key] = _number(data[key], key, integer=True)
+    if "area_m2" in data:
+        data["area_m2"] = _number(data["area_m2"], "area_m2")
+    try:
+        offering_services.validate(data)
+    except DomainError as exc:
+        raise DomainError(*[("price.unit" if f == "price_unit" else "price.amount" if f == "price_amount" else f, m)
+                            for f, m in exc.errors]) from exc
+    return data
+
+
+def demand_fields(rec: dict) -> dict:
+    budget = rec.get("budget") or {}
+    window = rec.get("window") or {}
+    if not isinstance(budget, dict):
+        raise DomainError(("budget", "应为对象。"))
+    if not isinstance(window, dict):
+        raise DomainError(("window", "应为对象。"))
+    data = {
+        "title": _str(rec, "title", 300), "description": _str(rec, "description"),
+        "domains": _labels(rec, "domains"), "kinds": _labels(rec, "kinds"),
+        "trl": _number(rec.get("trl"), "trl", integer=True),
+        "budget_max": _number(budget.get("max"), "budget.max"),
+        "window_start": _date(window.get("start"), "window.start"),
+        "window_end": _date(window.get("end"), "window.end"),
+        "city_preference": _labels(rec, "city_preference"),
+        "confidential_detail": _str(rec, "confidential_detail"),
+    }
+    data["deadline"] = _date(rec.get("deadline"), "deadline") or data["window_end"]
+    try:
+        demand_services.validate(data)
+    except DomainError as exc:
+        renames = {"budget_max": "budget.max", "window_end": "window.end"}
+        raise DomainError(*[(renames.get(f, f), m) for f, m in exc.errors]) from exc
+    return data
+
+
+# --- import ------------------------------------------------------------------------------------
+
+def _existing(model, refs: list[str]) -> dict:
+    found = {}
+    for start in range(0, len(refs), 500):
+        chunk = refs[start:start + 500]
+        found.update({obj.ref: obj for obj in db.session.scalars(select(model).where(model.ref.in_(chunk)))})
+    return found
+
+
+def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[dict, dict]]]]:
+    errors: list[RecordError] = []
+    parsed: dict[str, list[tuple[dict, dict]]] = {s: [] for s in SECTIONS}
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return [RecordError("document", "-", "format", f"应为 \"{FORMAT}\"。")], parsed
+    builders: dict[str, Callable[[dict], dict]] = {
+        "organizations": organization_fields, "platforms": platform_fields,
+        "offerings": offering_fields, "demands": demand_fields,
+    }
+    parents = {"platforms": ("org_ref", "organizations", Organization), "offerings": ("platform_ref", "platforms", Platform),
+               "demands": ("org_ref", "organizations", Organization)}
+    refs_in_file: dict[str, set[str]] = {}
+    for section in SECTIONS:
+        records = document.get(section) or []
+        if not isinstance(records, list):
+            errors.append(RecordError(section, "-", section, "应为数组。"))
+            continue
+        seen: set[str] = set()
+        for index, rec in enumerate(records):
+            ref = rec.get("ref") if isinstance(rec, dict) else None
+            label = ref if isinstance(ref, str) and ref else f"#{index + 1}"
+            if not isinstance(rec, dict):
+                errors.append(RecordError(section, label, "-", "记录应为对象。"))
+                continue
+            if not isinstance(ref, str) or not ref.strip() or len(ref) > 80:
+                errors.append(RecordError(section, label, "ref", "必填，且不超过 80 个字符。"))
+                continue
+            if ref in seen:
+                errors.append(RecordError(section, ref, "ref", "在文件中重复。"))
+                continue
+            seen.add(ref)
+            try:
+                fields = builders[section](rec)
+            except DomainError as exc:
+                errors.extend(RecordError(section, ref, f, m) for f, m in exc.errors)
+                continue
+            parsed[section].append((rec, fields))
+        refs_in_file[section] = seen
+    for section, (key, parent_section, parent_model) in parents.items():
+        wanted = {rec.get(key) for rec, _ in parsed[section]}
+        known = refs_in_file.get(parent_section, set()) | set(_existing(parent_model, [r for r in wanted if isinstance(r, str)]))
+        for rec, _ in parsed[section]:
+            if rec.get(key) not in known:
+                errors.append(RecordError(section, rec["ref"], key, f"引用的记录不存在：{rec.get(key)!r}。"))
+    return errors, parsed
+
+
+def _apply(obj, fields: dict) -> bool:
+    changed = False
+    for key, value in fields.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def import_document(document: dict, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every record, then upsert all by ref in this transaction; the caller commits.
+
+    Raises ImportFailed listing every bad record (by section, ref and field) and changes nothing."""
+    errors, parsed = _validate(document)
+    if errors:
+        raise ImportFailed(errors)
+    report = ImportReport(created={s: 0 for s in SECTIONS}, updated={s: 0 for s in SECTIONS},
+                          unchanged={s: 0 for s in SECTIONS})
+    models = {"organizations": Organization, "platforms": Platform, "offerings": Offering, "demands": Demand}
+    resolved: dict[str, dict] = {}
+    for section in SECTIONS:
+        model = models[section]
+        existing = _existing(model, [rec["ref"] for rec, _ in parsed[section]])
+        resolved[section] = existing
+        for rec, fields in parsed[section]:
+            obj = existing.get(rec["ref"])
+            if section == "platforms":
+                fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
+            elif section == "offerings":
+                fields["platform_id"] = _parent_id(resolved, "platforms", Platform, rec["platform_ref"])
+            elif section == "demands":
+                fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
+            if obj is None:
+                obj = model(ref=rec["ref"])
+                _initial_state(section, obj)
+                _apply(obj, fields)
+                db.session.add(obj)
+                existing[rec["ref"]] = obj
+                report.created[section] += 1
+            elif _apply(obj, fields):
+                report.updated[section] += 1
+            else:
+                report.unchanged[section] += 1
+            if progress:
+                progress(1)
+        db.session.flush()
+    return report
+
+
+def _parent_id(resolved: dict, section: str, model, ref: str) -> int:
+    obj = resolved.get(section, {}).get(ref)
+    if obj is None:
+        obj = db.session.scalar(select(model).where(model.ref == ref))
+    return obj.id
+
+
+def _initial_state(section: str, obj) -> None:
+    """Imported platforms are approved; imported demands are open; offerings are active."""
+    if section == "platforms":
+        obj.status = "approved"
+        obj.status_changed_at = utcnow()
+    elif section == "offerings":
+        obj.status = "active"
+    elif section == "demands":
+        obj.status = "open"
+        obj.published_at = utcnow()
+
+
+def record_count(document: dict) -> int:
+    return sum(len(document.get(s) or []) for s in SECTIONS if isinstance(document.get(s), list))
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def export_document() -> dict:
+    """Every organisation, platform, offering and demand, in the import format."""
+    orgs = db.session.scalars(select(Organization).order_by(Organization.id)).all()
+    org_ref = {o.id: o.ref for o in orgs}
+    platforms = db.session.scalars(select(Platform).order_by(Platform.id)).all()
+    platform_ref = {p.id: p.ref for p in platforms}
+    offerings = db.session.scalars(select(Offering).order_by(Offering.id)).all()
+    demands = db.session.scalars(select(Demand).order_by(Demand.id)).all()
+
+    def org(o):
+        out = {"ref": o.ref, "name": o.name, "kind": o.kind, "city": o.city}
+        if o.credit_code:
+            out["credit_code"] = o.credit_code
+        return out
+
+    def platform(p):
+        return {"ref": p.ref, "org_ref": org_ref[p.org_id], "name": p.name, "level": p.level, "city": p.city,
+                "domains": p.domains, "description": p.description, "certifications": p.certifications,
+                "contact": {"name": p.contact_name, "phone": p.contact_phone, "email": p.contact_email},
+                **{k: getattr(p, k) for k in PLATFORM_EXTRAS}}
+
+    def offering(o):
+        price = {"negotiable": True} if o.price_amount is None else {"amount": o.price_amount, "unit": o.price_unit}
+        out = {"ref": o.ref, "platform_ref": platform_ref[o.platform_id], "kind": o.kind, "title": o.title,
+               "description": o.description, "specs": o.specs, "domains": o.domains, "price": price,
+               "lead_time_days": o.lead_time_days, "bookable": o.is_bookable}
+        out.update({k: getattr(o, k) for k in OFFERING_EXTRAS if getattr(o, k) is not None})
+        return out
+
+    def demand(d):
+        out = {"ref": d.ref, "org_ref": org_ref[d.org_id], "title": d.title, "description": d.description,
+               "domains": d.domains, "kinds": d.kinds, "trl": d.trl, "city_preference": d.city_preference}
+        if d.budget_max is not None:
+            out["budget"] = {"max": d.budget_max}
+        window = {k: v.isoformat() for k, v in (("start", d.window_start), ("end", d.window_end)) if v}
+        if window:
+            out["window"] = window
+        if d.deadline and d.deadline != d.window_end:
+            out["deadline"] = d.deadline.isoformat()
+        if d.confidential_detail:
+            out["confidential_detail"] = d.confidential_detail
+        return out
+
+    return {"format": FORMAT, "organizations": [org(o) for o in orgs], "platforms": [platform(p) for p in platforms],
+            "offerings": [offering(o) for o in offerings], "demands": [demand(d) for d in demands]}

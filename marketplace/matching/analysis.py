@@ -1,0 +1,150 @@
+"""The domain analyzer, the same at index and query time, and structured attribute extraction.
+
+Pipeline: NFKC (full-width ５００Ｌ → 500L) → lower case → join numbers with their units and
+standards with their numbers (`500 l` → `500l`, `iso 9001` → `iso9001`) → rjieba in search mode
+with the shipped 中试 dictionary → drop punctuation and stop words. Positions are sequential
+(not character offsets), so phrase queries work; ASCII/number tokens are kept whole and never
+stemmed (`cnas` stays `cnas`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import rjieba
+from whoosh.analysis import Token, Tokenizer
+
+DICTIONARY_VERSION = "v1"
+_DATA = resources.files("marketplace.matching") / "data"
+
+UNITS = r"(?:ml|l|m3|m³|m2|㎡|kg|g|t|mm|cm|m|nm|μm|um|kw|mw|kv|v|w|rpm|mpa|kpa|bar|°c|kwh|ah|wh|英寸|吨|升|立方米|平方米|公斤)"
+_UNIT_JOIN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s+(" + UNITS + r")(?![a-z])")
+_STD_JOIN = re.compile(r"(?<![a-z])(iso|iatf|gb|gb/t|astm|iec)\s*(\d{3,6})")
+_KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+
+
+def _lines(name: str) -> list[str]:
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> rjieba.Jieba:
+    seg = rjieba.Jieba()
+    for line in _lines(f"dictionary_{DICTIONARY_VERSION}.txt"):
+        word, _, freq = line.partition(" ")
+        seg.add_word(word.lower(), int(freq) if freq else 10000, None)
+    return seg
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(word for line in _lines("stopwords.txt") for word in line.split())
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """term → the other terms of its groups."""
+    table: dict[str, set[str]] = {}
+    for line in _lines(f"synonyms_{DICTIONARY_VERSION}.txt"):
+        group = [w.lower() for w in line.split()]
+        for word in group:
+            table.setdefault(word, set()).update(w for w in group if w != word)
+    return {word: tuple(sorted(others)) for word, others in table.items()}
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = text.replace("\x00", " ")
+    text = _UNIT_JOIN.sub(r"\1\2", text)
+    return _STD_JOIN.sub(lambda m: m.group(1).replace("/", "") + m.group(2), text)
+
+
+def tokens(text: str) -> list[str]:
+    """The analysed terms of `text`, in order (search mode: compounds and their parts)."""
+    stops = stopwords()
+    out = []
+    for word, _start, _end in _jieba().tokenize(normalise(text), "search", True):
+        word = word.strip()
+        if word and word not in stops and _KEEP.search(word):
+            out.append(word)
+    return out
+
+
+class ZhongshiTokenizer(Tokenizer):
+    """Whoosh tokenizer applying the whole pipeline; picklable (holds no segmenter state)."""
+
+    def __eq__(self, other):
+        return isinstance(other, ZhongshiTokenizer)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, word in enumerate(tokens(value), start=start_pos):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char
+            yield token
+
+
+def analyzer() -> ZhongshiTokenizer:
+    return ZhongshiTokenizer()
+
+
+# --- structured attributes ---------------------------------------------------------------------
+
+_CERTS = re.compile(r"gmp|glp|cnas|cma|iso\d{4,5}|iatf16949|sc认证|haccp|fda|ce认证|cqc|ul认证")
+_RANGE = r"(\d+(?:\.\d+)?)(?:\s*[-~～至到/]\s*(\d+(?:\.\d+)?))?\s*"
+_VOLUME = re.compile(_RANGE + r"(ml|l|m3|m³|升|立方米)(?![a-z])")
+_VOLUME_FACTORS = {"ml": 0.001, "l": 1.0, "升": 1.0, "m3": 1000.0, "m³": 1000.0, "立方米": 1000.0}
+_MASS = re.compile(_RANGE + r"(kg|t|吨|公斤)(?![a-z])")
+_MASS_FACTORS = {"kg": 0.001, "公斤": 0.001, "t": 1.0, "吨": 1.0}
+
+
+def certifications(text: str) -> set[str]:
+    """Certification keywords mentioned in the text (normalised: 'ISO 9001' → 'iso9001')."""
+    return set(_CERTS.findall(normalise(text)))
+
+
+def _quantities(pattern: re.Pattern, factors: dict[str, float], text: str) -> list[float]:
+    out = []
+    for low, high, unit in pattern.findall(normalise(text)):
+        out.extend(float(n) * factors[unit] for n in (low, high) if n)
+    return out
+
+
+def volumes_litres(text: str) -> list[float]:
+    """Every volume in the text, in litres ('5 m³' → 5000.0; '300-500 L' → 300.0, 500.0)."""
+    return _quantities(_VOLUME, _VOLUME_FACTORS, text)
+
+
+def masses_tonnes(text: str) -> list[float]:
+    """Every mass in the text, in tonnes ('50 kg' → 0.05)."""
+    return _quantities(_MASS, _MASS_FACTORS, text)
+
+
+def scale_fit(wanted: list[float], offered: list[float]) -> float | None:
+    """How well offered capacities cover the wanted ones: 1 within a factor 2, falling to 0 at a factor 30.
+
+    None when either side names no capacity (no evidence either way)."""
+    if not wanted or not offered:
+        return None
+    best = 0.0
+    for w in wanted:
+        for o in offered:
+            if w <= 0 or o <= 0:
+                continue
+            ratio = abs(math.log10(o / w))
+            best = max(best, 1.0 if ratio <= math.log10(2) else max(0.0, 1 - (ratio - 0.301) / 1.176))
+    return best

@@ -1,0 +1,232 @@
+"""The index on disk: generations, the single-writer lock, outbox draining, rebuild and check.
+
+Layout of SEARCH_INDEX_DIR:
+    CURRENT        JSON naming the live generation, the schema and the dictionary version;
+                   replaced atomically (os.replace) by a rebuild
+    write.lock     fcntl lock: whoever holds it is the only writer (drain or rebuild)
+    gen-*/         Whoosh index folders; old ones are removed after a swap
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from ..core.hooks import after_commit
+from ..extensions import db
+from . import analysis
+from .documents import all_documents, documents_for
+from .models import SearchOutbox
+
+log = logging.getLogger("marketplace.search")
+
+SCHEMA_VERSION = 3
+
+
+def make_schema() -> Schema:
+    text = analysis.analyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        doc_type=ID(stored=True),
+        obj_id=NUMERIC(int, stored=True),
+        version=STORED(),
+        title=TEXT(analyzer=text, field_boost=3.0, stored=True),
+        specs=TEXT(analyzer=text, field_boost=1.5, stored=True),
+        body=TEXT(analyzer=text, stored=True),
+        context=TEXT(analyzer=text, field_boost=0.5),
+        domain=KEYWORD(stored=True, commas=True),
+        kind=KEYWORD(stored=True, commas=True),
+        city=KEYWORD(stored=True, commas=True),
+        level=ID(stored=True),
+        certs=KEYWORD(stored=True, commas=True, lowercase=True),
+        price=NUMERIC(int, bits=64, sortable=True),  #: fen (yuan × 100), for filters and sorting
+        price_desc=NUMERIC(int, bits=64, signed=True, sortable=True),  #: −fen, 面议 last: 'price high to low'
+        price_yuan=STORED(),  #: None for 面议
+        price_unit=STORED(),
+        created=NUMERIC(int, bits=64, stored=True, sortable=True),
+        deadline=NUMERIC(int, stored=True),
+        platform_id=NUMERIC(int, stored=True),
+        platform_name=STORED(),
+        ref=STORED(),
+        volumes=STORED(),
+        masses=STORED(),
+    )
+
+
+class IndexBusy(Exception):
+    """The writer lock could not be had in time; the outbox keeps the work."""
+
+
+def index_root(app: Flask | None = None) -> Path:
+    app = app or current_app
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@contextmanager
+def writer_lock(root: Path, timeout: float):
+    """The single-writer lock across threads and processes (fcntl on write.lock)."""
+    fd = os.open(root / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy() from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _read_current(root: Path) -> dict | None:
+    try:
+        return json.loads((root / "CURRENT").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_usable(root: Path, current: dict | None) -> bool:
+    if not current or current.get("schema") != SCHEMA_VERSION or current.get("dictionary") != analysis.DICTIONARY_VERSION:
+        return False
+    try:
+        whoosh_index.open_dir(str(root / current["gen"])).doc_count()
+    except Exception:  # corrupt or missing files: any failure means rebuild
+        return False
+    return True
+
+
+_cache = threading.local()
+
+
+def open_index(app: Flask | None = None, *, may_rebuild: bool = True):
+    """The live Whoosh index of this process; (re)built from the database when missing or unusable."""
+    app = app or current_app
+    root = index_root(app)
+    current = _read_current(root)
+    cached = getattr(_cache, "index", None)
+    if cached and current and cached[0] == (str(root), current.get("gen")):
+        return cached[1]
+    if not _is_usable(root, current):
+        if not may_rebuild:
+            raise IndexBusy()
+        log.warning("search index at %s missing or unusable: rebuilding from the database", root)
+        rebuild(app)
+        current = _read_current(root)
+    ix = whoosh_index.open_dir(str(root / current["gen"]))
+    _cache.index = ((str(root), current["gen"]), ix)
+    return ix
+
+
+def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 600.0) -> int:
+    """Build every document into a fresh generation and swap it in atomically. Returns the count."""
+    app = app or current_app
+    root = index_root(app)
+    with writer_lock(root, lock_timeout), Session(db.engine) as session:
+        high_water = session.scalar(select(func.max(SearchOutbox.id))) or 0
+        gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
+        path = root / gen
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), make_schema())
+        writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1) if procs > 1 else ix.writer(limitmb=256)
+        count = 0
+        for doc in all_documents(session):
+            writer.add_document(**doc)
+            count += 1
+        writer.commit(optimize=True)
+        tmp = root / "CURRENT.tmp"
+        tmp.write_text(json.dumps({"gen": gen, "schema": SCHEMA_VERSION, "dictionary": analysis.DICTIONARY_VERSION}))
+        os.replace(tmp, root / "CURRENT")
+        # Work queued before the snapshot is in the new generation; later rows stay for the next drain.
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high_water))
+        session.commit()
+        for old in root.glob("gen-*"):
+            if old.name != gen:
+                shutil.rmtree(old, ignore_errors=True)
+    log.info("search index rebuilt: %d documents in %s", count, gen)
+    return count
+
+
+def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> int:
+    """Apply pending outbox rows to the index in order. Returns how many rows were applied.
+
+    Never raises because the index is busy: the rows stay in the outbox for the lock holder or
+    the next drain (a later commit, a search, `flask search drain`, or the next start)."""
+    app = app or current_app
+    root = index_root(app)
+    open_index(app)  # builds the index first if there is none
+    applied = 0
+    try:
+        with writer_lock(root, wait):
+            ix = open_index(app, may_rebuild=False)  # a rebuild may have swapped generations meanwhile
+            while True:
+                with Session(db.engine) as session:
+                    rows = session.execute(
+                        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id).order_by(SearchOutbox.id).limit(batch)
+                    ).all()
+                    if not rows:
+                        break
+                    docs, touched = documents_for(session, [(r.doc_type, r.doc_id) for r in rows])
+                    writer = ix.writer(timeout=10.0)
+                    for key in touched:
+                        writer.delete_by_term("id", key)
+                    for doc in docs:
+                        writer.add_document(**doc)
+                    writer.commit()
+                    session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id))
+                    session.commit()
+                    applied += len(rows)
+    except IndexBusy:
+        log.info("search index busy; outbox rows wait for the next drain")
+    return applied
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count(SearchOutbox.id))) or 0
+
+
+def schedule_drain(session) -> None:
+    """After the surrounding commit, drain the outbox in this process (once per transaction)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        if app.config.get("SEARCH_SYNC_DRAIN", True):
+            with app.app_context():
+                try:
+                    drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
+                except Exception:  # the outbox keeps the work; a request never fails on the index
+                    log.exception("search drain failed; the outbox keeps the work")
+
+    after_commit(session, run, key="search-drain")
+
+
+def check(app: Flask | None = None) -> dict[str, list[str]]:
+    """Compare the index with the database: documents missing, stale (older version) or extra."""
+    app = app or current_app
+    ix = open_index(app)
+    with Session(db.engine) as session:
+        expected = {doc["id"]: doc["version"] for doc in all_documents(session)}
+    with ix.searcher() as searcher:
+        actual = {fields["id"]: fields.get("version") for fields in searcher.all_stored_fields()}
+    return {
+        "missing": sorted(set(expected) - set(actual)),
+        "stale": sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),
+        "extra": sorted(set(actual) - set(expected)),
+    }

@@ -1,0 +1,284 @@
+"""The search interface the features use: search, match a demand, match a platform, snippets.
+
+Whoosh stays behind this module and indexer.py; callers get plain dataclasses."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from whoosh import sorting
+from whoosh.query import And, Every, NumericRange, Or, Query, Term
+
+from .. import vocab
+from . import analysis, indexer
+from .documents import NEGOTIABLE_SORT, price_key
+from .ranking import Candidate, Need, Ranked, rank
+
+TEXT_FIELDS = ("title", "specs", "body", "context")
+MAX_QUERY_CHARS = 500
+KEY_TERMS = 18
+POOL = 120
+FACETS = ("domain", "city", "kind", "level")
+
+
+@dataclass
+class Hit:
+    doc_type: str
+    obj_id: int
+    title: str
+    fields: dict
+    score: float = 0.0
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    items: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[tuple[str, int]]]
+    terms: list[str]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass
+class Match:
+    """One ranked offering (or demand) with its score and Chinese reasons."""
+
+    doc_type: str
+    obj_id: int
+    ref: str
+    title: str
+    score: float
+    reasons: list[str]
+    fields: dict
+
+
+def _fresh_searcher():
+    """A searcher on the live index, after applying any committed-but-unindexed changes."""
+    app = current_app._get_current_object()
+    if indexer.pending_count():
+        indexer.drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
+    return indexer.open_index(app).searcher()
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct analysed terms of a user query, in order, capped (hostile input is just text)."""
+    seen: dict[str, None] = {}
+    for term in analysis.tokens((text or "")[:MAX_QUERY_CHARS]):
+        seen.setdefault(term, None)
+    return list(seen)[:40]
+
+
+def _text_query(terms: list[tuple[str, float]]) -> Query:
+    return Or([Term(f, t, boost=w) for t, w in terms for f in TEXT_FIELDS])
+
+
+def _filters(doc_type: str, filters: dict) -> Query:
+    parts: list[Query] = [Term("doc_type", doc_type)]
+    for name in ("domain", "city", "kind", "level"):
+        value = filters.get(name)
+        if value:
+            parts.append(Term(name, value))
+    if filters.get("certification"):
+        parts.append(Term("certs", analysis.normalise(filters["certification"]).replace(" ", "")))
+    low, high = filters.get("price_min"), filters.get("price_max")
+    if low is not None or high is not None:
+        parts.append(NumericRange("price", price_key(low) if low is not None else None,
+                                  price_key(high) if high is not None else NEGOTIABLE_SORT - 1))
+    if doc_type == "demand":
+        parts.append(NumericRange("deadline", int(date.today().strftime("%Y%m%d")), None))
+    return And(parts)
+
+
+SORTS = {"relevance": None, "price_asc": ("price", False), "price_desc": ("price_desc", False), "newest": ("created", True)}
+
+
+def search(text: str, *, doc_type: str = "offering", filters: dict | None = None, sort: str = "relevance",
+           page: int = 1, per_page: int = 20) -> SearchPage:
+    """Full-text search with facets. Any input returns a page: the query is built from analysed
+    terms, never parsed as Whoosh syntax."""
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    terms = query_terms(text)
+    page = max(1, min(page, 1000))
+    per_page = max(1, min(per_page, 100))
+    query = _text_query([(t, 1.0) for t in terms]) if terms else Every()
+    sort = sort if sort in SORTS else "relevance"
+    if not terms and sort == "relevance":
+        sort = "newest"
+    sortedby = None
+    reverse = False
+    if SORTS[sort]:
+        sortedby, reverse = SORTS[sort]
+    with _fresh_searcher() as searcher:
+        facets = {name: sorting.FieldFacet(name, allow_overlap=True) for name in FACETS}
+        results = searcher.search_page(query, page, pagelen=per_page, filter=_filters(doc_type, filters),
+                                       sortedby=sortedby, reverse=reverse, groupedby=facets)
+        facet_counts = {}
+        for name in FACETS:
+            groups = results.results.groups(name)
+            facet_counts[name] = sorted(((k, len(v)) for k, v in groups.items() if k), key=lambda kv: (-kv[1], kv[0]))
+        hits = []
+        for hit in results:
+            stored = hit.fields()
+            hits.append(Hit(doc_type=stored["doc_type"], obj_id=stored["obj_id"], title=stored["title"],
+                            fields=stored, score=hit.score or 0.0,
+                            snippet=snippet(stored.get("body") or stored.get("specs") or "", terms)))
+        total = results.total
+    return SearchPage(items=hits, total=total, page=page, per_page=per_page, facets=facet_counts, terms=terms)
+
+
+def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bool]]:
+    """A window of `text` around the first match, as (segment, is_match) pairs for safe rendering."""
+    if not text:
+        return []
+    # Map each normalised character back to its source position (NFKC can change lengths).
+    norm_chars, source_pos = [], []
+    for i, ch in enumerate(text):
+        for n in unicodedata.normalize("NFKC", ch).lower():
+            norm_chars.append(n)
+            source_pos.append(i)
+    norm = "".join(norm_chars)
+    marks = [False] * len(text)
+    for term in sorted({t for t in terms if len(t) > 1 or not t.isascii()}, key=len, reverse=True):
+        start = norm.find(term)
+        while start != -1:
+            for j in range(start, start + len(term)):
+                marks[source_pos[j]] = True
+            start = norm.find(term, start + len(term))
+    first = marks.index(True) if True in marks else 0
+    lo = max(0, first - width // 4)
+    hi = min(len(text), lo + width)
+    segments: list[tuple[str, bool]] = []
+    for i in range(lo, hi):
+        if segments and segments[-1][1] == marks[i]:
+            segments[-1] = (segments[-1][0] + text[i], marks[i])
+        else:
+            segments.append((text[i], marks[i]))
+    if lo > 0:
+        segments.insert(0, ("…", False))
+    if hi < len(text):
+        segments.append(("…", False))
+    return segments
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
+    """The need's most telling terms with weights: (1 + log tf) · idf, title counted twice,
+    expanded with synonyms at 0.6 of the source weight, terms absent from the index dropped."""
+    counts = Counter(analysis.tokens(title) * 2 + analysis.tokens(body))
+    n_docs = max(searcher.doc_count(), 1)
+    weights: dict[str, float] = {}
+
+    def idf(term: str) -> float:
+        df = max(searcher.doc_frequency(f, term) for f in ("title", "specs", "body"))
+        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+
+    synonyms = analysis.synonyms()
+    for term, tf in counts.items():
+        base = 1 + math.log(tf)
+        own = idf(term)
+        if own:
+            weights[term] = max(weights.get(term, 0.0), base * own)
+        for other in synonyms.get(term, ()):
+            other_idf = idf(other)
+            if other_idf:
+                weights[other] = max(weights.get(other, 0.0), 0.6 * base * other_idf)
+    best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    top = best[0][1] if best else 1.0
+    return [(t, w / top) for t, w in best]
+
+
+def _need_of(demand) -> Need:
+    text = f"{demand.title} {demand.description}"
+    return Need(
+        domains=frozenset(demand.domains), kinds=frozenset(demand.kinds), budget_max=demand.budget_max,
+        cities=frozenset(demand.city_preference), certifications=frozenset(analysis.certifications(text)),
+        volumes=tuple(analysis.volumes_litres(text)), masses=tuple(analysis.masses_tonnes(text)),
+    )
+
+
+def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidate:
+    return Candidate(
+        key=stored["id"], text_score=score,
+        domains=frozenset(filter(None, stored.get("domain", "").split(","))),
+        kinds=frozenset(filter(None, stored.get("kind", "").split(","))),
+        price=stored.get("price_yuan"),
+        cities=frozenset(filter(None, stored.get("city", "").split(","))), level=stored.get("level"),
+        certifications=frozenset(filter(None, stored.get("certs", "").split(","))),
+        volumes=tuple(stored.get("volumes") or ()), masses=tuple(stored.get("masses") or ()),
+        matched_terms=matched,
+    )
+
+
+def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str) -> list[tuple[dict, float, tuple[str, ...]]]:
+    if not terms:
+        return []
+    weight_of = dict(terms)
+    results = searcher.search(_text_query(terms), limit=POOL, filter=_filters(doc_type, {}), terms=True)
+    out = []
+    for hit in results:
+        matched = sorted({t.decode() if isinstance(t, bytes) else t for _f, t in hit.matched_terms()},
+                         key=lambda t: -weight_of.get(t, 0))
+        out.append((hit.fields(), hit.score, tuple(matched)))
+    return out
+
+
+def _to_matches(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
+    matches = []
+    for r in ranked[:limit]:
+        stored = pool[r.candidate.key]
+        matches.append(Match(doc_type=stored["doc_type"], obj_id=stored["obj_id"], ref=stored.get("ref", ""),
+                             title=stored["title"], score=r.score, reasons=r.reasons, fields=stored))
+    return matches
+
+
+def match_demand(demand, limit: int = 20) -> list[Match]:
+    """Offerings ranked for a demand: key terms retrieve a pool, structured signals re-rank it."""
+    with _fresh_searcher() as searcher:
+        terms = key_terms(searcher, demand.title, demand.description)
+        pool = _retrieve(searcher, terms, "offering")
+    need = _need_of(demand)
+    candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
+    return _to_matches(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
+
+
+def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
+    """Open demands ranked for a platform, from what it and its offerings say they can do."""
+    text = " ".join([platform.capabilities or "", platform.description or ""] + [o.title for o in offerings])
+    with _fresh_searcher() as searcher:
+        terms = key_terms(searcher, platform.name + " " + " ".join(o.title for o in offerings[:50]), text)
+        pool = _retrieve(searcher, terms, "demand")
+    offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
+    # The platform plays the part of the 'need': its domains, kinds and certifications.
+    need = Need(domains=frozenset(platform.domains), kinds=frozenset(o.kind for o in offerings),
+                cities=frozenset(), certifications=frozenset(analysis.certifications(" ".join(platform.certifications))),
+                volumes=tuple(analysis.volumes_litres(offered_text)), masses=tuple(analysis.masses_tonnes(offered_text)))
+    candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
+    ranked = rank(need, candidates)
+    for r in ranked:  # a demand preferring the platform's city: say so
+        if platform.city in r.candidate.cities:
+            r.reasons.append(f"需求方优先考虑{platform.city}")
+    return _to_matches(ranked, {s["id"]: s for s, _, _ in pool}, limit)
+
+
+def kind_label(code: str) -> str:
+    return vocab.OFFERING_KINDS.get(code, code)

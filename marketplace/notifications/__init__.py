@@ -1,0 +1,1 @@
+"""In-app notifications and outgoing mail, fed by the features' signals."""

@@ -1,0 +1,52 @@
+"""Notify users in the app and by mail; subscribed to the features' signals."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import func, select, update
+
+from .. import signals, vocab
+from ..core.models import utcnow
+from ..extensions import db
+from .mail import send_email
+from .models import Notification
+
+
+def notify(user, message: str, link: str | None = None, *, email: bool = True) -> Notification:
+    note = Notification(user_id=user.id, message=message, link=link)
+    db.session.add(note)
+    if email:
+        send_email(user.email, "中试平台服务市场通知", f"{user.name}，您好：\n\n{message}\n\n{link or ''}\n")
+    return note
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def list_for(user, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_all_read(user) -> None:
+    db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
+    )
+
+
+@signals.platform_reviewed.connect
+def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_):
+    from ..accounts.models import User
+
+    label = vocab.PLATFORM_STATUSES.get(platform.status, platform.status)
+    message = f"您的平台“{platform.name}”审核结果：{label}。"
+    if reason:
+        message += f"意见：{reason}"
+    link = url_for("platforms.manage", platform_id=platform.id, _external=True)
+    operators = db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == "operator"))
+    for user in operators:
+        notify(user, message, link)

@@ -1,0 +1,151 @@
+"""Offering use cases: create, edit, pause, resume, attachments; permission checked here."""
+
+from __future__ import annotations
+
+from .. import vocab
+from ..core.errors import DomainError, Forbidden
+from ..core.uploads import store_upload
+from ..extensions import db
+from ..platforms import services as platform_services
+from .models import KIND_FIELDS, Attachment, Offering
+
+COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
+ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
+MAX_SPECS = 30
+
+
+def can_manage(user, offering: Offering) -> bool:
+    return platform_services.can_manage(user, offering.platform)
+
+
+def can_view(user, offering: Offering) -> bool:
+    if offering.is_public:
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_admin or can_manage(user, offering)
+
+
+def get_visible(user, offering_id: int) -> Offering | None:
+    offering = db.session.get(Offering, offering_id)
+    return offering if offering and can_view(user, offering) else None
+
+
+def get_managed(user, offering_id: int) -> Offering:
+    offering = db.session.get(Offering, offering_id)
+    if offering is None:
+        raise LookupError(offering_id)
+    if not can_manage(user, offering):
+        raise Forbidden()
+    return offering
+
+
+def validate(data: dict) -> None:
+    """Check a complete offering record (as a dict of model fields)."""
+    errors = []
+    if data.get("kind") not in vocab.OFFERING_KINDS:
+        errors.append(("kind", "请选择有效的资源类型。"))
+    if not (data.get("title") or "").strip():
+        errors.append(("title", "请填写名称。"))
+    elif len(data["title"]) > 200:
+        errors.append(("title", "名称不能超过 200 个字符。"))
+    domains = data.get("domains") or []
+    if not domains or any(d not in vocab.DOMAINS for d in domains):
+        errors.append(("domains", "请至少选择一个有效的领域。"))
+    amount, unit = data.get("price_amount"), data.get("price_unit")
+    if amount is not None:
+        if amount < 0:
+            errors.append(("price_amount", "价格不能为负数。"))
+        if unit not in vocab.PRICE_UNITS:
+            errors.append(("price_unit", "请选择计价单位，或选择“面议”。"))
+    specs = data.get("specs") or {}
+    if not isinstance(specs, dict) or len(specs) > MAX_SPECS:
+        errors.append(("specs", f"技术参数最多 {MAX_SPECS} 项。"))
+    lead = data.get("lead_time_days")
+    if lead is not None and not 0 <= lead <= 3650:
+        errors.append(("lead_time_days", "交付周期应在 0 到 3650 天之间。"))
+    if data.get("kind") == "service" and data.get("service_type") and data["service_type"] not in vocab.SERVICE_TYPES:
+        errors.append(("service_type", "请选择有效的服务类型。"))
+    if data.get("quantity") is not None and data["quantity"] < 1:
+        errors.append(("quantity", "数量至少为 1。"))
+    if data.get("area_m2") is not None and data["area_m2"] <= 0:
+        errors.append(("area_m2", "面积必须大于 0。"))
+    if errors:
+        raise DomainError(*errors)
+
+
+def _assign(offering: Offering, data: dict) -> None:
+    for field in COMMON_FIELDS + ("price_amount", "price_unit"):
+        if field in data:
+            value = data[field]
+            setattr(offering, field, value.strip() if isinstance(value, str) else value)
+    if offering.price_amount is None:
+        offering.price_unit = None
+    own = KIND_FIELDS[offering.kind]
+    for field in ALL_KIND_FIELDS:
+        if field not in own:
+            setattr(offering, field, None)  # fields of another kind never linger
+        elif field in data:
+            setattr(offering, field, data[field])
+
+
+def _snapshot(offering: Offering) -> dict:
+    return {f: getattr(offering, f) for f in ("kind",) + COMMON_FIELDS + ("price_amount", "price_unit") + ALL_KIND_FIELDS}
+
+
+def create_offering(user, platform, data: dict) -> Offering:
+    if not platform_services.can_manage(user, platform):
+        raise Forbidden()
+    validate(data)
+    offering = Offering(platform=platform, kind=data["kind"], status="active")
+    _assign(offering, data)
+    db.session.add(offering)
+    db.session.flush()
+    return offering
+
+
+def update_offering(user, offering: Offering, data: dict) -> Offering:
+    if not can_manage(user, offering):
+        raise Forbidden()
+    data = {k: v for k, v in data.items() if k != "kind" or v == offering.kind}
+    validate({**_snapshot(offering), **data})
+    _assign(offering, data)
+    return offering
+
+
+def pause_offering(user, offering: Offering) -> None:
+    """Operators pause their own offerings; administrators may pause any."""
+    if not (can_manage(user, offering) or user.is_admin):
+        raise Forbidden()
+    offering.status = "paused"
+
+
+def resume_offering(user, offering: Offering) -> None:
+    if not can_manage(user, offering):
+        raise Forbidden()
+    offering.status = "active"
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def add_attachment(user, offering: Offering, filename: str, data: bytes) -> Attachment:
+    if not can_manage(user, offering):
+        raise Forbidden()
+    attachment = Attachment(offering=offering, **store_upload(filename, data))
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(user, attachment: Attachment) -> None:
+    if not can_manage(user, attachment.offering):
+        raise Forbidden()
+    db.session.delete(attachment)
+
+
+def get_attachment(user, attachment_id: int) -> Attachment | None:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not can_view(user, attachment.offering):
+        return None
+    return attachment

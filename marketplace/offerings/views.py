@@ -1,0 +1,113 @@
+"""Operator pages for offerings, and the guarded attachment download."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..core.auth import acting_user, or_404, role_required
+from ..core.errors import DomainError, apply_to_form
+from ..core.uploads import serve_upload
+from ..extensions import db
+from ..platforms import services as platform_services
+from . import services
+from .forms import AttachmentForm, OfferingForm
+from .models import Attachment
+
+bp = Blueprint("offerings", __name__)
+
+
+@bp.route("/my/platforms/<int:platform_id>/offerings/new", methods=["GET", "POST"])
+@role_required("operator")
+def create(platform_id: int):
+    with or_404():
+        platform = platform_services.get_managed(acting_user(), platform_id)
+    form = OfferingForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind", "equipment")
+        form.domains.data = list(platform.domains)
+    if form.validate_on_submit():
+        try:
+            offering = services.create_offering(acting_user(), platform, form.to_data())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash("资源已发布。", "success")
+            return redirect(url_for("offerings.edit", offering_id=offering.id))
+    return render_template("offerings/form.html", form=form, platform=platform, title="发布中试资源")
+
+
+@bp.route("/my/offerings/<int:offering_id>", methods=["GET", "POST"])
+@role_required("operator")
+def edit(offering_id: int):
+    with or_404():
+        offering = services.get_managed(acting_user(), offering_id)
+    form = OfferingForm()
+    if request.method == "GET":
+        form.load(offering)
+    elif form.validate_on_submit():
+        try:
+            services.update_offering(acting_user(), offering, form.to_data())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash("已保存。", "success")
+            return redirect(url_for("offerings.edit", offering_id=offering.id))
+    return render_template("offerings/form.html", form=form, platform=offering.platform, offering=offering,
+                           title=f"编辑：{offering.title}", upload=AttachmentForm())
+
+
+@bp.route("/my/offerings/<int:offering_id>/<any(pause, resume):action>", methods=["POST"])
+@role_required("operator")
+def set_status(offering_id: int, action: str):
+    with or_404():
+        offering = services.get_managed(acting_user(), offering_id)
+        (services.pause_offering if action == "pause" else services.resume_offering)(acting_user(), offering)
+    db.session.commit()
+    flash("已暂停对外展示。" if action == "pause" else "已恢复对外展示。", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("platforms.manage", platform_id=offering.platform_id))
+
+
+@bp.route("/my/offerings/<int:offering_id>/attachments", methods=["POST"])
+@role_required("operator")
+def upload(offering_id: int):
+    with or_404():
+        offering = services.get_managed(acting_user(), offering_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        file = form.file.data
+        try:
+            services.add_attachment(acting_user(), offering, getattr(file, "filename", ""), file.read() if file else b"")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.errors[0][1], "error")
+        else:
+            db.session.commit()
+            flash("附件已上传。", "success")
+    return redirect(url_for("offerings.edit", offering_id=offering.id))
+
+
+@bp.route("/my/attachments/<int:attachment_id>/delete", methods=["POST"])
+@role_required("operator")
+def delete_attachment(attachment_id: int):
+    attachment = db.get_or_404(Attachment, attachment_id)
+    offering_id = attachment.offering_id
+    with or_404():
+        services.remove_attachment(acting_user(), attachment)
+    db.session.commit()
+    flash("附件已删除。", "info")
+    return redirect(url_for("offerings.edit", offering_id=offering_id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    attachment = services.get_attachment(current_user, attachment_id)
+    response = serve_upload(attachment) if attachment else None
+    if response is None:
+        abort(404)
+    return response

@@ -1,0 +1,1 @@
+"""Platform registry (平台): operators register platforms, administrators review them."""

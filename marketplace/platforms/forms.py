@@ -1,0 +1,36 @@
+"""Platform forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from .. import vocab
+from ..core.forms import CheckboxListField, LabelListField, choices
+
+REQUIRED = "此项为必填项。"
+
+
+class PlatformForm(FlaskForm):
+    name = StringField("平台名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
+    level = SelectField("平台级别", choices=choices(vocab.PLATFORM_LEVELS))
+    city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES))
+    domains = CheckboxListField("所属领域", choices=choices(vocab.DOMAINS))
+    description = TextAreaField("平台简介", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
+    capabilities = TextAreaField("核心能力", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
+    certifications = LabelListField("资质认证（如 CNAS、CMA、GMP，用顿号分隔）")
+    address = StringField("地址", validators=[Length(max=300)])
+    contact_name = StringField("联系人", validators=[Length(max=100)])
+    contact_phone = StringField("联系电话", validators=[Length(max=50)])
+    contact_email = EmailField("联系邮箱", validators=[Optional(), Email("请输入有效的邮箱地址。"), Length(max=254)])
+    sharing_rules = TextAreaField("开放共享规则", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
+    fee_standard = TextAreaField("收费标准", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
+
+
+class ReviewForm(FlaskForm):
+    action = SelectField("审核决定", choices=[("approve", "通过"), ("return", "退回修改"), ("reject", "不予通过")])
+    reason = TextAreaField("审核意见", validators=[Length(max=2000, message="不能超过 2000 个字符。")])
+
+
+class SuspendForm(FlaskForm):
+    action = SelectField("操作", choices=[("suspend", "暂停"), ("reinstate", "恢复")])
+    reason = TextAreaField("原因", validators=[Length(max=2000)])

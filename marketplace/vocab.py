@@ -1,0 +1,84 @@
+"""The domain's vocabulary: codes used in code and data, with the Chinese labels shown to users."""
+
+DOMAINS = [
+    "新一代信息技术", "生物医药", "高端化工", "高端装备制造", "新能源", "新材料", "未来产业",
+    "现代轻工纺织", "食品", "冶金与有色", "建材",
+]
+
+CITIES = [
+    "济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁",
+    "泰安", "威海", "日照", "临沂", "德州", "聊城", "滨州", "菏泽",
+]
+OUTSIDE_PROVINCE = "省外"
+ALL_CITIES = CITIES + [OUTSIDE_PROVINCE]
+
+PLATFORM_LEVELS = ["国家级", "省级", "市级", "企业自建"]
+
+ORG_KINDS = {
+    "enterprise": "企业",
+    "university": "高校",
+    "institute": "科研院所",
+    "government": "政府部门",
+}
+
+ROLES = {
+    "firm": "需求企业用户",
+    "operator": "平台运营方",
+    "admin": "管理员",
+    "expert": "评审专家",
+}
+
+OFFERING_KINDS = {
+    "equipment": "中试设备",
+    "site": "中试场地",
+    "service": "中试服务",
+    "process": "生产工艺",
+}
+
+SERVICE_TYPES = ["数据模拟", "工艺改进", "样品试制", "检测验证", "小批量试产", "工艺包设计"]
+
+PRICE_UNITS = {
+    "hour": "元/小时",
+    "day": "元/天",
+    "batch": "元/批次",
+    "sample": "元/样品",
+    "month": "元/月",
+    "project": "元/项目",
+}
+NEGOTIABLE = "面议"
+
+CERTIFICATIONS = ["CNAS", "CMA", "GMP", "ISO 9001", "ISO 14001", "ISO 13485", "ISO 22000", "IATF 16949"]
+
+PLATFORM_STATUSES = {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "approved": "已通过",
+    "returned": "退回修改",
+    "rejected": "未通过",
+    "suspended": "已暂停",
+}
+
+OFFERING_STATUSES = {"active": "可提供", "paused": "已暂停"}
+
+DEMAND_STATUSES = {
+    "draft": "草稿",
+    "open": "征集中",
+    "fulfilled": "已对接完成",
+    "withdrawn": "已撤回",
+    "expired": "已过期",
+}
+
+CLEANROOM_CLASSES = ["无", "万级 (ISO 7)", "十万级 (ISO 8)", "千级 (ISO 6)", "百级 (ISO 5)", "D级", "C级", "B级", "A级"]
+
+TRL_LABELS = {
+    1: "1 基本原理", 2: "2 技术概念", 3: "3 概念验证", 4: "4 实验室验证", 5: "5 相关环境验证",
+    6: "6 中试验证", 7: "7 实际环境示范", 8: "8 定型试产", 9: "9 规模化应用",
+}
+
+
+def price_label(amount, unit, negotiable) -> str:
+    """Human label for a price: '1,200 元/天' or '面议'."""
+    if negotiable or amount is None or unit is None:
+        return NEGOTIABLE
+    value = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return f"{value} {PRICE_UNITS.get(unit, unit)}"

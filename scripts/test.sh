@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started here.
+# Installs PostgreSQL and Chromium from Debian packages when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+need=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+# --- a private PostgreSQL cluster on a free port, removed on exit ---
+PGPORT=${PGPORT:-55432}
+while (exec 3<>/dev/tcp/127.0.0.1/$PGPORT) 2>/dev/null; do PGPORT=$((PGPORT + 1)); done
+PGDATA=$(mktemp -d /tmp/marketplace-pg.XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
+cleanup() { as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
+trap cleanup EXIT
+as_pg "$pg_bin/initdb" -D "$PGDATA/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -l "$PGDATA/log" -w \
+  -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres marketplace_test
+
+status=0
+echo "== test suite on SQLite"
+$BIN/python -m pytest "$@" || status=$?
+echo "== test suite on PostgreSQL (port $PGPORT)"
+MARKETPLACE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/marketplace_test" \
+  $BIN/python -m pytest "$@" || status=$?
+exit $status
