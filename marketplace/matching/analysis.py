@@ -42,6 +42,13 @@ def _jieba() -> rjieba.Jieba:
 
 
 @lru_cache(maxsize=1)
+def domain_terms() -> frozenset[str]:
+    """Terms of the shipped dictionary and synonym groups: the vocabulary of 中试 itself."""
+    words = {line.partition(" ")[0].lower() for line in _lines(f"dictionary_{DICTIONARY_VERSION}.txt")}
+    return frozenset(words | set(synonyms()))
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(word for line in _lines("stopwords.txt") for word in line.split())
 
@@ -64,15 +71,40 @@ def normalise(text: str) -> str:
     return _STD_JOIN.sub(lambda m: m.group(1).replace("/", "") + m.group(2), text)
 
 
-def tokens(text: str) -> list[str]:
-    """The analysed terms of `text`, in order (search mode: compounds and their parts)."""
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """Analysed terms with their (start, end) in the normalised text; search mode gives compounds
+    and, inside their span, their parts."""
     stops = stopwords()
     out = []
-    for word, _start, _end in _jieba().tokenize(normalise(text), "search", True):
+    for word, start, end in _jieba().tokenize(normalise(text), "search", True):
         word = word.strip()
         if word and word not in stops and _KEEP.search(word):
-            out.append(word)
+            out.append((word, start, end))
     return out
+
+
+def tokens(text: str) -> list[str]:
+    """The analysed terms of `text`, in order (search mode: compounds and their parts)."""
+    return [word for word, _start, _end in token_spans(text)]
+
+
+_NUMERIC = re.compile(r"^[\d.\-~/%+±×]+(?:[a-zμ°³²]{0,4})$")
+
+
+def compound_groups(text: str) -> list[tuple[str, list[str]]]:
+    """Each outermost term of the text with the shorter terms inside its span:
+    '催化氢化' → ('催化氢化', ['催化', '氢化']). Numbers and single characters are left out:
+    quantities are matched as structured attributes, lone characters carry too little."""
+    spans = token_spans(text)
+    groups: list[tuple[str, int, int, list[str]]] = []
+    for word, start, end in sorted(spans, key=lambda t: (t[1], -(t[2] - t[1]))):
+        if len(word) < 2 or _NUMERIC.match(word):
+            continue
+        if groups and start >= groups[-1][1] and end <= groups[-1][2]:
+            groups[-1][3].append(word)
+        else:
+            groups.append((word, start, end, []))
+    return [(word, parts) for word, _s, _e, parts in groups]
 
 
 class ZhongshiTokenizer(Tokenizer):
@@ -100,6 +132,32 @@ class ZhongshiTokenizer(Tokenizer):
 
 def analyzer() -> ZhongshiTokenizer:
     return ZhongshiTokenizer()
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of the normalised text, spaces and punctuation removed.
+
+    Segmentation-free evidence: '压阻芯片' and '压力芯片' still share '芯片'."""
+    chars = [c for c in normalise(text) if _KEEP.match(c)]
+    return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+
+
+class BigramTokenizer(Tokenizer):
+    """Whoosh tokenizer for the `grams` field (character bigrams, no positions)."""
+
+    def __eq__(self, other):
+        return isinstance(other, BigramTokenizer)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, gram in enumerate(char_bigrams(value), start=start_pos):
+            token.text = gram
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = pos
+            yield token
 
 
 # --- structured attributes ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .models import SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def make_schema() -> Schema:
@@ -47,6 +47,7 @@ def make_schema() -> Schema:
         specs=TEXT(analyzer=text, field_boost=1.5, stored=True),
         body=TEXT(analyzer=text, stored=True),
         context=TEXT(analyzer=text, field_boost=0.5),
+        grams=TEXT(analyzer=analysis.BigramTokenizer(), phrase=False),  #: character bigrams, for re-ranking
         domain=KEYWORD(stored=True, commas=True),
         kind=KEYWORD(stored=True, commas=True),
         city=KEYWORD(stored=True, commas=True),

@@ -6,8 +6,8 @@ score = Σ weight_s · signal_s over the signals below, each signal in [0, 1]:
           textual match has 1.0). Carries most of the weight: what the need says matters most.
 - domain: |need domains ∩ candidate domains| > 0 → 1, no overlap → 0; 0.5 when the need names none.
 - kind:   the candidate's kind is among the kinds the need asks for → 1, else 0; 0.5 when none asked.
-- scale:  capacities named on both sides (litres or tonnes) within a factor 2 → 1, falling to 0
-          at a factor 30; 0.5 when either side names none.
+- scale:  capacities named on both sides (litres or tonnes; a tonne of need also reads as 1000 L
+          of vessel) within a factor 2 → 1, falling to 0 at a factor 30; 0.5 when either side names none.
 - cert:   share of the certifications the need mentions (GMP, CNAS, …) that the candidate has;
           0.5 when the need mentions none.
 - budget: price within the budget → 1; 面议 or no budget → 0.5; above it → budget / price.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from . import analysis
 
 DEFAULT_WEIGHTS = {
-    "text": 0.62, "domain": 0.10, "kind": 0.08, "scale": 0.06, "cert": 0.05, "budget": 0.03, "city": 0.03,
+    "text": 0.62, "domain": 0.15, "kind": 0.12, "scale": 0.06, "cert": 0.05, "budget": 0.03, "city": 0.03,
     "level": 0.03,
 }
 LEVEL_SCORES = {"国家级": 1.0, "省级": 0.75, "市级": 0.5, "企业自建": 0.25}
@@ -75,7 +75,9 @@ def _overlap(wanted: frozenset, offered: frozenset) -> float:
 
 def signals(need: Need, c: Candidate, best_text: float) -> dict[str, float]:
     scales = [s for s in (analysis.scale_fit(list(need.volumes), list(c.volumes)),
-                          analysis.scale_fit(list(need.masses), list(c.masses))) if s is not None]
+                          analysis.scale_fit(list(need.masses), list(c.masses)),
+                          # a '吨级' batch and a 1000 L vessel are the same scale of liquid work
+                          analysis.scale_fit([m * 1000 for m in need.masses], list(c.volumes))) if s is not None]
     if need.budget_max is None or c.price is None:
         budget = 0.5
     elif c.price <= need.budget_max:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,7 +22,9 @@ from .ranking import Candidate, Need, Ranked, rank
 
 TEXT_FIELDS = ("title", "specs", "body", "context")
 MAX_QUERY_CHARS = 500
-KEY_TERMS = 18
+KEY_TERMS = 20
+WORD_SHARE = 0.5  #: share of the word-level score in the blended text score (the rest: bigrams)
+DOMAIN_TERM_BONUS = 1.3  #: terms of the 中试 dictionary and synonym groups outweigh general words
 POOL = 120
 FACETS = ("domain", "city", "kind", "level")
 
@@ -182,26 +185,36 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bo
 # --- matching ----------------------------------------------------------------------------------
 
 def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
-    """The need's most telling terms with weights: (1 + log tf) · idf, title counted twice,
-    expanded with synonyms at 0.6 of the source weight, terms absent from the index dropped."""
-    counts = Counter(analysis.tokens(title) * 2 + analysis.tokens(body))
-    n_docs = max(searcher.doc_count(), 1)
-    weights: dict[str, float] = {}
+    """The need's most telling terms with weights in (0, 1].
 
+    Each outermost term of the text counts (title twice); a compound the index does not know
+    ('压阻式') falls back to its known parts. Weight = (1 + log tf) · idf, with idf capped so a
+    term seen once in the corpus is not worth more than one seen a few times (rare words in a
+    long need are usually noise); terms of the domain dictionary weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from
+    the index are dropped."""
+    n_docs = max(searcher.doc_count(), 1)
+    cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
+
+    @lru_cache(maxsize=None)
     def idf(term: str) -> float:
         df = max(searcher.doc_frequency(f, term) for f in ("title", "specs", "body"))
-        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+        return min(cap, math.log(1 + (n_docs - df + 0.5) / (df + 0.5))) if df else 0.0
 
+    counts: Counter = Counter()
+    for text, times in ((title, 2), (body, 1)):
+        for word, parts in analysis.compound_groups(text):
+            for term in ([word] if idf(word) else parts):
+                counts[term] += times
+    weights: dict[str, float] = {}
     synonyms = analysis.synonyms()
+    domain = analysis.domain_terms()
     for term, tf in counts.items():
-        base = 1 + math.log(tf)
-        own = idf(term)
-        if own:
-            weights[term] = max(weights.get(term, 0.0), base * own)
+        base = (1 + math.log(tf)) * (DOMAIN_TERM_BONUS if term in domain else 1.0)
+        if idf(term):
+            weights[term] = max(weights.get(term, 0.0), base * idf(term))
         for other in synonyms.get(term, ()):
-            other_idf = idf(other)
-            if other_idf:
-                weights[other] = max(weights.get(other, 0.0), 0.6 * base * other_idf)
+            if idf(other):
+                weights[other] = max(weights.get(other, 0.0), 0.6 * base * idf(other))
     best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     top = best[0][1] if best else 1.0
     return [(t, w / top) for t, w in best]
@@ -229,17 +242,42 @@ def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidat
     )
 
 
-def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str) -> list[tuple[dict, float, tuple[str, ...]]]:
+def bigram_scores(searcher, query_text: str, docs: list[dict], k1: float = 1.2, b: float = 0.75) -> list[float]:
+    """BM25 over character bigrams of the need against each pooled document, with corpus
+    statistics from the index's `grams` field. Catches overlaps that segmentation splits apart."""
+    query = Counter(analysis.char_bigrams(query_text))
+    n_docs = max(searcher.doc_count(), 1)
+    avg = (searcher.field_length("grams") / n_docs) or 1.0
+    idf = {}
+    for gram in query:
+        df = searcher.doc_frequency("grams", gram)
+        idf[gram] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+    scores = []
+    for doc in docs:
+        grams = Counter(analysis.char_bigrams(f"{doc.get('title', '')} {doc.get('specs', '')} {doc.get('body', '')}"))
+        norm = k1 * (1 - b + b * sum(grams.values()) / avg)
+        scores.append(sum(qtf * idf[g] * grams[g] * (k1 + 1) / (grams[g] + norm) for g, qtf in query.items() if grams[g]))
+    return scores
+
+
+def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text: str) -> list[tuple[dict, float, tuple[str, ...]]]:
+    """Candidate pool from the key-term query; each text score blends the word-level BM25 with
+    the bigram BM25 of the whole need (both scaled to the pool's best)."""
     if not terms:
         return []
     weight_of = dict(terms)
     results = searcher.search(_text_query(terms), limit=POOL, filter=_filters(doc_type, {}), terms=True)
-    out = []
+    pool = []
     for hit in results:
         matched = sorted({t.decode() if isinstance(t, bytes) else t for _f, t in hit.matched_terms()},
                          key=lambda t: -weight_of.get(t, 0))
-        out.append((hit.fields(), hit.score, tuple(matched)))
-    return out
+        pool.append((hit.fields(), hit.score, tuple(matched)))
+    if not pool:
+        return []
+    grams = bigram_scores(searcher, need_text, [stored for stored, _, _ in pool])
+    best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
+    return [(stored, WORD_SHARE * score / best_word + (1 - WORD_SHARE) * gram / best_gram, matched)
+            for (stored, score, matched), gram in zip(pool, grams, strict=True)]
 
 
 def _to_matches(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
@@ -255,7 +293,7 @@ def match_demand(demand, limit: int = 20) -> list[Match]:
     """Offerings ranked for a demand: key terms retrieve a pool, structured signals re-rank it."""
     with _fresh_searcher() as searcher:
         terms = key_terms(searcher, demand.title, demand.description)
-        pool = _retrieve(searcher, terms, "offering")
+        pool = _retrieve(searcher, terms, "offering", f"{demand.title} {demand.title} {demand.description}")
     need = _need_of(demand)
     candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
     return _to_matches(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
@@ -266,7 +304,7 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
     text = " ".join([platform.capabilities or "", platform.description or ""] + [o.title for o in offerings])
     with _fresh_searcher() as searcher:
         terms = key_terms(searcher, platform.name + " " + " ".join(o.title for o in offerings[:50]), text)
-        pool = _retrieve(searcher, terms, "demand")
+        pool = _retrieve(searcher, terms, "demand", text)
     offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
     # The platform plays the part of the 'need': its domains, kinds and certifications.
     need = Need(domains=frozenset(platform.domains), kinds=frozenset(o.kind for o in offerings),

@@ -1,0 +1,70 @@
+"""Matcher quality on the judged dev set: nDCG@5, nDCG@10 and MRR, beside the bigram-BM25 baseline.
+
+Usage: .venv/bin/python bench/eval_matching.py [--set PATH] [--qrels PATH]
+Imports the set into a fresh SQLite database and index in a temporary folder, runs the matcher
+for every demand and prints both systems' figures from the same run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from marketplace import create_app  # noqa: E402
+from marketplace.matching.evaluation import Scores, baseline_runs, evaluate  # noqa: E402
+
+DEFAULT_SET = ROOT.parent / "shared" / "eval" / "dev_set.json"
+DEFAULT_QRELS = ROOT.parent / "shared" / "eval" / "dev_qrels.json"
+
+
+def matcher_runs(document: dict, workdir: Path, limit: int = 10) -> dict[str, list[str]]:
+    from flask_migrate import upgrade
+
+    from marketplace.demands.models import Demand
+    from marketplace.extensions import db
+    from marketplace.interchange.services import import_document
+    from marketplace.matching import services
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "eval", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'eval.sqlite'}",
+        "SEARCH_INDEX_DIR": str(workdir / "index"), "UPLOAD_DIR": str(workdir / "uploads"),
+    })
+    with app.app_context():
+        upgrade()
+        import_document(document)
+        db.session.commit()
+        runs = {}
+        for record in document["demands"]:
+            demand = db.session.query(Demand).filter_by(ref=record["ref"]).one()
+            runs[record["ref"]] = [m.ref for m in services.match_demand(demand, limit=limit)]
+    return runs
+
+
+def run(set_path: Path, qrels_path: Path) -> tuple[Scores, Scores]:
+    document = json.loads(set_path.read_text(encoding="utf-8"))
+    qrels = json.loads(qrels_path.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        ours = evaluate(matcher_runs(document, Path(tmp)), qrels)
+        elapsed = time.perf_counter() - started
+    base = evaluate(baseline_runs(document), qrels)
+    print(f"judged demands: {len(qrels)}, offerings: {len(document['offerings'])}  (matcher run {elapsed:.1f} s incl. import)")
+    print(ours.line("matcher (key terms + rerank)"))
+    print(base.line("baseline (bigram BM25)"))
+    print(f"difference                   nDCG@5 {ours.ndcg5 - base.ndcg5:+.3f}   nDCG@10 {ours.ndcg10 - base.ndcg10:+.3f}"
+          f"   MRR {ours.mrr - base.mrr:+.3f}")
+    return ours, base
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=DEFAULT_SET)
+    parser.add_argument("--qrels", type=Path, default=DEFAULT_QRELS)
+    args = parser.parse_args()
+    run(args.set, args.qrels)
