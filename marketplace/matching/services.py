@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from whoosh import sorting
@@ -195,7 +195,7 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
     n_docs = max(searcher.doc_count(), 1)
     cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
 
-    @lru_cache(maxsize=None)
+    @cache
     def idf(term: str) -> float:
         df = max(searcher.doc_frequency(f, term) for f in ("title", "specs", "body"))
         return min(cap, math.log(1 + (n_docs - df + 0.5) / (df + 0.5))) if df else 0.0
