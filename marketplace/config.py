@@ -34,6 +34,7 @@ MAIL_DEFAULT_SENDER = "noreply@zhongshi.example.cn"
 MAIL_SUPPRESS_SEND = True
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+WTF_I18N_ENABLED = False  # use WTForms' bundled zh messages (no Flask-Babel)
 
 API_TITLE = "中试平台服务市场 API"
 API_VERSION = "v1"

@@ -1,22 +1,21 @@
 """Account forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .. import vocab
-from ..core.forms import choices
+from ..core.forms import Form, choices
 
 REQUIRED = "此项为必填项。"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("邮箱", validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField("密码", validators=[DataRequired(REQUIRED), Length(max=1000)])
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     role = SelectField("注册身份", choices=[("firm", "需求企业用户"), ("operator", "平台运营方")])
     name = StringField("姓名", validators=[DataRequired(REQUIRED), Length(max=100, message="姓名不能超过 100 个字符。")])
     email = EmailField("邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。"), Length(max=254)])
@@ -28,24 +27,24 @@ class RegisterForm(FlaskForm):
     credit_code = StringField("统一社会信用代码（选填）", validators=[Optional(), Length(max=18, message="应为 18 位。")])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("当前密码", validators=[DataRequired(REQUIRED)])
     new_password = PasswordField("新密码（至少 8 位）", validators=[DataRequired(REQUIRED)])
     confirm = PasswordField("确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("注册邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。")])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField("新密码（至少 8 位）", validators=[DataRequired(REQUIRED)])
     confirm = PasswordField("确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")])
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField("令牌名称", validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a button that needs the CSRF token."""

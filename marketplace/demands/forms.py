@@ -1,17 +1,16 @@
 """Demand forms."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import vocab
-from ..core.forms import CheckboxListField, choices
+from ..core.forms import CheckboxListField, Form, choices
 
 REQUIRED = "此项为必填项。"
 
 
-class DemandForm(FlaskForm):
+class DemandForm(Form):
     title = StringField("需求标题", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
     description = TextAreaField("需求描述（公开摘要，用自己的话写清要做什么、做到什么规模）",
                                 validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符。")])
@@ -36,5 +35,5 @@ class DemandForm(FlaskForm):
         return data
 
 
-class DemandAttachmentForm(FlaskForm):
+class DemandAttachmentForm(Form):
     file = FileField("保密附件（图片或 PDF，不超过 8 MB）")

@@ -196,6 +196,8 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
                     applied += len(rows)
     except IndexBusy:
         log.info("search index busy; outbox rows wait for the next drain")
+    except Exception:  # a request never fails because of the index: the outbox keeps the work
+        log.exception("search drain failed; the outbox keeps the work")
     return applied
 
 
@@ -210,10 +212,7 @@ def schedule_drain(session) -> None:
     def run() -> None:
         if app.config.get("SEARCH_SYNC_DRAIN", True):
             with app.app_context():
-                try:
-                    drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
-                except Exception:  # the outbox keeps the work; a request never fails on the index
-                    log.exception("search drain failed; the outbox keeps the work")
+                drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
 
     after_commit(session, run, key="search-drain")
 

@@ -1,12 +1,11 @@
 """Offering forms: one form, with the fields of each kind shown for that kind."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import vocab
-from ..core.forms import CheckboxListField, choices
+from ..core.forms import CheckboxListField, Form, choices
 
 REQUIRED = "此项为必填项。"
 NUMBER = "请输入数字。"
@@ -29,7 +28,7 @@ def format_specs(specs: dict | None) -> str:
     return "\n".join(f"{k}: {v}" for k, v in (specs or {}).items())
 
 
-class OfferingForm(FlaskForm):
+class OfferingForm(Form):
     kind = SelectField("资源类型", choices=choices(vocab.OFFERING_KINDS))
     title = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
     description = TextAreaField("详细说明", validators=[Length(max=10000, message="不能超过 10000 个字符。")])
@@ -37,7 +36,7 @@ class OfferingForm(FlaskForm):
     specs_text = TextAreaField("技术参数（每行一项，如“容积: 500 L”）", validators=[Length(max=5000)])
     price_amount = DecimalField("价格（元）", places=2, validators=[Optional(), NumberRange(min=0, message="价格不能为负数。")],
                                 render_kw={"inputmode": "decimal"})
-    price_unit = SelectField("计价单位", choices=choices(vocab.PRICE_UNITS, blank="面议"))
+    price_unit = SelectField("计价单位", choices=choices(vocab.PRICE_UNITS, blank="面议"), default="")
     lead_time_days = IntegerField("交付周期（天）", validators=[Optional(), NumberRange(min=0, max=3650, message="应在 0 到 3650 之间。")])
     is_bookable = BooleanField("可在线预约")
     # equipment
@@ -46,11 +45,11 @@ class OfferingForm(FlaskForm):
     quantity = IntegerField("数量（台/套）", validators=[Optional(), NumberRange(min=1, message="数量至少为 1。")])
     # site
     area_m2 = DecimalField("面积（㎡）", validators=[Optional(), NumberRange(min=0.1, message="面积必须大于 0。")])
-    cleanroom_class = SelectField("洁净级别", choices=choices(vocab.CLEANROOM_CLASSES, blank="—"))
+    cleanroom_class = SelectField("洁净级别", choices=choices(vocab.CLEANROOM_CLASSES, blank="—"), default="")
     is_explosion_proof = BooleanField("防爆")
     allows_hazardous_chemicals = BooleanField("允许使用危险化学品")
     # service
-    service_type = SelectField("服务类型", choices=choices(vocab.SERVICE_TYPES, blank="—"))
+    service_type = SelectField("服务类型", choices=choices(vocab.SERVICE_TYPES, blank="—"), default="")
     # process
     scale = StringField("规模", validators=[Length(max=100)])
     output = StringField("产出 / 产能", validators=[Length(max=100)])
@@ -91,5 +90,5 @@ class OfferingForm(FlaskForm):
         self.price_unit.data = offering.price_unit or ""
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField("上传图片或 PDF（单个不超过 8 MB）")

@@ -1,16 +1,15 @@
 """Platform forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import vocab
-from ..core.forms import CheckboxListField, LabelListField, choices
+from ..core.forms import CheckboxListField, Form, LabelListField, choices
 
 REQUIRED = "此项为必填项。"
 
 
-class PlatformForm(FlaskForm):
+class PlatformForm(Form):
     name = StringField("平台名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
     level = SelectField("平台级别", choices=choices(vocab.PLATFORM_LEVELS))
     city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES))
@@ -26,11 +25,11 @@ class PlatformForm(FlaskForm):
     fee_standard = TextAreaField("收费标准", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     action = SelectField("审核决定", choices=[("approve", "通过"), ("return", "退回修改"), ("reject", "不予通过")])
     reason = TextAreaField("审核意见", validators=[Length(max=2000, message="不能超过 2000 个字符。")])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     action = SelectField("操作", choices=[("suspend", "暂停"), ("reinstate", "恢复")])
     reason = TextAreaField("原因", validators=[Length(max=2000)])

@@ -1,0 +1,199 @@
+"""Registration, login, sessions, throttling, passwords, resets and API tokens."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts import services
+from marketplace.accounts.models import ApiToken, User, credit_code_is_valid
+from tests import factories
+from tests.conftest import PASSWORD
+
+VALID_CODE = "91350100M000100Y43"  # a well-formed GB 32100-2015 code
+
+
+def registration(**overrides):
+    data = {"role": "firm", "name": "王工", "email": "wang@example.cn", "password": "a-long-password",
+            "confirm": "a-long-password", "org_name": "济南某新材料有限公司", "org_kind": "enterprise",
+            "org_city": "济南", "credit_code": ""}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("code,valid", [
+    (VALID_CODE, True),
+    ("91350100M000100Y44", False),  # wrong check character
+    ("91350100M000100Y4", False),   # 17 characters
+    ("91350100M000100YI3", False),  # I is not in the character set
+])
+def test_credit_code_check_character(code, valid):
+    assert credit_code_is_valid(code) is valid
+
+
+def test_register_creates_user_and_organisation_and_logs_in(client, db):
+    response = client.post("/account/register", data=registration(credit_code=VALID_CODE))
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert user.organization.credit_code == VALID_CODE
+    assert user.password_hash.startswith("scrypt:")
+    assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize("overrides,field_message", [
+    ({"password": "short", "confirm": "short"}, "密码至少需要 8 个字符"),
+    ({"credit_code": "91350100M000100Y44"}, "统一社会信用代码无效"),
+    ({"email": "not-an-email"}, "请输入有效的邮箱地址"),
+    ({"confirm": "different-password"}, "两次输入的密码不一致"),
+    ({"role": "admin"}, "不是有效的选择"),
+])
+def test_register_rejects_bad_input_with_message_beside_field(client, db, overrides, field_message):
+    response = client.post("/account/register", data=registration(**overrides))
+    assert response.status_code == 200
+    assert field_message in response.get_data(as_text=True)
+    assert db.session.scalar(select(User.id)) is None
+
+
+def test_long_passwords_are_accepted_without_truncation(client, db):
+    long_password = "长" * 10 + "x" * 54  # 64 characters
+    client.post("/account/register", data=registration(password=long_password, confirm=long_password))
+    user = db.session.scalar(select(User))
+    assert services.authenticate(user.email, long_password, "1.2.3.4")
+    with pytest.raises(services.DomainError):
+        services.authenticate(user.email, long_password[:-1], "1.2.3.4")
+
+
+def test_duplicate_email_is_refused(client, db):
+    factories.UserFactory(email="wang@example.cn")
+    db.session.commit()
+    response = client.post("/account/register", data=registration())
+    assert "该邮箱已注册" in response.get_data(as_text=True)
+
+
+def test_login_through_the_form_and_wrong_password(client, auth, firm_user):
+    db_user = firm_user
+    bad = auth.login(db_user, "wrong password!")
+    assert "邮箱或密码不正确" in bad.get_data(as_text=True)
+    good = auth.login(db_user)
+    assert good.status_code == 302
+
+
+def test_login_is_throttled_per_account(app, client, auth, firm_user):
+    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        auth.login(firm_user, "wrong password!")
+    response = auth.login(firm_user)  # even the right password is refused now
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+    assert client.get("/account/").status_code == 302
+
+
+def test_login_is_throttled_per_address_across_accounts(app, client, db):
+    limit = app.config["LOGIN_FAILURES_PER_ADDRESS"]
+    users = factories.UserFactory.create_batch(limit)  # one failure each: no single account is locked
+    db.session.commit()
+    for i in range(limit):
+        client.post("/account/login", data={"email": users[i].email, "password": "wrong password!"},
+                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    response = client.post("/account/login", data={"email": users[0].email, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+    other = client.post("/account/login", data={"email": users[0].email, "password": PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert other.status_code == 302
+
+
+def test_throttle_is_shared_storage_not_process_memory(app, db, firm_user):
+    """Failures live in the database, so another worker process sees them."""
+    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        with pytest.raises(services.DomainError):
+            services.authenticate(firm_user.email, "nope-nope-nope", "1.1.1.1")
+    from marketplace.accounts.models import LoginFailure
+
+    assert db.session.query(LoginFailure).count() >= app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+
+
+def test_copied_session_cookie_is_useless_after_logout(app, client, auth, firm_user):
+    auth.login(firm_user)
+    cookie = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", cookie, domain="localhost")
+    assert thief.get("/account/").status_code == 302
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "%2F%2Fevil.example",
+    "/\t/evil.example",
+])
+def test_next_never_leaves_the_site(client, auth, firm_user, target):
+    response = auth.login(firm_user, next=target)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "evil" not in location and not location.startswith("javascript")
+
+
+def test_next_to_a_local_page_is_followed(client, auth, firm_user):
+    response = auth.login(firm_user, next="/offerings?domain=食品")
+    assert response.headers["Location"].startswith("/offerings")
+
+
+def test_change_password_needs_the_current_one_and_ends_other_sessions(app, client, auth, firm_user):
+    auth.login(firm_user)
+    other_device = app.test_client()
+    Auth = type(auth)
+    Auth(other_device).login(firm_user)
+    bad = client.post("/account/password", data={"current_password": "wrong-wrong", "new_password": "new-password-1",
+                                                  "confirm": "new-password-1"})
+    assert "当前密码不正确" in bad.get_data(as_text=True)
+    ok = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "new-password-1",
+                                                 "confirm": "new-password-1"})
+    assert ok.status_code == 302
+    assert client.get("/account/").status_code == 200  # this session continues
+    assert other_device.get("/account/").status_code == 302  # the other one is logged out
+
+
+def test_password_reset_by_emailed_link_works_once(client, db, mail, firm_user):
+    client.post("/account/forgot", data={"email": firm_user.email})
+    assert mail and mail[-1]["to"] == firm_user.email
+    link = re.search(r"http://localhost(/account/reset/\S+)", mail[-1]["body"]).group(1)
+    response = client.post(link, data={"new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert response.status_code == 302
+    assert services.authenticate(firm_user.email, "brand-new-pass", "1.1.1.1")
+    again = client.post(link, data={"new_password": "another-pass-1", "confirm": "another-pass-1"})
+    assert "重置链接已使用或无效" in again.get_data(as_text=True)
+
+
+def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, db, mail):
+    response = client.post("/account/forgot", data={"email": "nobody@example.cn"}, follow_redirects=True)
+    assert "如果该邮箱已注册" in response.get_data(as_text=True)
+    assert mail == []
+
+
+def test_api_tokens_are_stored_hashed_and_can_be_revoked(client, auth, db, firm_user):
+    auth.as_(firm_user)
+    client.post("/account/tokens", data={"name": "ERP"})
+    page = client.get("/account/").get_data(as_text=True)
+    plaintext = re.search(r'id="new-token">(zs_[^<]+)<', page).group(1)
+    token = db.session.scalar(select(ApiToken))
+    assert plaintext not in (token.token_hash, token.prefix) and len(token.token_hash) == 64
+    assert services.user_for_token(plaintext).id == firm_user.id
+    client.post(f"/account/tokens/{token.id}/revoke")
+    db.session.expire_all()
+    assert services.user_for_token(plaintext) is None
+
+
+def test_cannot_revoke_someone_elses_token(client, auth, db, firm_user):
+    other = factories.UserFactory()
+    token, _ = services.create_api_token(other, "theirs")
+    db.session.commit()
+    auth.as_(firm_user)
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
+    db.session.refresh(token)
+    assert token.revoked_at is None
+
+
+def test_create_admin_command(runner, db):
+    result = runner.invoke(args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.email == "boss@example.cn")).role == "admin"
+    again = runner.invoke(args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n")
+    assert again.exit_code != 0 and "已注册" in again.output

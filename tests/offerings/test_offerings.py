@@ -1,0 +1,154 @@
+"""Offerings: the four kinds, validation, permissions, pausing and attachments."""
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.offerings.models import Attachment, Offering
+from tests import factories
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def offering_form(**overrides):
+    data = {"kind": "equipment", "title": "1000 L 搪玻璃反应釜", "description": "防爆区安装", "domains": ["高端化工"],
+            "specs_text": "容积: 1000 L\n设计压力：0.4 MPa", "price_amount": "3500", "price_unit": "day",
+            "lead_time_days": "7", "is_bookable": "y", "model": "K-1000", "capacity": "1000 L", "quantity": "2"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def platform(db, operator_user):
+    platform = factories.PlatformFactory(organization=operator_user.organization, domains=["高端化工"])
+    db.session.commit()
+    return platform
+
+
+@pytest.mark.parametrize("kind,extra,check", [
+    ("equipment", {}, lambda o: o.quantity == 2 and o.model == "K-1000"),
+    ("site", {"area_m2": "800", "cleanroom_class": "D级", "is_explosion_proof": "y"},
+     lambda o: o.area_m2 == 800 and o.is_explosion_proof and o.model is None),
+    ("service", {"service_type": "检测验证", "price_unit": ""}, lambda o: o.service_type == "检测验证" and o.price_amount is None),
+    ("process", {"scale": "千吨级", "output": "1000 t/a"}, lambda o: o.scale == "千吨级" and o.capacity is None),
+])
+def test_operator_publishes_each_kind(client, auth, db, operator_user, platform, kind, extra, check):
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(kind=kind, **extra))
+    assert response.status_code == 302
+    offering = db.session.scalar(select(Offering))
+    assert offering.kind == kind and offering.specs == {"容积": "1000 L", "设计压力": "0.4 MPa"}
+    assert check(offering)
+    assert client.get(f"/offerings/{offering.id}").status_code == 200
+
+
+def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform):
+    auth.as_(operator_user)
+    client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(price_unit=""))
+    offering = db.session.scalar(select(Offering))
+    assert offering.price_amount is None
+    assert "面议" in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"title": ""}, "此项为必填项"),
+    ({"price_amount": "-5"}, "价格不能为负数"),
+    ({"price_amount": "abc"}, "不是有效的小数"),
+    ({"domains": []}, "请至少选择一个有效的领域"),
+    ({"quantity": "0"}, "数量至少为 1"),
+    ({"title": "x" * 300}, "不能超过 200 个字符"),
+])
+def test_bad_offering_input_rerenders_with_message(client, auth, db, operator_user, platform, overrides, message):
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+def test_other_operators_and_firms_cannot_manage_offerings(client, auth, db, platform, firm_user):
+    offering = factories.OfferingFactory(platform=platform)
+    intruder = factories.UserFactory(role="operator")
+    db.session.commit()
+    auth.as_(intruder)
+    assert client.get(f"/my/offerings/{offering.id}").status_code == 404
+    assert client.post(f"/my/offerings/{offering.id}", data=offering_form(title="被篡改")).status_code == 404
+    assert client.post(f"/my/offerings/{offering.id}/pause").status_code == 404
+    assert client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form()).status_code == 404
+    auth.as_(firm_user)
+    assert client.post(f"/my/offerings/{offering.id}", data=offering_form(title="被篡改")).status_code == 403
+    db.session.refresh(offering)
+    assert offering.title != "被篡改" and offering.status == "active"
+
+
+def test_pause_hides_from_catalogue_and_resume_restores(client, auth, db, operator_user, platform):
+    offering = factories.OfferingFactory(platform=platform, title="可暂停的设备")
+    db.session.commit()
+    auth.as_(operator_user)
+    client.post(f"/my/offerings/{offering.id}/pause")
+    auth.logout()
+    assert client.get(f"/offerings/{offering.id}").status_code == 404
+    assert "可暂停的设备" not in client.get("/offerings").get_data(as_text=True)
+    auth.as_(operator_user)
+    client.post(f"/my/offerings/{offering.id}/resume")
+    auth.logout()
+    assert client.get(f"/offerings/{offering.id}").status_code == 200
+
+
+def test_administrator_can_pause_any_offering(client, auth, db, admin_user, platform):
+    offering = factories.OfferingFactory(platform=platform)
+    db.session.commit()
+    auth.as_(admin_user)
+    client.post(f"/admin/offerings/{offering.id}/pause")
+    db.session.refresh(offering)
+    assert offering.status == "paused"
+
+
+def test_offerings_of_unapproved_platforms_are_not_public(client, db):
+    offering = factories.OfferingFactory(platform=factories.PlatformFactory(status="submitted"))
+    db.session.commit()
+    assert client.get(f"/offerings/{offering.id}").status_code == 404
+
+
+def test_upload_image_and_pdf_checked_by_content(client, auth, db, operator_user, platform):
+    offering = factories.OfferingFactory(platform=platform)
+    db.session.commit()
+    auth.as_(operator_user)
+    import io
+
+    client.post(f"/my/offerings/{offering.id}/attachments", data={"file": (io.BytesIO(PNG), "photo.png")},
+                content_type="multipart/form-data")
+    client.post(f"/my/offerings/{offering.id}/attachments", data={"file": (io.BytesIO(PDF), "manual.pdf")},
+                content_type="multipart/form-data")
+    refused = client.post(f"/my/offerings/{offering.id}/attachments",
+                          data={"file": (io.BytesIO(b"<script>alert(1)</script>"), "evil.png")},
+                          content_type="multipart/form-data", follow_redirects=True)
+    assert "只支持 PNG、JPEG、WebP 图片和 PDF 文件" in refused.get_data(as_text=True)
+    image, pdf = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert image.content_type == "image/png" and image.stored_name.endswith(".png") and image.stored_name != "photo.png"
+    served = client.get(f"/attachments/{image.id}")
+    assert served.status_code == 200 and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" not in served.headers.get("Content-Disposition", "")
+    served_pdf = client.get(f"/attachments/{pdf.id}")
+    assert served_pdf.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_oversized_upload_is_refused(app, client, auth, db, operator_user, platform):
+    import io
+
+    offering = factories.OfferingFactory(platform=platform)
+    db.session.commit()
+    auth.as_(operator_user)
+    big = PNG + b"\x00" * (app.config["UPLOAD_MAX_BYTES"])
+    response = client.post(f"/my/offerings/{offering.id}/attachments", data={"file": (io.BytesIO(big), "big.png")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "文件过大" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Attachment.id)) is None
+
+
+def test_attachments_of_hidden_offerings_are_not_served(client, db):
+    offering = factories.OfferingFactory(status="paused")
+    attachment = Attachment(offering=offering, filename="x.png", stored_name="abc.png", content_type="image/png", size=1)
+    db.session.add(attachment)
+    db.session.commit()
+    assert client.get(f"/attachments/{attachment.id}").status_code == 404
+    assert client.get("/attachments/999999").status_code == 404

@@ -1,0 +1,136 @@
+"""Platform registry: the approval workflow, the review queue, permissions and notifications."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.core.models import AuditLog, utcnow
+from marketplace.notifications.models import Notification
+from marketplace.platforms import services
+from marketplace.platforms.models import Platform
+from tests import factories
+
+FORM = {"name": "淄博连续流中试平台", "level": "省级", "city": "淄博", "domains": ["高端化工"],
+        "description": "微通道连续流反应中试", "capabilities": "硝化、氧化", "certifications": "CNAS、CMA",
+        "address": "淄博市高新区", "contact_name": "李工", "contact_phone": "0533-1234567",
+        "contact_email": "li@example.cn", "sharing_rules": "对外开放", "fee_standard": "按天计费"}
+
+
+def make_submitted(operator, db, waited_hours=0):
+    platform = factories.PlatformFactory(organization=operator.organization, status="submitted",
+                                         submitted_at=utcnow() - timedelta(hours=waited_hours))
+    db.session.commit()
+    return platform
+
+
+def test_operator_creates_a_draft_and_submits_it(client, auth, db, operator_user):
+    auth.as_(operator_user)
+    response = client.post("/my/platforms/new", data=FORM)
+    platform = db.session.scalar(select(Platform))
+    assert response.headers["Location"].endswith(f"/my/platforms/{platform.id}")
+    assert platform.status == "draft" and platform.certifications == ["CNAS", "CMA"]
+    assert client.get(f"/platforms/{platform.id}").status_code == 200  # owner may preview
+    client.post(f"/my/platforms/{platform.id}/submit")
+    db.session.refresh(platform)
+    assert platform.status == "submitted" and platform.submitted_at is not None
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.object_type == "platform"))
+    assert (audit.old_state, audit.new_state, audit.actor_id) == ("draft", "submitted", operator_user.id)
+
+
+def test_invalid_platform_form_shows_messages(client, auth, db, operator_user):
+    auth.as_(operator_user)
+    response = client.post("/my/platforms/new", data={**FORM, "name": "", "domains": [], "city": "上海"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "此项为必填项" in text and "不是有效的选择" in text
+    assert db.session.scalar(select(Platform.id)) is None
+
+
+def test_review_queue_lists_longest_waiting_first_with_wait(client, auth, db, admin_user, operator_user):
+    recent = make_submitted(operator_user, db, waited_hours=1)
+    old = make_submitted(operator_user, db, waited_hours=80)
+    auth.as_(admin_user)
+    page = client.get("/admin/reviews").get_data(as_text=True)
+    assert page.index(old.name) < page.index(recent.name)
+    assert "3 天 8 小时" in page and 'class="overdue"' in page
+
+
+@pytest.mark.parametrize("action,status", [("approve", "approved"), ("return", "returned"), ("reject", "rejected")])
+def test_admin_decides_and_operator_is_notified_in_app_and_by_mail(client, auth, db, mail, admin_user, operator_user,
+                                                                   action, status):
+    platform = make_submitted(operator_user, db)
+    auth.as_(admin_user)
+    client.post(f"/admin/platforms/{platform.id}", data={"review-action": action, "review-reason": "材料齐全" if action == "approve" else "请补充设备清单"})
+    db.session.refresh(platform)
+    assert platform.status == status
+    note = db.session.scalar(select(Notification).where(Notification.user_id == operator_user.id))
+    assert platform.name in note.message
+    assert mail[-1]["to"] == operator_user.email
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.object_id == platform.id)).all()[-1]
+    assert audit.actor_id == admin_user.id and audit.new_state == status
+
+
+def test_returning_or_rejecting_needs_a_reason(client, auth, db, admin_user, operator_user):
+    platform = make_submitted(operator_user, db)
+    auth.as_(admin_user)
+    response = client.post(f"/admin/platforms/{platform.id}", data={"review-action": "reject", "review-reason": ""})
+    assert "必须填写意见" in response.get_data(as_text=True)
+    db.session.refresh(platform)
+    assert platform.status == "submitted"
+
+
+def test_suspend_and_reinstate(db, admin_user):
+    platform = factories.PlatformFactory()
+    services.review_platform(admin_user, platform, "suspend", "设备停用检修")
+    assert platform.status == "suspended"
+    services.review_platform(admin_user, platform, "reinstate", None)
+    assert platform.status == "approved"
+
+
+def test_transitions_outside_the_table_are_refused(db, admin_user):
+    platform = factories.PlatformFactory(status="draft")
+    with pytest.raises(services.DomainError):
+        services.review_platform(admin_user, platform, "approve")
+
+
+def test_another_operator_cannot_see_or_edit_my_platform(client, auth, db, operator_user):
+    platform = factories.PlatformFactory(organization=operator_user.organization, status="draft")
+    intruder = factories.UserFactory(role="operator")
+    db.session.commit()
+    auth.as_(intruder)
+    assert client.get(f"/my/platforms/{platform.id}").status_code == 404
+    assert client.post(f"/my/platforms/{platform.id}/edit", data=FORM).status_code == 404
+    assert client.post(f"/my/platforms/{platform.id}/submit").status_code == 404
+    assert client.get(f"/platforms/{platform.id}").status_code == 404
+    db.session.refresh(platform)
+    assert platform.status == "draft" and platform.name != FORM["name"]
+
+
+@pytest.mark.parametrize("path", ["/my/platforms/", "/my/platforms/new"])
+def test_firms_cannot_use_operator_pages(client, auth, firm_user, path):
+    auth.as_(firm_user)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/admin/reviews", "/admin/platforms"])
+def test_only_administrators_reach_the_review_pages(client, auth, operator_user, path):
+    assert client.get(path).status_code == 302  # anonymous: to login
+    auth.as_(operator_user)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "returned", "rejected", "suspended"])
+def test_anonymous_sees_only_approved_platforms(client, db, status):
+    hidden = factories.PlatformFactory(status=status, name="隐藏的平台")
+    factories.PlatformFactory(name="公开的平台")
+    db.session.commit()
+    assert client.get(f"/platforms/{hidden.id}").status_code == 404
+    listing = client.get("/platforms").get_data(as_text=True)
+    assert "公开的平台" in listing and "隐藏的平台" not in listing
+
+
+def test_mass_assignment_of_status_or_org_is_ignored(client, auth, db, operator_user):
+    auth.as_(operator_user)
+    client.post("/my/platforms/new", data={**FORM, "status": "approved", "org_id": 999})
+    platform = db.session.scalar(select(Platform))
+    assert platform.status == "draft" and platform.org_id == operator_user.org_id
