@@ -1,0 +1,57 @@
+"""Headers, CSRF, error pages and the demo/bootstrap commands."""
+
+from sqlalchemy import func, select
+
+from marketplace import vocab
+from marketplace.accounts.models import User
+from marketplace.demands.models import Demand
+from marketplace.offerings.models import Offering
+from marketplace.platforms.models import Platform
+
+
+def test_security_headers(client, db):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "cdn" not in response.get_data(as_text=True).lower()
+
+
+def test_session_cookie_flags(client, auth, firm_user):
+    response = auth.login(firm_user)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_need_the_csrf_token(app, client, auth, operator_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        auth.as_(operator_user)
+        response = client.post("/my/platforms/new", data={"name": "无令牌"})
+        assert response.status_code == 400 and "表单已过期" in response.get_data(as_text=True)
+        page = client.get("/account/login").get_data(as_text=True)
+        assert 'name="csrf_token"' in page
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_api_errors_are_json(client, db):
+    response = client.get("/api/v1/offerings/999999")
+    assert response.status_code == 404 and response.is_json and response.json["code"] == 404
+
+
+def test_seed_demo_fills_an_empty_database_once(runner, db):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo.cn" in result.output
+    platforms = db.session.scalars(select(Platform)).all()
+    assert len(platforms) >= 40
+    assert {d for p in platforms for d in p.domains} == set(vocab.DOMAINS)
+    assert len({p.city for p in platforms}) >= 12
+    offerings = db.session.scalars(select(Offering)).all()
+    assert len(offerings) >= 400 and {o.kind for o in offerings} == set(vocab.OFFERING_KINDS)
+    assert db.session.scalar(select(func.count(Demand.id))) >= 150
+    assert {u.role for u in db.session.scalars(select(User))} == set(vocab.ROLES)
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0 and "数据库不为空" in again.output

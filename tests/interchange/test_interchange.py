@@ -1,0 +1,146 @@
+"""zhongshi/v1 import and export: validation by ref and field, all or nothing, idempotence, round trip."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.demands.models import Demand
+from marketplace.interchange import services
+from marketplace.offerings.models import Offering
+from marketplace.platforms.models import Platform
+
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev_set.json"
+
+SMALL = {
+    "format": "zhongshi/v1",
+    "organizations": [
+        {"ref": "org-1", "name": "青岛某生物科技有限公司", "kind": "enterprise", "city": "青岛", "credit_code": "91350100M000100Y43"},
+        {"ref": "org-2", "name": "济南某制药有限公司", "kind": "enterprise", "city": "济南"},
+    ],
+    "platforms": [{"ref": "plat-1", "org_ref": "org-1", "name": "海洋生物医药中试平台", "level": "省级", "city": "青岛",
+                   "domains": ["生物医药"], "description": "发酵与纯化", "certifications": ["GMP"],
+                   "contact": {"name": "王工", "phone": "0532-00000000", "email": "pilot@example.cn"}}],
+    "offerings": [
+        {"ref": "off-1", "platform_ref": "plat-1", "kind": "equipment", "title": "500 L 不锈钢发酵罐",
+         "description": "……", "specs": {"容积": "500 L"}, "domains": ["生物医药"],
+         "price": {"amount": 1200, "unit": "day"}, "lead_time_days": 7, "bookable": True},
+        {"ref": "off-2", "platform_ref": "plat-1", "kind": "service", "title": "发酵工艺开发",
+         "domains": ["生物医药"], "price": {"negotiable": True}},
+    ],
+    "demands": [{"ref": "dem-1", "org_ref": "org-2", "title": "重组蛋白发酵工艺放大", "description": "放大到 500 L",
+                 "domains": ["生物医药"], "kinds": ["equipment", "service"], "trl": 5, "budget": {"max": 300000},
+                 "window": {"start": "2099-03-01", "end": "2099-06-30"}, "city_preference": ["青岛", "济南"]}],
+}
+
+
+def counts(db):
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Platform, Offering, Demand))
+
+
+def test_import_creates_public_records(db):
+    report = services.import_document(copy.deepcopy(SMALL))
+    db.session.commit()
+    assert report.created == {"organizations": 2, "platforms": 1, "offerings": 2, "demands": 1}
+    platform = db.session.scalar(select(Platform))
+    assert platform.status == "approved" and platform.contact_email == "pilot@example.cn"
+    negotiable = db.session.scalar(select(Offering).where(Offering.ref == "off-2"))
+    assert negotiable.price_amount is None
+    demand = db.session.scalar(select(Demand))
+    assert demand.status == "open" and demand.deadline.isoformat() == "2099-06-30" and demand.budget_max == 300000
+
+
+def test_importing_twice_changes_nothing(db):
+    services.import_document(copy.deepcopy(SMALL))
+    db.session.commit()
+    before = db.session.scalar(select(Offering.updated_at).where(Offering.ref == "off-1"))
+    report = services.import_document(copy.deepcopy(SMALL))
+    db.session.commit()
+    assert sum(report.created.values()) == 0 and sum(report.updated.values()) == 0
+    assert db.session.scalar(select(Offering.updated_at).where(Offering.ref == "off-1")) == before
+
+
+def test_upsert_updates_by_ref(db):
+    services.import_document(copy.deepcopy(SMALL))
+    db.session.commit()
+    changed = copy.deepcopy(SMALL)
+    changed["offerings"][0]["title"] = "1000 L 不锈钢发酵罐"
+    report = services.import_document(changed)
+    db.session.commit()
+    assert report.updated["offerings"] == 1 and counts(db) == (1, 2, 1)
+    assert db.session.scalar(select(Offering.title).where(Offering.ref == "off-1")) == "1000 L 不锈钢发酵罐"
+
+
+@pytest.mark.parametrize("mutate,section,ref,field", [
+    (lambda d: d["organizations"][0].update(credit_code="91350100M000100Y44"), "organizations", "org-1", "credit_code"),
+    (lambda d: d["platforms"][0].update(level="县级"), "platforms", "plat-1", "level"),
+    (lambda d: d["platforms"][0].update(org_ref="org-missing"), "platforms", "plat-1", "org_ref"),
+    (lambda d: d["offerings"][0].update(kind="robot"), "offerings", "off-1", "kind"),
+    (lambda d: d["offerings"][0].update(price={"amount": 5}), "offerings", "off-1", "price.unit"),
+    (lambda d: d["offerings"][1].update(domains=["火星"]), "offerings", "off-2", "domains"),
+    (lambda d: d["demands"][0].update(trl=12), "demands", "dem-1", "trl"),
+    (lambda d: d["demands"][0].update(window={"start": "2099-13-01"}), "demands", "dem-1", "window.start"),
+    (lambda d: d["demands"][0].update(title=""), "demands", "dem-1", "title"),
+    (lambda d: d["offerings"].append(dict(d["offerings"][0])), "offerings", "off-1", "ref"),
+])
+def test_a_bad_record_is_reported_by_ref_and_field_and_nothing_is_imported(db, mutate, section, ref, field):
+    document = copy.deepcopy(SMALL)
+    mutate(document)
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_document(document)
+    db.session.rollback()
+    assert any((e.section, e.ref, e.field) == (section, ref, field) for e in failed.value.errors), failed.value.errors
+    assert counts(db) == (0, 0, 0)
+
+
+def test_every_bad_record_is_reported(db):
+    document = copy.deepcopy(SMALL)
+    document["offerings"][0]["kind"] = "robot"
+    document["demands"][0]["trl"] = 0
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_document(document)
+    assert {(e.ref, e.field) for e in failed.value.errors} == {("off-1", "kind"), ("dem-1", "trl")}
+
+
+def test_wrong_format_is_refused(db):
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_document({"format": "other/v2"})
+    assert failed.value.errors[0].field == "format"
+
+
+def test_export_then_import_round_trips(app, db, tmp_path):
+    services.import_document(json.loads(DEV_SET.read_text(encoding="utf-8")))
+    db.session.commit()
+    exported = services.export_document()
+    assert len(exported["offerings"]) == 100 and len(exported["demands"]) == 30
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    services.import_document(copy.deepcopy(exported))
+    db.session.commit()
+    assert services.export_document() == exported
+
+
+def test_cli_import_and_export(runner, db, tmp_path):
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(SMALL, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-data", str(source)])
+    assert result.exit_code == 0 and "offerings: 新增 2" in result.output
+    out = tmp_path / "out.json"
+    assert runner.invoke(args=["export-data", str(out)]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["offerings"][0]["ref"] == "off-1"
+
+
+def test_cli_import_reports_errors_and_commits_nothing(runner, db, tmp_path):
+    bad = copy.deepcopy(SMALL)
+    bad["offerings"][1]["kind"] = "robot"
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-data", str(source)])
+    assert result.exit_code == 1
+    assert "offerings ref=off-2 kind" in result.output and "未导入任何记录" in result.output
+    assert counts(db) == (0, 0, 0)
+    source.write_text("{not json", encoding="utf-8")
+    assert "无法读取 JSON" in runner.invoke(args=["import-data", str(source)]).output
