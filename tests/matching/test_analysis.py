@@ -1,0 +1,73 @@
+"""The domain analyzer on mixed Chinese, English and numbers."""
+
+import pytest
+
+from marketplace.matching import analysis
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("５００Ｌ发酵罐", ["500l", "发酵罐"]),
+    ("ＧＭＰ车间", ["gmp"]),
+    ("CNAS 认可", ["cnas"]),
+    ("ISO 9001 体系", ["iso9001"]),
+    ("3D打印钛合金", ["3d打印"]),
+    ("500 L 不锈钢", ["500l"]),
+    ("中试生产线", ["中试"]),
+    ("洁净车间改造", ["洁净车间"]),
+])
+def test_terms_are_normalised_and_kept_whole(text, expected):
+    terms = analysis.tokens(text)
+    for term in expected:
+        assert term in terms, terms
+
+
+def test_no_english_stemming_and_no_split_of_dictionary_terms():
+    terms = analysis.tokens("CNAS实验室 中试生产 吨级发酵")
+    assert "cnas" in terms and "cna" not in terms
+    assert "中试" in terms and "试生产" not in terms or "中试生产" in terms
+    assert "吨级" in terms
+
+
+def test_stop_words_and_punctuation_are_dropped():
+    terms = analysis.tokens("我们提供相关服务，，！！ (AND) *")
+    assert not {"我们", "提供", "相关", "服务", "，", "！", "*", "("} & set(terms)
+
+
+def test_positions_are_sequential_so_phrases_work():
+    tokenizer = analysis.ZhongshiTokenizer()
+    positions = [t.pos for t in tokenizer("不锈钢发酵罐 500L", positions=True)]
+    assert positions == list(range(len(positions)))
+
+
+def test_index_and_query_share_the_analyzer():
+    from marketplace.matching.indexer import make_schema
+
+    schema = make_schema()
+    assert isinstance(schema["title"].analyzer, analysis.ZhongshiTokenizer)
+    assert isinstance(schema["body"].analyzer, analysis.ZhongshiTokenizer)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x00", "😀🚀", "x" * 100_000, "AND ( title: * ~ ^"])
+def test_hostile_text_never_raises(text):
+    analysis.tokens(text)
+
+
+def test_structured_attributes():
+    assert analysis.certifications("需GMP与ISO 13485、CNAS报告") == {"gmp", "iso13485", "cnas"}
+    assert analysis.volumes_litres("放大至300-500 L，另有5 m³储罐和50mL摇瓶") == [300.0, 500.0, 5000.0, 0.05]
+    assert analysis.masses_tonnes("每炉30-50 kg，年产2 t") == [0.03, 0.05, 2.0]
+
+
+@pytest.mark.parametrize("wanted,offered,fit", [
+    ([500.0], [500.0], 1.0), ([500.0], [800.0], 1.0), ([500.0], [50.0], 0.405), ([500.0], [50000.0], 0.0),
+    ([], [500.0], None), ([500.0], [], None),
+])
+def test_scale_fit(wanted, offered, fit):
+    result = analysis.scale_fit(wanted, offered)
+    assert result == pytest.approx(fit, abs=0.01) if fit is not None else result is None
+
+
+def test_compound_groups_keep_parts_for_fallback():
+    groups = dict(analysis.compound_groups("催化氢化反应，放大至150 L"))
+    assert "催化" in groups.get("催化氢化", []) or "催化氢化" not in groups
+    assert not any(word.startswith("150") for word in groups)

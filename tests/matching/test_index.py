@@ -1,0 +1,186 @@
+"""The index follows the database: committed changes arrive, rolled-back ones never do, a crash
+loses nothing, writers take turns, and rebuild/check do what they say."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from marketplace.extensions import db as _db
+from marketplace.matching import indexer, services
+from marketplace.matching.models import SearchOutbox
+from marketplace.offerings.models import Offering
+from tests import factories
+
+
+def found(text, doc_type="offering"):
+    return [hit.title for hit in services.search(text, doc_type=doc_type).items]
+
+
+@pytest.fixture
+def offering(db):
+    offering = factories.OfferingFactory(title="碳化硅微通道连续流反应器")
+    db.session.commit()
+    return offering
+
+
+def test_create_update_delete_reach_the_index(app, db, offering):
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]
+    offering.title = "搪玻璃反应釜"
+    db.session.commit()
+    assert found("微通道") == [] and found("搪玻璃") == ["搪玻璃反应釜"]
+    db.session.delete(offering)
+    db.session.commit()
+    assert found("搪玻璃") == []
+    assert indexer.check(app) == {"missing": [], "stale": [], "extra": []}
+
+
+def test_pause_and_platform_approval_reach_the_index(db, offering):
+    offering.status = "paused"
+    db.session.commit()
+    assert found("微通道") == []
+    offering.status = "active"
+    offering.platform.status = "suspended"
+    db.session.commit()
+    assert found("微通道") == []
+    offering.platform.status = "approved"
+    db.session.commit()
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]
+    offering.platform.name = "淄博连续流平台"
+    db.session.commit()
+    assert services.search("微通道").items[0].fields["platform_name"] == "淄博连续流平台"
+
+
+def test_a_rolled_back_change_never_reaches_the_index(app, db, offering):
+    factories.OfferingFactory(title="回滚的发酵罐", platform=offering.platform)
+    offering.title = "回滚的标题"
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+    assert found("回滚") == [] and found("微通道") == ["碳化硅微通道连续流反应器"]
+    assert indexer.check(app) == {"missing": [], "stale": [], "extra": []}
+
+
+def test_crash_between_commit_and_index_write_loses_nothing(app, db, offering):
+    app.config["SEARCH_SYNC_DRAIN"] = False  # as if the worker died right after the commit
+    try:
+        offering.title = "提交后崩溃的标题"
+        db.session.commit()
+    finally:
+        app.config["SEARCH_SYNC_DRAIN"] = True
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 1
+    report = indexer.check(app)
+    assert report["stale"] == [f"offering:{offering.id}"]
+    assert found("崩溃") == ["提交后崩溃的标题"]  # the next reader drains the outbox first
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+
+
+def test_a_failed_drain_keeps_the_work(app, db, offering, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("killed mid-drain")
+
+    monkeypatch.setattr(indexer, "documents_for", explode)
+    offering.title = "失败后重试的标题"
+    db.session.commit()  # the request does not fail
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 1
+    monkeypatch.undo()
+    assert indexer.drain(app) == 1
+    assert found("重试") == ["失败后重试的标题"]
+
+
+def test_a_busy_index_never_fails_a_request(app, client, auth, db, operator_user):
+    platform = factories.PlatformFactory(organization=operator_user.organization)
+    db.session.commit()
+    app.config["SEARCH_DRAIN_WAIT"] = 0.05
+    try:
+        with indexer.writer_lock(Path(app.config["SEARCH_INDEX_DIR"]), 1.0):  # another process is writing
+            auth.as_(operator_user)
+            response = client.post(f"/my/platforms/{platform.id}/offerings/new", data={
+                "kind": "equipment", "title": "锁住时发布的设备", "domains": ["生物医药"], "price_unit": ""})
+            assert response.status_code == 302
+            assert client.get("/search?q=锁住").status_code == 200
+            assert db.session.scalar(select(func.count(SearchOutbox.id))) >= 1
+    finally:
+        app.config["SEARCH_DRAIN_WAIT"] = 2.0
+    assert found("锁住时发布") == ["锁住时发布的设备"]
+
+
+def test_two_writers_at_once(app, db):
+    platform = factories.PlatformFactory()
+    db.session.commit()
+    errors = []
+
+    def writer(n):
+        try:
+            with app.app_context():
+                for i in range(5):
+                    _db.session.add(Offering(platform_id=platform.id, kind="service", title=f"并发服务{n}-{i}",
+                                             domains=["生物医药"], specs={}))
+                    _db.session.commit()
+                _db.session.remove()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    indexer.drain(app)
+    assert services.search("并发服务").total == 10
+    assert indexer.check(app) == {"missing": [], "stale": [], "extra": []}
+
+
+def test_check_reports_missing_stale_and_extra(app, db, offering):
+    other = factories.OfferingFactory(title="另一台设备", platform=offering.platform)
+    db.session.commit()
+    services.search("")  # index up to date
+    # Behind the index's back: a stale row, a missing row and an extra document.
+    db.session.execute(update(Offering).where(Offering.id == offering.id).values(title="改过的标题", updated_at=func.now()))
+    db.session.commit()
+    db.session.execute(SearchOutbox.__table__.delete())
+    db.session.commit()
+    ix = indexer.open_index(app)
+    with ix.writer() as w:
+        w.delete_by_term("id", f"offering:{other.id}")
+        w.add_document(id="offering:999999", doc_type="offering", obj_id=999999, title="幽灵", version="x")
+    report = indexer.check(app)
+    assert report == {"missing": [f"offering:{other.id}"], "stale": [f"offering:{offering.id}"], "extra": ["offering:999999"]}
+
+
+def test_rebuild_swaps_atomically_and_check_is_clean(app, runner, db, offering):
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    services.search("")
+    before = {p.name for p in root.glob("gen-*")}
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "已重建索引" in result.output
+    after = {p.name for p in root.glob("gen-*")}
+    assert len(after) == 1 and after != before
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]
+
+
+@pytest.mark.parametrize("damage", ["remove", "corrupt"])
+def test_a_missing_or_corrupt_index_is_rebuilt_on_start(app, db, offering, damage):
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    services.search("")
+    indexer._cache.__dict__.clear()  # a fresh process
+    if damage == "remove":
+        import shutil
+
+        shutil.rmtree(root)
+    else:
+        for segment in root.glob("gen-*/*"):
+            segment.write_bytes(b"garbage")
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]
+
+
+def test_check_command_fails_on_drift(app, runner, db, offering):
+    services.search("")
+    ix = indexer.open_index(app)
+    with ix.writer() as w:
+        w.delete_by_term("id", f"offering:{offering.id}")
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "missing: 1" in result.output

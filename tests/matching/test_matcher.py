@@ -1,0 +1,112 @@
+"""The matcher: ranked offerings for a demand, open demands for a platform, CLI, API, quality floor."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from marketplace.accounts.services import create_api_token
+from marketplace.matching import services
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT.parent / "shared" / "eval"
+
+#: A little under what bench/eval_matching.py reaches, so a regression fails the suite.
+NDCG5_FLOOR = 0.85
+
+
+@pytest.fixture
+def market(db):
+    bio = factories.PlatformFactory(city="济南", domains=["生物医药"], level="国家级", certifications=["GMP"])
+    food = factories.PlatformFactory(city="烟台", domains=["食品"], level="市级")
+    chem = factories.PlatformFactory(city="淄博", domains=["高端化工"])
+    fermenter = factories.OfferingFactory(platform=bio, title="500 L 不锈钢机械搅拌发酵罐", specs={"容积": "500 L"},
+                                          description="大肠杆菌高密度发酵，GMP车间，在线pH和溶氧控制。", price_amount=6800)
+    factories.OfferingFactory(platform=food, title="3000 L 食品级发酵罐组", domains=["食品"], specs={"容积": "3000 L"},
+                              description="益生菌与酵素发酵。", price_amount=12000, price_unit="batch")
+    factories.OfferingFactory(platform=chem, title="1000 L 搪玻璃反应釜", domains=["高端化工"], specs={"容积": "1000 L"},
+                              description="防爆区，精细化工合成放大。", price_amount=3500)
+    factories.OfferingFactory(platform=bio, title="冻干制剂处方开发", kind="service", price_amount=None, price_unit=None,
+                              description="冻干曲线与处方开发。")
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization, ref="dem-x", title="重组蛋白工程菌发酵放大到500 L",
+        description="大肠杆菌表达的重组蛋白，需在GMP条件下将发酵从5 L放大至500 L，完成3批工艺验证。",
+        domains=["生物医药"], kinds=["equipment"], budget_max=800000, city_preference=["济南"])
+    db.session.commit()
+    return demand, fermenter, firm, bio
+
+
+def test_demand_gets_the_fitting_offering_first_with_reasons(market):
+    demand, fermenter, _, _ = market
+    matches = services.match_demand(demand)
+    assert matches[0].obj_id == fermenter.id
+    reasons = " ".join(matches[0].reasons)
+    for phrase in ("匹配关键词", "领域相符：生物医药", "资源类型相符：中试设备", "规模相当", "具备所需资质：GMP", "位于优先城市：济南"):
+        assert phrase in reasons
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_matches_refresh_as_soon_as_data_changes(db, market):
+    demand, fermenter, _, _ = market
+    fermenter.status = "paused"
+    db.session.commit()
+    assert fermenter.id not in [m.obj_id for m in services.match_demand(demand)]
+
+
+def test_demand_page_shows_matches_to_owner_only(client, auth, db, market):
+    demand, fermenter, firm, _ = market
+    auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert page.index(fermenter.title) < page.index("搪玻璃")
+    auth.logout()
+    assert fermenter.title not in client.get(f"/demands/{demand.id}").get_data(as_text=True)
+
+
+def test_platform_dashboard_lists_demands_it_could_serve(client, auth, db, market):
+    demand, _, _, bio = market
+    operator = factories.UserFactory(role="operator", organization=bio.organization)
+    db.session.commit()
+    auth.as_(operator)
+    page = client.get(f"/my/platforms/{bio.id}").get_data(as_text=True)
+    assert "可承接的需求" in page and demand.title in page
+
+
+def test_match_command_prints_json(runner, market):
+    demand, fermenter, _, _ = market
+    result = runner.invoke(args=["match", "dem-x", "--limit", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert list(out) == ["dem-x"] and len(out["dem-x"]) == 2
+    assert out["dem-x"][0] == {"offering_ref": fermenter.ref, "score": out["dem-x"][0]["score"]}
+    every = json.loads(runner.invoke(args=["match", "--all"]).output)
+    assert "dem-x" in every
+    assert runner.invoke(args=["match", "no-such-ref"]).exit_code != 0
+
+
+def test_matches_api_for_owner_and_admin_only(client, db, market, admin_user):
+    demand, fermenter, firm, _ = market
+    stranger = factories.UserFactory(role="firm")
+    tokens = {}
+    for name, user in (("owner", firm), ("admin", admin_user), ("stranger", stranger)):
+        tokens[name] = {"Authorization": f"Bearer {create_api_token(user, name)[1]}"}
+    db.session.commit()
+    owner = client.get("/api/v1/demands/dem-x/matches?limit=3", headers=tokens["owner"])
+    assert owner.status_code == 200 and len(owner.json) == 3 and owner.json[0]["offering_ref"] == fermenter.ref
+    assert client.get("/api/v1/demands/dem-x/matches", headers=tokens["admin"]).status_code == 200
+    assert client.get("/api/v1/demands/dem-x/matches", headers=tokens["stranger"]).status_code == 404
+    assert client.get("/api/v1/demands/dem-x/matches").status_code == 401
+    assert client.get("/api/v1/demands/nope/matches", headers=tokens["owner"]).status_code == 404
+    assert client.get("/api/v1/demands/dem-x/matches?limit=0", headers=tokens["owner"]).status_code == 422
+
+
+@pytest.mark.skipif(not (EVAL / "dev_set.json").exists(), reason="shared eval set not present")
+def test_matcher_quality_on_the_dev_set_stays_above_the_floor(app, db):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import eval_matching
+
+    ours, baseline = eval_matching.run(EVAL / "dev_set.json", EVAL / "dev_qrels.json")
+    assert ours.ndcg5 >= NDCG5_FLOOR
+    assert ours.ndcg5 > baseline.ndcg5

@@ -1,0 +1,82 @@
+"""The search page and API: hostile queries, facets, sorting, highlighting, scope permissions."""
+
+import re
+
+import pytest
+
+from marketplace.accounts.services import create_api_token
+from tests import factories
+
+
+@pytest.fixture
+def corpus(db):
+    bio = factories.PlatformFactory(city="青岛", domains=["生物医药"])
+    chem = factories.PlatformFactory(city="淄博", domains=["高端化工"], level="国家级")
+    factories.OfferingFactory(platform=bio, title="500 L 不锈钢发酵罐", price_amount=6800,
+                              description="316L不锈钢，适用于大肠杆菌高密度发酵，符合GMP要求。")
+    factories.OfferingFactory(platform=bio, title="冻干制剂工艺开发", kind="service", price_amount=None, price_unit=None,
+                              description="冻干曲线开发与发酵液处理。")
+    factories.OfferingFactory(platform=chem, title="碳化硅微通道连续流反应器", price_amount=5000, domains=["高端化工"],
+                              description="适用于硝化、氯化等危险工艺连续化。")
+    factories.DemandFactory(title="硝化工艺连续化改造", description="需要微通道连续流反应器。", domains=["高端化工"])
+    db.session.commit()
+
+
+def hit_titles(response):
+    return re.findall(r'class="hit-title"[^>]*>([^<]+)<', response.get_data(as_text=True))
+
+
+def test_search_ranks_and_highlights(client, corpus):
+    response = client.get("/search?q=发酵罐")
+    assert hit_titles(response)[0] == "500 L 不锈钢发酵罐"
+    assert "<mark>" in response.get_data(as_text=True)
+
+
+def test_full_width_query_matches(client, corpus):
+    assert hit_titles(client.get("/search?q=５００Ｌ 发酵罐"))[0] == "500 L 不锈钢发酵罐"
+
+
+def test_facets_count_and_filter(client, corpus):
+    page = client.get("/search?q=发酵").get_data(as_text=True)
+    assert re.search(r">生物医药</a> <span class=\"muted\">2<", page)
+    filtered = client.get("/search?q=&kind=service")
+    assert hit_titles(filtered) == ["冻干制剂工艺开发"]
+
+
+def test_sort_by_price(client, corpus):
+    assert hit_titles(client.get("/search?q=&sort=price_asc")) == ["碳化硅微通道连续流反应器", "500 L 不锈钢发酵罐", "冻干制剂工艺开发"]
+    assert hit_titles(client.get("/search?q=&sort=price_desc")) == ["500 L 不锈钢发酵罐", "碳化硅微通道连续流反应器", "冻干制剂工艺开发"]
+
+
+@pytest.mark.parametrize("query", [
+    "", "!!!", "AND (", "*", "title:发酵", "x" * 5000, "发酵 OR NOT", '"unclosed', "\\", "%00", "😀🚀", "<script>",
+    "sort=price&page=-1",
+])
+def test_hostile_queries_return_a_page(client, corpus, query):
+    response = client.get("/search", query_string={"q": query, "page": "-5", "price_min": "abc"})
+    assert response.status_code == 200
+    assert "<script>" not in response.get_data(as_text=True).split("<main")[1]
+    api = client.get("/api/v1/search", query_string={"q": query})
+    assert api.status_code == 200 and "items" in api.json
+
+
+def test_api_search_rejects_too_long_query_by_field(client, corpus):
+    response = client.get("/api/v1/search", query_string={"q": "x" * 5001})
+    assert response.status_code == 422 and "q" in response.json["errors"]["query"]
+
+
+def test_demand_scope_is_for_platform_users(client, auth, db, corpus, operator_user, firm_user):
+    assert "硝化工艺连续化改造" not in client.get("/search?q=硝化&scope=demand").get_data(as_text=True)
+    auth.as_(firm_user)
+    assert "硝化工艺连续化改造" not in client.get("/search?q=硝化&scope=demand").get_data(as_text=True)
+    auth.as_(operator_user)
+    assert hit_titles(client.get("/search?q=硝化&scope=demand")) == ["硝化工艺连续化改造"]
+    assert client.get("/api/v1/search?q=硝化&scope=demand").status_code == 403
+    _, token = create_api_token(operator_user, "t")
+    db.session.commit()
+    body = client.get("/api/v1/search?q=硝化&scope=demand", headers={"Authorization": f"Bearer {token}"}).json
+    assert body["items"][0]["title"] == "硝化工艺连续化改造"
+
+
+def test_platform_scope(client, corpus):
+    assert len(hit_titles(client.get("/search?q=平台&scope=platform"))) == 2
