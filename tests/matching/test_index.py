@@ -109,13 +109,14 @@ def test_a_busy_index_never_fails_a_request(app, client, auth, db, operator_user
 def test_two_writers_at_once(app, db):
     platform = factories.PlatformFactory()
     db.session.commit()
+    platform_id = platform.id  # never touch the test's session from the threads
     errors = []
 
     def writer(n):
         try:
             with app.app_context():
                 for i in range(5):
-                    _db.session.add(Offering(platform_id=platform.id, kind="service", title=f"并发服务{n}-{i}",
+                    _db.session.add(Offering(platform_id=platform_id, kind="service", title=f"并发服务{n}-{i}",
                                              domains=["生物医药"], specs={}))
                     _db.session.commit()
                 _db.session.remove()
