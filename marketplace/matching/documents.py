@@ -27,6 +27,11 @@ def price_fields(amount: float | None) -> dict:
     return {"price": key, "price_desc": NEGOTIABLE_SORT if amount is None else -key, "price_yuan": amount}
 
 
+def content_text(title: str, specs: str, body: str, context: str) -> str:
+    """The searchable text: title ×3, specs ×2, description and context once."""
+    return " ".join([title] * 3 + [specs] * 2 + [body, context])
+
+
 def doc_key(doc_type: str, obj_id: int) -> str:
     return f"{doc_type}:{obj_id}"
 
@@ -48,7 +53,7 @@ def offering_doc(o: Offering) -> dict:
         "id": doc_key("offering", o.id), "doc_type": "offering", "obj_id": o.id,
         "version": _stamp(o.updated_at, p.updated_at),
         "title": o.title, "specs": specs, "body": o.description or "", "grams": everything,
-        "context": f"{p.name} {' '.join(p.certifications)}",
+        "content": content_text(o.title, specs, o.description or "", f"{p.name} {' '.join(p.certifications)}"),
         "domain": ",".join(o.domains), "kind": o.kind, "city": p.city, "level": p.level,
         "certs": ",".join(sorted(analysis.certifications(f"{everything} {' '.join(p.certifications)}"))),
         **price_fields(o.price_amount),
@@ -63,7 +68,7 @@ def platform_doc(p: Platform) -> dict:
         "id": doc_key("platform", p.id), "doc_type": "platform", "obj_id": p.id, "version": _stamp(p.updated_at),
         "title": p.name, "specs": p.capabilities or "", "body": p.description or "",
         "grams": f"{p.name} {p.capabilities} {p.description}",
-        "context": " ".join(p.certifications), "domain": ",".join(p.domains), "kind": "", "city": p.city,
+        "content": content_text(p.name, p.capabilities or "", p.description or "", " ".join(p.certifications)), "domain": ",".join(p.domains), "kind": "", "city": p.city,
         "level": p.level, "certs": ",".join(sorted(analysis.certifications(" ".join(p.certifications)))),
         **price_fields(None), "price_unit": "", "created": int(p.created_at.timestamp()),
         "platform_id": p.id, "platform_name": p.name, "ref": p.ref or "", "volumes": [], "masses": [],
@@ -74,7 +79,8 @@ def demand_doc(d: Demand) -> dict:
     text = f"{d.title} {d.description}"
     return {
         "id": doc_key("demand", d.id), "doc_type": "demand", "obj_id": d.id, "version": _stamp(d.updated_at),
-        "title": d.title, "specs": "", "body": d.description or "", "grams": text, "context": d.organization.name,
+        "title": d.title, "specs": "", "body": d.description or "", "grams": text,
+        "content": content_text(d.title, "", d.description or "", d.organization.name),
         "domain": ",".join(d.domains), "kind": ",".join(d.kinds), "city": ",".join(d.city_preference), "level": "",
         "certs": ",".join(sorted(analysis.certifications(text))),
         **price_fields(d.budget_max), "price_unit": "",

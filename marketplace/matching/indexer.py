@@ -33,7 +33,7 @@ from .models import SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 
 def make_schema() -> Schema:
@@ -43,10 +43,12 @@ def make_schema() -> Schema:
         doc_type=ID(stored=True),
         obj_id=NUMERIC(int, stored=True),
         version=STORED(),
-        title=TEXT(analyzer=text, field_boost=3.0, stored=True),
-        specs=TEXT(analyzer=text, field_boost=1.5, stored=True),
-        body=TEXT(analyzer=text, stored=True),
-        context=TEXT(analyzer=text, field_boost=0.5),
+        # One searchable text field; the title counts three times and the specs twice (see
+        # documents.content_text), which weighs them like BM25F but costs one posting list per term.
+        content=TEXT(analyzer=text),
+        title=STORED(),
+        specs=STORED(),
+        body=STORED(),
         grams=TEXT(analyzer=analysis.BigramTokenizer(), phrase=False),  #: character bigrams, for re-ranking
         domain=KEYWORD(stored=True, commas=True),
         kind=KEYWORD(stored=True, commas=True),
@@ -58,7 +60,7 @@ def make_schema() -> Schema:
         price_yuan=STORED(),  #: None for 面议
         price_unit=STORED(),
         created=NUMERIC(int, bits=64, stored=True, sortable=True),
-        deadline=NUMERIC(int, stored=True),
+        deadline=NUMERIC(int, stored=True, sortable=True),
         platform_id=NUMERIC(int, stored=True),
         platform_name=STORED(),
         ref=STORED(),

@@ -12,21 +12,19 @@ from datetime import date
 from functools import cache
 
 from flask import current_app
-from whoosh import sorting
-from whoosh.query import And, Every, NumericRange, Or, Query, Term
 
 from .. import vocab
-from . import analysis, indexer
+from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
 from .ranking import Candidate, Need, Ranked, rank
 
-TEXT_FIELDS = ("title", "specs", "body", "context")
+COMMON_SHARE = 0.2  #: in a large index, key terms in more than this share of documents are left out
+COMMON_MIN_DOCS = 1000  #: below this many documents every term is kept
 MAX_QUERY_CHARS = 500
 KEY_TERMS = 20
 WORD_SHARE = 0.5  #: share of the word-level score in the blended text score (the rest: bigrams)
 DOMAIN_TERM_BONUS = 1.3  #: terms of the 中试 dictionary and synonym groups outweigh general words
 POOL = 120
-FACETS = ("domain", "city", "kind", "level")
 
 
 @dataclass
@@ -90,62 +88,61 @@ def query_terms(text: str) -> list[str]:
     return list(seen)[:40]
 
 
-def _text_query(terms: list[tuple[str, float]]) -> Query:
-    return Or([Term(f, t, boost=w) for t, w in terms for f in TEXT_FIELDS])
-
-
-def _filters(doc_type: str, filters: dict) -> Query:
-    parts: list[Query] = [Term("doc_type", doc_type)]
-    for name in ("domain", "city", "kind", "level"):
-        value = filters.get(name)
+def _mask(searcher, table, leaves, doc_type: str, filters: dict):
+    """Documents of `doc_type` passing the filters (live documents only)."""
+    mask = table.live & (table.doc_type == engine.DOC_TYPES.index(doc_type))
+    for facet in engine.FACET_VALUES:
+        value = filters.get(facet)
         if value:
-            parts.append(Term(name, value))
+            bit = engine.facet_bit(facet, value)
+            mask &= (table.bits[facet] & bit) != 0 if bit else False
     if filters.get("certification"):
-        parts.append(Term("certs", analysis.normalise(filters["certification"]).replace(" ", "")))
+        cert = analysis.normalise(filters["certification"]).replace(" ", "")
+        mask &= engine.term_mask(table, leaves, "certs", cert)
     low, high = filters.get("price_min"), filters.get("price_max")
+    if low is not None:
+        mask &= table.price >= price_key(low)
+    if high is not None:
+        mask &= table.price <= price_key(high)
     if low is not None or high is not None:
-        parts.append(NumericRange("price", price_key(low) if low is not None else None,
-                                  price_key(high) if high is not None else NEGOTIABLE_SORT - 1))
+        mask &= table.price < NEGOTIABLE_SORT
     if doc_type == "demand":
-        parts.append(NumericRange("deadline", int(date.today().strftime("%Y%m%d")), None))
-    return And(parts)
+        mask &= table.deadline >= int(date.today().strftime("%Y%m%d"))
+    return mask
 
 
-SORTS = {"relevance": None, "price_asc": ("price", False), "price_desc": ("price_desc", False), "newest": ("created", True)}
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
 
 
 def search(text: str, *, doc_type: str = "offering", filters: dict | None = None, sort: str = "relevance",
            page: int = 1, per_page: int = 20) -> SearchPage:
-    """Full-text search with facets. Any input returns a page: the query is built from analysed
-    terms, never parsed as Whoosh syntax."""
+    """Full-text search with facets. Any input returns a page: the query is made of analysed
+    terms (OR, BM25), never parsed as query syntax. Facet counts cover every match."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     terms = query_terms(text)
     page = max(1, min(page, 1000))
     per_page = max(1, min(per_page, 100))
-    query = _text_query([(t, 1.0) for t in terms]) if terms else Every()
     sort = sort if sort in SORTS else "relevance"
     if not terms and sort == "relevance":
         sort = "newest"
-    sortedby = None
-    reverse = False
-    if SORTS[sort]:
-        sortedby, reverse = SORTS[sort]
     with _fresh_searcher() as searcher:
-        facets = {name: sorting.FieldFacet(name, allow_overlap=True) for name in FACETS}
-        results = searcher.search_page(query, page, pagelen=per_page, filter=_filters(doc_type, filters),
-                                       sortedby=sortedby, reverse=reverse, groupedby=facets)
-        facet_counts = {}
-        for name in FACETS:
-            groups = results.results.groups(name)
-            facet_counts[name] = sorted(((k, len(v)) for k, v in groups.items() if k), key=lambda kv: (-kv[1], kv[0]))
+        table, leaves = engine.table_for(searcher)
+        mask = _mask(searcher, table, leaves, doc_type, filters)
+        scores = None
+        if terms:
+            scores = engine.bm25(searcher, table, leaves, [(t, 1.0) for t in terms])
+            mask &= scores > 0
+        order = {"relevance": lambda: -scores, "price_asc": lambda: table.price, "price_desc": lambda: table.price_desc,
+                 "newest": lambda: -table.created}[sort]()
+        docnums = engine.top(order, mask, (page - 1) * per_page, page * per_page)
         hits = []
-        for hit in results:
-            stored = hit.fields()
-            hits.append(Hit(doc_type=stored["doc_type"], obj_id=stored["obj_id"], title=stored["title"],
-                            fields=stored, score=hit.score or 0.0,
+        for docnum in docnums:
+            stored = searcher.stored_fields(int(docnum))
+            hits.append(Hit(doc_type=stored["doc_type"], obj_id=stored["obj_id"], title=stored["title"], fields=stored,
+                            score=float(scores[docnum]) if scores is not None else 0.0,
                             snippet=snippet(stored.get("body") or stored.get("specs") or "", terms)))
-        total = results.total
-    return SearchPage(items=hits, total=total, page=page, per_page=per_page, facets=facet_counts, terms=terms)
+        return SearchPage(items=hits, total=int(mask.sum()), page=page, per_page=per_page,
+                          facets=engine.facet_counts(table, mask), terms=terms)
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bool]]:
@@ -190,15 +187,18 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
     Each outermost term of the text counts (title twice); a compound the index does not know
     ('压阻式') falls back to its known parts. Weight = (1 + log tf) · idf, with idf capped so a
     term seen once in the corpus is not worth more than one seen a few times (rare words in a
-    long need are usually noise); terms of the domain dictionary weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from
+    long need are usually noise), and in a large index terms in over a fifth of all documents are
+    left out (they select nothing and cost the most); terms of the domain dictionary weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from
     the index are dropped."""
     n_docs = max(searcher.doc_count(), 1)
     cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
 
     @cache
     def idf(term: str) -> float:
-        df = max(searcher.doc_frequency(f, term) for f in ("title", "specs", "body"))
-        return min(cap, math.log(1 + (n_docs - df + 0.5) / (df + 0.5))) if df else 0.0
+        df = min(searcher.doc_frequency("content", term), n_docs)  # deleted documents count until a merge
+        if not df or (n_docs > COMMON_MIN_DOCS and df > COMMON_SHARE * n_docs):
+            return 0.0
+        return min(cap, math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
 
     counts: Counter = Counter()
     for text, times in ((title, 2), (body, 1)):
@@ -265,13 +265,14 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
     the bigram BM25 of the whole need (both scaled to the pool's best)."""
     if not terms:
         return []
-    weight_of = dict(terms)
-    results = searcher.search(_text_query(terms), limit=POOL, filter=_filters(doc_type, {}), terms=True)
+    table, leaves = engine.table_for(searcher)
+    scores = engine.bm25(searcher, table, leaves, terms)
+    mask = _mask(searcher, table, leaves, doc_type, {}) & (scores > 0)
     pool = []
-    for hit in results:
-        matched = sorted({t.decode() if isinstance(t, bytes) else t for _f, t in hit.matched_terms()},
-                         key=lambda t: -weight_of.get(t, 0))
-        pool.append((hit.fields(), hit.score, tuple(matched)))
+    for docnum in engine.top(-scores, mask, 0, POOL):
+        stored = searcher.stored_fields(int(docnum))
+        present = set(analysis.tokens(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}"))
+        pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in present)))
     if not pool:
         return []
     grams = bigram_scores(searcher, need_text, [stored for stored, _, _ in pool])
