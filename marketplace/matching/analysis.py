@@ -142,24 +142,6 @@ def char_bigrams(text: str) -> list[str]:
     return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
 
 
-class BigramTokenizer(Tokenizer):
-    """Whoosh tokenizer for the `grams` field (character bigrams, no positions)."""
-
-    def __eq__(self, other):
-        return isinstance(other, BigramTokenizer)
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, gram in enumerate(char_bigrams(value), start=start_pos):
-            token.text = gram
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = pos
-            yield token
-
-
 # --- structured attributes ---------------------------------------------------------------------
 
 _CERTS = re.compile(r"gmp|glp|cnas|cma|iso\d{4,5}|iatf16949|sc认证|haccp|fda|ce认证|cqc|ul认证")

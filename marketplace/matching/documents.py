@@ -52,7 +52,7 @@ def offering_doc(o: Offering) -> dict:
     return {
         "id": doc_key("offering", o.id), "doc_type": "offering", "obj_id": o.id,
         "version": _stamp(o.updated_at, p.updated_at),
-        "title": o.title, "specs": specs, "body": o.description or "", "grams": everything,
+        "title": o.title, "specs": specs, "body": o.description or "",
         "content": content_text(o.title, specs, o.description or "", f"{p.name} {' '.join(p.certifications)}"),
         "domain": ",".join(o.domains), "kind": o.kind, "city": p.city, "level": p.level,
         "certs": ",".join(sorted(analysis.certifications(f"{everything} {' '.join(p.certifications)}"))),
@@ -67,7 +67,6 @@ def platform_doc(p: Platform) -> dict:
     return {
         "id": doc_key("platform", p.id), "doc_type": "platform", "obj_id": p.id, "version": _stamp(p.updated_at),
         "title": p.name, "specs": p.capabilities or "", "body": p.description or "",
-        "grams": f"{p.name} {p.capabilities} {p.description}",
         "content": content_text(p.name, p.capabilities or "", p.description or "", " ".join(p.certifications)), "domain": ",".join(p.domains), "kind": "", "city": p.city,
         "level": p.level, "certs": ",".join(sorted(analysis.certifications(" ".join(p.certifications)))),
         **price_fields(None), "price_unit": "", "created": int(p.created_at.timestamp()),
@@ -79,7 +78,7 @@ def demand_doc(d: Demand) -> dict:
     text = f"{d.title} {d.description}"
     return {
         "id": doc_key("demand", d.id), "doc_type": "demand", "obj_id": d.id, "version": _stamp(d.updated_at),
-        "title": d.title, "specs": "", "body": d.description or "", "grams": text,
+        "title": d.title, "specs": "", "body": d.description or "",
         "content": content_text(d.title, "", d.description or "", d.organization.name),
         "domain": ",".join(d.domains), "kind": ",".join(d.kinds), "city": ",".join(d.city_preference), "level": "",
         "certs": ",".join(sorted(analysis.certifications(text))),

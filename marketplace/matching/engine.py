@@ -15,6 +15,7 @@ block fields); `whoosh-reloaded` is pinned to 2.7.5 and this module is the only 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from whoosh.reading import TermNotFound
 from .. import vocab
 
 K1, B = 1.2, 0.75
+POSTINGS_CACHE = 20000  #: posting arrays kept per process (a few tens of MB at most)
 DOC_TYPES = ("offering", "platform", "demand")
 KINDS = tuple(vocab.OFFERING_KINDS)
 FACET_VALUES = {
@@ -57,6 +59,10 @@ class Table:
         )
 
 
+_lock = threading.RLock()
+_postings_cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+
 def _leaf(matcher):
     """The raw posting list: deletions wrap it in a filter that has already stepped past deleted
     documents, so unwrap and rewind (the live mask excludes deleted documents instead)."""
@@ -68,7 +74,23 @@ def _leaf(matcher):
 
 
 def postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(doc numbers, term frequencies) of one term in one segment, read block by block."""
+    """(doc numbers, term frequencies) of one term in one segment; segments never change, so the
+    arrays of recent terms are kept (an LRU of POSTINGS_CACHE entries)."""
+    key = (reader._segment.segment_id(), field, term)
+    with _lock:
+        hit = _postings_cache.get(key)
+        if hit is not None:
+            _postings_cache.move_to_end(key)
+            return hit
+    arrays = _read_postings(reader, field, term)
+    with _lock:
+        _postings_cache[key] = arrays
+        while len(_postings_cache) > POSTINGS_CACHE:
+            _postings_cache.popitem(last=False)
+    return arrays
+
+
+def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         m = _leaf(reader.postings(field, term))
     except TermNotFound:
@@ -123,7 +145,6 @@ def _build_table(reader) -> Table:
                  created=_column(reader, "created", n, 0), deadline=_column(reader, "deadline", n, 99991231))
 
 
-_lock = threading.Lock()
 _segment_tables: dict[tuple, Table] = {}  #: (segment id, size) → static arrays
 _index_tables: dict[tuple, Table] = {}  #: the whole index for one state of all its segments
 

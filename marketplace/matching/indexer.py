@@ -33,7 +33,7 @@ from .models import SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def make_schema() -> Schema:
@@ -49,7 +49,6 @@ def make_schema() -> Schema:
         title=STORED(),
         specs=STORED(),
         body=STORED(),
-        grams=TEXT(analyzer=analysis.BigramTokenizer(), phrase=False),  #: character bigrams, for re-ranking
         domain=KEYWORD(stored=True, commas=True),
         kind=KEYWORD(stored=True, commas=True),
         city=KEYWORD(stored=True, commas=True),
@@ -136,6 +135,24 @@ def open_index(app: Flask | None = None, *, may_rebuild: bool = True):
     ix = whoosh_index.open_dir(str(root / current["gen"]))
     _cache.index = ((str(root), current["gen"]), ix)
     return ix
+
+
+@contextmanager
+def live_searcher(app: Flask | None = None):
+    """This thread's searcher on the live index, kept open between requests and reopened when the
+    index changed. (Not `Searcher.refresh()`: it reuses a segment's reader even when only the
+    segment's deletions changed, and would keep serving deleted documents.)"""
+    app = app or current_app
+    ix = open_index(app)
+    cached = getattr(_cache, "searcher", None)
+    if cached is not None and cached[0] is ix and cached[1].up_to_date():
+        searcher = cached[1]
+    else:
+        if cached is not None:
+            cached[1].close()
+        searcher = ix.searcher()
+    _cache.searcher = (ix, searcher)
+    yield searcher
 
 
 def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 600.0) -> int:

@@ -77,7 +77,7 @@ def _fresh_searcher():
     app = current_app._get_current_object()
     if indexer.pending_count():
         indexer.drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
-    return indexer.open_index(app).searcher()
+    return indexer.live_searcher(app)
 
 
 def query_terms(text: str) -> list[str]:
@@ -242,21 +242,23 @@ def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidat
     )
 
 
-def bigram_scores(searcher, query_text: str, docs: list[dict], k1: float = 1.2, b: float = 0.75) -> list[float]:
-    """BM25 over character bigrams of the need against each pooled document, with corpus
-    statistics from the index's `grams` field. Catches overlaps that segmentation splits apart."""
+def bigram_scores(query_text: str, docs: list[dict], k1: float = 1.2, b: float = 0.75) -> list[float]:
+    """BM25 over character bigrams of the need against each pooled document, with statistics
+    from the pool itself: bigrams shared by the whole pool weigh little, distinctive ones much.
+    Catches overlaps that segmentation splits apart ('压阻芯片' / '芯片封装')."""
     query = Counter(analysis.char_bigrams(query_text))
-    n_docs = max(searcher.doc_count(), 1)
-    avg = (searcher.field_length("grams") / n_docs) or 1.0
+    grams = [Counter(analysis.char_bigrams(f"{d.get('title', '')} {d.get('specs', '')} {d.get('body', '')}")) for d in docs]
+    n_docs = max(len(docs), 1)
+    avg = (sum(sum(g.values()) for g in grams) / n_docs) or 1.0
     idf = {}
     for gram in query:
-        df = searcher.doc_frequency("grams", gram)
+        df = sum(1 for g in grams if gram in g)
         idf[gram] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
     scores = []
-    for doc in docs:
-        grams = Counter(analysis.char_bigrams(f"{doc.get('title', '')} {doc.get('specs', '')} {doc.get('body', '')}"))
-        norm = k1 * (1 - b + b * sum(grams.values()) / avg)
-        scores.append(sum(qtf * idf[g] * grams[g] * (k1 + 1) / (grams[g] + norm) for g, qtf in query.items() if grams[g]))
+    for doc_grams in grams:
+        norm = k1 * (1 - b + b * sum(doc_grams.values()) / avg)
+        scores.append(sum(qtf * idf[g] * doc_grams[g] * (k1 + 1) / (doc_grams[g] + norm)
+                          for g, qtf in query.items() if doc_grams[g]))
     return scores
 
 
@@ -275,7 +277,7 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
         pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in present)))
     if not pool:
         return []
-    grams = bigram_scores(searcher, need_text, [stored for stored, _, _ in pool])
+    grams = bigram_scores(need_text, [stored for stored, _, _ in pool])
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
     return [(stored, WORD_SHARE * score / best_word + (1 - WORD_SHARE) * gram / best_gram, matched)
             for (stored, score, matched), gram in zip(pool, grams, strict=True)]
