@@ -138,8 +138,8 @@ def char_bigrams(text: str) -> list[str]:
     """Overlapping character pairs of the normalised text, spaces and punctuation removed.
 
     Segmentation-free evidence: '压阻芯片' and '压力芯片' still share '芯片'."""
-    chars = [c for c in normalise(text) if _KEEP.match(c)]
-    return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+    chars = "".join(_KEEP.findall(normalise(text)))
+    return [a + b for a, b in zip(chars, chars[1:], strict=False)]
 
 
 # --- structured attributes ---------------------------------------------------------------------

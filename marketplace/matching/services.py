@@ -273,8 +273,8 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
     pool = []
     for docnum in engine.top(-scores, mask, 0, POOL):
         stored = searcher.stored_fields(int(docnum))
-        present = set(analysis.tokens(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}"))
-        pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in present)))
+        text = analysis.normalise(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}")
+        pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in text)))
     if not pool:
         return []
     grams = bigram_scores(need_text, [stored for stored, _, _ in pool])
