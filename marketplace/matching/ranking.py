@@ -14,6 +14,10 @@ score = Σ weight_s · signal_s over the signals below, each signal in [0, 1]:
 - city:   candidate's city among the preferred cities → 1; none preferred → 0.5; else 0.
 - level:  国家级 1, 省级 0.75, 市级 0.5, 企业自建 0.25.
 
+The sum is then damped by 20 % when the candidate is outside every domain the need names, and by
+20 % when its kind is not among the kinds asked for: a different trade or a different kind of
+resource rarely does the job however well its words match.
+
 Ties are broken by the higher text score, then by the candidate key (stable, reproducible).
 """
 
@@ -26,6 +30,7 @@ from . import analysis
 DEFAULT_WEIGHTS = {
     "text": 0.62, "domain": 0.15, "kind": 0.12, "scale": 0.06, "cert": 0.05, "budget": 0.03, "city": 0.03,
     "level": 0.03,
+    "off_domain": 0.2, "off_kind": 0.2,
 }
 LEVEL_SCORES = {"国家级": 1.0, "省级": 0.75, "市级": 0.5, "企业自建": 0.25}
 KIND_LABELS = {"equipment": "中试设备", "site": "中试场地", "service": "中试服务", "process": "生产工艺"}
@@ -126,6 +131,11 @@ def rank(need: Need, candidates: list[Candidate], weights: dict[str, float] | No
     for c in candidates:
         s = signals(need, c, best_text)
         score = sum(weights[name] * value for name, value in s.items())
+        # Outside every domain the need names, a match is a different trade: damp it.
+        if s["domain"] == 0.0:
+            score *= 1 - weights.get("off_domain", 0.0)
+        if s["kind"] == 0.0:
+            score *= 1 - weights.get("off_kind", 0.0)
         ranked.append(Ranked(candidate=c, score=round(score, 6), signals=s, reasons=reasons(need, c, s)))
     ranked.sort(key=lambda r: (-r.score, -r.candidate.text_score, r.candidate.key))
     return ranked

@@ -21,8 +21,9 @@ from .ranking import Candidate, Need, Ranked, rank
 COMMON_SHARE = 0.2  #: in a large index, key terms in more than this share of documents are left out
 COMMON_MIN_DOCS = 1000  #: below this many documents every term is kept
 MAX_QUERY_CHARS = 500
-KEY_TERMS = 20
-WORD_SHARE = 0.5  #: share of the word-level score in the blended text score (the rest: bigrams)
+KEY_TERMS = 25
+WORD_SHARE = 0.3  #: share of the word-level BM25 in the blended text score
+TITLE_SHARE = 0.4  #: share of the title coverage; the rest is the bigram BM25
 DOMAIN_TERM_BONUS = 1.3  #: terms of the 中试 dictionary and synonym groups outweigh general words
 POOL = 120
 
@@ -262,9 +263,37 @@ def bigram_scores(query_text: str, docs: list[dict], k1: float = 1.2, b: float =
     return scores
 
 
+def need_vocabulary(text: str) -> frozenset[str]:
+    """Every analysed term of a need, with the synonyms of each."""
+    words = set(analysis.tokens(text))
+    synonyms = analysis.synonyms()
+    for word in list(words):
+        words.update(synonyms.get(word, ()))
+    return frozenset(words)
+
+
+def title_coverage(searcher, vocabulary: frozenset[str], title: str) -> float:
+    """Share of the offering title's meaning (idf-weighted terms) that the need also speaks of.
+
+    The other direction of the query: an offering whose title names things the need never
+    mentions ('催化剂评价' for a hydrogenation need) is a weaker match than one whose every
+    title term the need uses. A compound counts half when only its parts appear."""
+    n_docs = max(searcher.doc_count(), 1)
+    total = covered = 0.0
+    for word, parts in analysis.compound_groups(title):
+        df = min(searcher.doc_frequency("content", word), n_docs)
+        weight = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        total += weight
+        if word in vocabulary:
+            covered += weight
+        elif parts and any(p in vocabulary for p in parts):
+            covered += 0.5 * weight
+    return covered / total if total else 0.0
+
+
 def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text: str) -> list[tuple[dict, float, tuple[str, ...]]]:
-    """Candidate pool from the key-term query; each text score blends the word-level BM25 with
-    the bigram BM25 of the whole need (both scaled to the pool's best)."""
+    """Candidate pool from the key-term query; each text score blends the word-level BM25, the
+    bigram BM25 of the whole need (both scaled to the pool's best) and the title coverage."""
     if not terms:
         return []
     table, leaves = engine.table_for(searcher)
@@ -278,8 +307,11 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
     if not pool:
         return []
     grams = bigram_scores(need_text, [stored for stored, _, _ in pool])
+    vocabulary = need_vocabulary(need_text)
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
-    return [(stored, WORD_SHARE * score / best_word + (1 - WORD_SHARE) * gram / best_gram, matched)
+    gram_share = 1 - WORD_SHARE - TITLE_SHARE
+    return [(stored, WORD_SHARE * score / best_word + gram_share * gram / best_gram
+             + TITLE_SHARE * title_coverage(searcher, vocabulary, stored.get("title", "")), matched)
             for (stored, score, matched), gram in zip(pool, grams, strict=True)]
 
 
