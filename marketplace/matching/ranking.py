@@ -1,6 +1,7 @@
 """Re-ranking of text-retrieved candidates with structured signals. Pure: no database, no index.
 
-score = Σ weight_s · signal_s over the signals below, each signal in [0, 1]:
+score = Σ weight_s · signal_s / Σ weight_s over the signals below, each signal in [0, 1], so the
+score is in [0, 1] and shows as a percentage:
 
 - text:   the candidate's text score divided by the best text score in the pool (so the best
           textual match has 1.0). Carries most of the weight: what the need says matters most.
@@ -32,6 +33,7 @@ DEFAULT_WEIGHTS = {
     "level": 0.03,
     "off_domain": 0.2, "off_kind": 0.2,
 }
+SIGNALS = ("text", "domain", "kind", "scale", "cert", "budget", "city", "level")
 LEVEL_SCORES = {"国家级": 1.0, "省级": 0.75, "市级": 0.5, "企业自建": 0.25}
 KIND_LABELS = {"equipment": "中试设备", "site": "中试场地", "service": "中试服务", "process": "生产工艺"}
 
@@ -126,11 +128,12 @@ def reasons(need: Need, c: Candidate, s: dict[str, float]) -> list[str]:
 def rank(need: Need, candidates: list[Candidate], weights: dict[str, float] | None = None) -> list[Ranked]:
     """Order candidates best first; see the module docstring for the formula and tie-break."""
     weights = weights or DEFAULT_WEIGHTS
+    total = sum(weights[name] for name in SIGNALS)
     best_text = max((c.text_score for c in candidates), default=0.0)
     ranked = []
     for c in candidates:
         s = signals(need, c, best_text)
-        score = sum(weights[name] * value for name, value in s.items())
+        score = sum(weights[name] * value for name, value in s.items()) / total
         # Outside every domain the need names, a match is a different trade: damp it.
         if s["domain"] == 0.0:
             score *= 1 - weights.get("off_domain", 0.0)

@@ -48,3 +48,12 @@ def test_matched_terms_are_reported():
 
 def test_empty_pool():
     assert rank(Need(), []) == []
+
+
+def test_a_perfect_candidate_scores_exactly_one():
+    """Scores are shown as percentages: the weights are normalised, so nothing exceeds 100."""
+    need = Need(domains=frozenset({"食品"}), kinds=frozenset({"site"}), budget_max=10.0, cities=frozenset({"济南"}),
+                certifications=frozenset({"gmp"}), volumes=(100.0,))
+    perfect = cand("p", 3.0, domains=frozenset({"食品"}), kinds=frozenset({"site"}), price=1.0, cities=frozenset({"济南"}),
+                   level="国家级", certifications=frozenset({"gmp"}), volumes=(100.0,))
+    assert rank(need, [perfect])[0].score == 1.0
