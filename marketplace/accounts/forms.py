@@ -44,7 +44,3 @@ class ResetPasswordForm(Form):
 
 class ApiTokenForm(Form):
     name = StringField("令牌名称", validators=[DataRequired(REQUIRED), Length(max=100)])
-
-
-class ConfirmForm(Form):
-    """An empty form: a button that needs the CSRF token."""

@@ -15,7 +15,6 @@ from . import services
 from .forms import (
     ApiTokenForm,
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -117,7 +116,7 @@ def profile():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
     return render_template("accounts/profile.html", tokens=tokens, token_form=ApiTokenForm(),
-                           confirm=ConfirmForm(), new_token=session.pop("new_token", None))
+                           new_token=session.pop("new_token", None))
 
 
 @bp.route("/password", methods=["GET", "POST"])

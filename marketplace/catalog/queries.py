@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
 from .. import vocab
 from ..core.models import has_label
+from ..core.pagination import Page
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms.models import Platform
-
-
-@dataclass
-class Page:
-    """One page of results: `items`, `total`, `page`, `per_page` (as the API returns it)."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def paginate(stmt: Select, page: int, per_page: int) -> Page:

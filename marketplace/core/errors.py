@@ -21,6 +21,26 @@ class Forbidden(Exception):
     """The acting user may not do this to this object (answered 403, or 404 to hide existence)."""
 
 
+def load_visible(model, obj_id: int, may_view):
+    """The object if `may_view(obj)`, else None: missing and hidden look the same (404)."""
+    from ..extensions import db
+
+    obj = db.session.get(model, obj_id)
+    return obj if obj is not None and may_view(obj) else None
+
+
+def load_permitted(model, obj_id: int, permitted):
+    """The object, or LookupError when missing and Forbidden when `permitted(obj)` is false."""
+    from ..extensions import db
+
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        raise LookupError(obj_id)
+    if not permitted(obj):
+        raise Forbidden()
+    return obj
+
+
 def apply_to_form(form, error: DomainError) -> None:
     """Attach service errors to the matching WTForms fields (or the form's top when unknown)."""
     for field, message in error.errors:

@@ -48,6 +48,25 @@ def store_upload(filename: str, data: bytes) -> dict:
     return {"filename": safe_name, "stored_name": stored, "content_type": content_type, "size": len(data)}
 
 
+def accept_upload(form, add) -> None:
+    """View helper: take the file from `form`, store it with `add(filename, data)`, commit, flash."""
+    from flask import flash
+
+    from ..extensions import db
+
+    if not form.validate_on_submit():
+        return
+    file = form.file.data
+    try:
+        add(getattr(file, "filename", ""), file.read() if file else b"")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.errors[0][1], "error")
+    else:
+        db.session.commit()
+        flash("附件已上传。", "success")
+
+
 def serve_upload(attachment):
     """Send a stored file: images inline, anything else as a download; never sniffed, never scripted."""
     path = upload_dir() / attachment.stored_name

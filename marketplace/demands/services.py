@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import or_, select
 
 from .. import vocab
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..core.state import TransitionError
 from ..core.uploads import store_upload
@@ -45,17 +45,11 @@ def can_read_confidential(user, demand: Demand) -> bool:
 
 
 def get_visible(user, demand_id: int) -> Demand | None:
-    demand = db.session.get(Demand, demand_id)
-    return demand if demand and can_view(user, demand) else None
+    return load_visible(Demand, demand_id, lambda d: can_view(user, d))
 
 
 def get_owned(user, demand_id: int) -> Demand:
-    demand = db.session.get(Demand, demand_id)
-    if demand is None:
-        raise LookupError(demand_id)
-    if not is_owner(user, demand):
-        raise Forbidden()
-    return demand
+    return load_permitted(Demand, demand_id, lambda d: is_owner(user, d))
 
 
 def get_by_ref(ref: str) -> Demand | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.forms import ConfirmForm
 from ..catalog.queries import paginate
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError, apply_to_form
-from ..core.uploads import serve_upload
+from ..core.uploads import accept_upload, serve_upload
 from ..extensions import db
 from ..matching import services as matching
 from ..platforms.models import Platform
@@ -81,7 +80,7 @@ def detail(demand_id: int):
         "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
         is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
         actions=[(a, DEMAND_ACTIONS[a]) for a in DEMAND_WORKFLOW.allowed_actions(demand.status) if a in DEMAND_ACTIONS],
-        confirm=ConfirmForm(), upload=DemandAttachmentForm(),
+        upload=DemandAttachmentForm(),
     )
 
 
@@ -121,17 +120,7 @@ def contact(demand_id: int, platform_id: int):
 def upload(demand_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
-    form = DemandAttachmentForm()
-    if form.validate_on_submit():
-        file = form.file.data
-        try:
-            services.add_attachment(acting_user(), demand, getattr(file, "filename", ""), file.read() if file else b"")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.errors[0][1], "error")
-        else:
-            db.session.commit()
-            flash("附件已上传。", "success")
+    accept_upload(DemandAttachmentForm(), lambda name, data: services.add_attachment(acting_user(), demand, name, data))
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
 

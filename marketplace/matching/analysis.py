@@ -91,7 +91,8 @@ def tokens(text: str) -> list[str]:
 _NUMERIC = re.compile(r"^[\d.\-~/%+±×]+(?:[a-zμ°³²]{0,4})$")
 
 
-def compound_groups(text: str) -> list[tuple[str, list[str]]]:
+@lru_cache(maxsize=20000)
+def compound_groups(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each outermost term of the text with the shorter terms inside its span:
     '催化氢化' → ('催化氢化', ['催化', '氢化']). Numbers and single characters are left out:
     quantities are matched as structured attributes, lone characters carry too little."""
@@ -104,7 +105,7 @@ def compound_groups(text: str) -> list[tuple[str, list[str]]]:
             groups[-1][3].append(word)
         else:
             groups.append((word, start, end, []))
-    return [(word, parts) for word, _s, _e, parts in groups]
+    return tuple((word, tuple(parts)) for word, _s, _e, parts in groups)
 
 
 class ZhongshiTokenizer(Tokenizer):
@@ -134,11 +135,11 @@ def analyzer() -> ZhongshiTokenizer:
     return ZhongshiTokenizer()
 
 
-def char_bigrams(text: str) -> list[str]:
+def char_bigrams(text: str, *, normalised: bool = False) -> list[str]:
     """Overlapping character pairs of the normalised text, spaces and punctuation removed.
 
     Segmentation-free evidence: '压阻芯片' and '压力芯片' still share '芯片'."""
-    chars = "".join(_KEEP.findall(normalise(text)))
+    chars = "".join(_KEEP.findall(text if normalised else normalise(text)))
     return [a + b for a, b in zip(chars, chars[1:], strict=False)]
 
 

@@ -13,7 +13,7 @@ from functools import cache
 
 from flask import current_app
 
-from .. import vocab
+from ..core.pagination import Page
 from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
 from .ranking import Candidate, Need, Ranked, rank
@@ -25,7 +25,7 @@ KEY_TERMS = 25
 WORD_SHARE = 0.3  #: share of the word-level BM25 in the blended text score
 TITLE_SHARE = 0.4  #: share of the title coverage; the rest is the bigram BM25
 DOMAIN_TERM_BONUS = 1.3  #: terms of the 中试 dictionary and synonym groups outweigh general words
-POOL = 120
+POOL = 80
 
 
 @dataclass
@@ -39,25 +39,11 @@ class Hit:
 
 
 @dataclass
-class SearchPage:
-    items: list[Hit]
-    total: int
-    page: int
-    per_page: int
-    facets: dict[str, list[tuple[str, int]]]
-    terms: list[str]
+class SearchPage(Page):
+    """A page of hits with the facet counts of every match and the analysed query terms."""
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -243,13 +229,13 @@ def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidat
     )
 
 
-def bigram_scores(query_text: str, docs: list[dict], k1: float = 1.2, b: float = 0.75) -> list[float]:
+def bigram_scores(query_text: str, doc_texts: list[str], k1: float = 1.2, b: float = 0.75) -> list[float]:
     """BM25 over character bigrams of the need against each pooled document, with statistics
     from the pool itself: bigrams shared by the whole pool weigh little, distinctive ones much.
     Catches overlaps that segmentation splits apart ('压阻芯片' / '芯片封装')."""
     query = Counter(analysis.char_bigrams(query_text))
-    grams = [Counter(analysis.char_bigrams(f"{d.get('title', '')} {d.get('specs', '')} {d.get('body', '')}")) for d in docs]
-    n_docs = max(len(docs), 1)
+    grams = [Counter(analysis.char_bigrams(text, normalised=True)) for text in doc_texts]
+    n_docs = max(len(doc_texts), 1)
     avg = (sum(sum(g.values()) for g in grams) / n_docs) or 1.0
     idf = {}
     for gram in query:
@@ -272,17 +258,15 @@ def need_vocabulary(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def title_coverage(searcher, vocabulary: frozenset[str], title: str) -> float:
+def title_coverage(idf, vocabulary: frozenset[str], title: str) -> float:
     """Share of the offering title's meaning (idf-weighted terms) that the need also speaks of.
 
     The other direction of the query: an offering whose title names things the need never
     mentions ('催化剂评价' for a hydrogenation need) is a weaker match than one whose every
     title term the need uses. A compound counts half when only its parts appear."""
-    n_docs = max(searcher.doc_count(), 1)
     total = covered = 0.0
     for word, parts in analysis.compound_groups(title):
-        df = min(searcher.doc_frequency("content", word), n_docs)
-        weight = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        weight = idf(word)
         total += weight
         if word in vocabulary:
             covered += weight
@@ -299,19 +283,27 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
     table, leaves = engine.table_for(searcher)
     scores = engine.bm25(searcher, table, leaves, terms)
     mask = _mask(searcher, table, leaves, doc_type, {}) & (scores > 0)
-    pool = []
+    pool, texts = [], []
     for docnum in engine.top(-scores, mask, 0, POOL):
         stored = searcher.stored_fields(int(docnum))
         text = analysis.normalise(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}")
+        texts.append(text)
         pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in text)))
     if not pool:
         return []
-    grams = bigram_scores(need_text, [stored for stored, _, _ in pool])
+    grams = bigram_scores(need_text, texts)
     vocabulary = need_vocabulary(need_text)
+    n_docs = max(searcher.doc_count(), 1)
+
+    @cache
+    def idf(word: str) -> float:
+        df = min(searcher.doc_frequency("content", word), n_docs)
+        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
     gram_share = 1 - WORD_SHARE - TITLE_SHARE
     return [(stored, WORD_SHARE * score / best_word + gram_share * gram / best_gram
-             + TITLE_SHARE * title_coverage(searcher, vocabulary, stored.get("title", "")), matched)
+             + TITLE_SHARE * title_coverage(idf, vocabulary, stored.get("title", "")), matched)
             for (stored, score, matched), gram in zip(pool, grams, strict=True)]
 
 
@@ -351,7 +343,3 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
         if platform.city in r.candidate.cities:
             r.reasons.append(f"需求方优先考虑{platform.city}")
     return _to_matches(ranked, {s["id"]: s for s, _, _ in pool}, limit)
-
-
-def kind_label(code: str) -> str:
-    return vocab.OFFERING_KINDS.get(code, code)

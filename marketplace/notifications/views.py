@@ -3,7 +3,6 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 
-from ..accounts.forms import ConfirmForm
 from ..core.auth import acting_user
 from ..extensions import db
 from . import services
@@ -23,7 +22,7 @@ def _unread():
 @bp.route("/")
 @login_required
 def index():
-    return render_template("notifications/index.html", notes=services.list_for(acting_user()), confirm=ConfirmForm())
+    return render_template("notifications/index.html", notes=services.list_for(acting_user()))
 
 
 @bp.route("/read", methods=["POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import vocab
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms import services as platform_services
@@ -27,17 +27,11 @@ def can_view(user, offering: Offering) -> bool:
 
 
 def get_visible(user, offering_id: int) -> Offering | None:
-    offering = db.session.get(Offering, offering_id)
-    return offering if offering and can_view(user, offering) else None
+    return load_visible(Offering, offering_id, lambda o: can_view(user, o))
 
 
 def get_managed(user, offering_id: int) -> Offering:
-    offering = db.session.get(Offering, offering_id)
-    if offering is None:
-        raise LookupError(offering_id)
-    if not can_manage(user, offering):
-        raise Forbidden()
-    return offering
+    return load_permitted(Offering, offering_id, lambda o: can_manage(user, o))
 
 
 def validate(data: dict) -> None:

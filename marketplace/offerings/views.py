@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError, apply_to_form
-from ..core.uploads import serve_upload
+from ..core.uploads import accept_upload, serve_upload
 from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
@@ -78,17 +78,7 @@ def set_status(offering_id: int, action: str):
 def upload(offering_id: int):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
-    form = AttachmentForm()
-    if form.validate_on_submit():
-        file = form.file.data
-        try:
-            services.add_attachment(acting_user(), offering, getattr(file, "filename", ""), file.read() if file else b"")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.errors[0][1], "error")
-        else:
-            db.session.commit()
-            flash("附件已上传。", "success")
+    accept_upload(AttachmentForm(), lambda name, data: services.add_attachment(acting_user(), offering, name, data))
     return redirect(url_for("offerings.edit", offering_id=offering.id))
 
 

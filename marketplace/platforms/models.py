@@ -27,7 +27,6 @@ PLATFORM_WORKFLOW = Workflow(
         ("suspended", "reinstate"): "approved",
     },
 )
-REVIEW_ACTIONS = {"approve": "通过", "return": "退回修改", "reject": "不予通过", "suspend": "暂停", "reinstate": "恢复"}
 
 
 class Platform(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import signals, vocab
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..core.state import TransitionError
 from ..extensions import db
@@ -29,17 +29,11 @@ def can_view(user, platform: Platform) -> bool:
 
 def get_visible(user, platform_id: int) -> Platform | None:
     """The platform if this user may see it; None (answered 404) otherwise."""
-    platform = db.session.get(Platform, platform_id)
-    return platform if platform and can_view(user, platform) else None
+    return load_visible(Platform, platform_id, lambda p: can_view(user, p))
 
 
 def get_managed(user, platform_id: int) -> Platform:
-    platform = db.session.get(Platform, platform_id)
-    if platform is None:
-        raise LookupError(platform_id)
-    if not can_manage(user, platform):
-        raise Forbidden()
-    return platform
+    return load_permitted(Platform, platform_id, lambda p: can_manage(user, p))
 
 
 def platforms_of(user) -> list[Platform]:
