@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 import factory
 from werkzeug.security import generate_password_hash
 
-from marketplace.accounts.models import Organization, User
-from marketplace.demands.models import Demand
+from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
+from marketplace.core.models import AuditLog
+from marketplace.demands.models import Demand, DemandAttachment, DemandContact
 from marketplace.extensions import db
-from marketplace.offerings.models import Offering
+from marketplace.matching.models import SearchOutbox
+from marketplace.notifications.models import Notification
+from marketplace.offerings.models import Attachment, Offering
 from marketplace.platforms.models import Platform
 
 PASSWORD = "correct horse battery"
@@ -93,3 +97,83 @@ class DemandFactory(Base):
     deadline = factory.LazyFunction(lambda: date.today() + timedelta(days=60))
     confidential_detail = "菌株编号 ZS-42，诱导温度 25 ℃。"
     status = "open"
+
+
+class ApiTokenFactory(Base):
+    """A token row; the plaintext is `zs_test_<n>` (its SHA-256 is stored)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "测试令牌"
+    prefix = factory.Sequence(lambda n: f"zs_test_{n}"[:10])
+    token_hash = factory.Sequence(lambda n: hashlib.sha256(f"zs_test_{n}".encode()).hexdigest())
+
+
+class LoginFailureFactory(Base):
+    class Meta:
+        model = LoginFailure
+
+    key = factory.Sequence(lambda n: f"account:user{n}@example.cn")
+
+
+class AttachmentFactory(Base):
+    class Meta:
+        model = Attachment
+
+    offering = factory.SubFactory(OfferingFactory)
+    filename = "photo.png"
+    stored_name = factory.Sequence(lambda n: f"{n:032x}.png")
+    content_type = "image/png"
+    size = 1024
+
+
+class DemandContactFactory(Base):
+    class Meta:
+        model = DemandContact
+
+    demand = factory.SubFactory(DemandFactory)
+    platform = factory.SubFactory(PlatformFactory)
+
+
+class DemandAttachmentFactory(Base):
+    class Meta:
+        model = DemandAttachment
+
+    demand = factory.SubFactory(DemandFactory)
+    filename = "spec.pdf"
+    stored_name = factory.Sequence(lambda n: f"d{n:031x}.pdf")
+    content_type = "application/pdf"
+    size = 2048
+
+
+class NotificationFactory(Base):
+    class Meta:
+        model = Notification
+
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    message = "您的平台已通过审核。"
+
+
+class AuditLogFactory(Base):
+    class Meta:
+        model = AuditLog
+
+    object_type = "platform"
+    object_id = factory.LazyFunction(lambda: PlatformFactory().id)
+    old_state = "submitted"
+    new_state = "approved"
+
+
+class SearchOutboxFactory(Base):
+    class Meta:
+        model = SearchOutbox
+
+    doc_type = "offering"
+    doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
+
+
+ALL = [OrganizationFactory, UserFactory, PlatformFactory, OfferingFactory, DemandFactory, ApiTokenFactory,
+       LoginFailureFactory, AttachmentFactory, DemandContactFactory, DemandAttachmentFactory, NotificationFactory,
+       AuditLogFactory, SearchOutboxFactory]

@@ -146,9 +146,7 @@ def test_oversized_upload_is_refused(app, client, auth, db, operator_user, platf
 
 
 def test_attachments_of_hidden_offerings_are_not_served(client, db):
-    offering = factories.OfferingFactory(status="paused")
-    attachment = Attachment(offering=offering, filename="x.png", stored_name="abc.png", content_type="image/png", size=1)
-    db.session.add(attachment)
+    attachment = factories.AttachmentFactory(offering=factories.OfferingFactory(status="paused"))
     db.session.commit()
     assert client.get(f"/attachments/{attachment.id}").status_code == 404
     assert client.get("/attachments/999999").status_code == 404
