@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -20,8 +20,29 @@ CSP = (
 )
 
 
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
+    """Every log record carries the current request id ('-' outside a request)."""
+    record = _base_record_factory(*args, **kwargs)
+    record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+    return record
+
+
+def configure_logging() -> None:
+    logging.setLogRecordFactory(_record_with_request_id)
+    root = logging.getLogger()
+    if not any(getattr(h, "_marketplace", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler._marketplace = True
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
 def register_core(app: Flask) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
 
     @app.before_request
     def _request_id():

@@ -55,3 +55,15 @@ def test_seed_demo_fills_an_empty_database_once(runner, db):
     assert {u.role for u in db.session.scalars(select(User))} == set(vocab.ROLES)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "数据库不为空" in again.output
+
+
+def test_login_failures_are_logged_with_the_request_id_and_without_the_password(client, firm_user, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="marketplace")
+    response = client.post("/account/login", data={"email": firm_user.email, "password": "wrong-secret-123"},
+                           headers={"X-Request-Id": "req-42"})
+    assert response.headers["X-Request-Id"] == "req-42"
+    records = [r for r in caplog.records if "login failed" in r.getMessage()]
+    assert records and records[0].request_id == "req-42"
+    assert "wrong-secret-123" not in caplog.text
