@@ -43,3 +43,6 @@ OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 
 PAGE_SIZE = 20
+
+#: Common terms whose posting arrays each process preloads after start (0: none).
+SEARCH_WARMUP_TERMS = 3000

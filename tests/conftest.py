@@ -46,6 +46,7 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": "localhost",
+        "SEARCH_WARMUP_TERMS": 0,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

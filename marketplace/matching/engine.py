@@ -109,6 +109,22 @@ def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(ids), np.concatenate(weights)
 
 
+def warm(ix, terms: int) -> int:
+    """Read the posting arrays of the `terms` most frequent terms of every segment into the cache,
+    with a searcher of its own (its own file handles). Run in the background after start-up, so
+    the first needs after a restart do not pay for the expensive common terms. Returns how many."""
+    if terms <= 0:
+        return 0
+    loaded = 0
+    with ix.searcher() as searcher:
+        for leaf, _offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for _freq, term in reader.most_frequent_terms("content", number=terms):
+                postings(reader, "content", term.decode("utf-8") if isinstance(term, bytes) else term)
+                loaded += 1
+    return loaded
+
+
 def _column(reader, field: str, n: int, default: int) -> np.ndarray:
     if reader.has_column(field):
         return np.fromiter((v if v is not None else default for v in reader.column_reader(field)), np.int64, n)

@@ -27,7 +27,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..core.hooks import after_commit
 from ..extensions import db
-from . import analysis
+from . import analysis, engine
 from .documents import all_documents, documents_for
 from .models import SearchOutbox
 
@@ -151,8 +151,33 @@ def live_searcher(app: Flask | None = None):
         if cached is not None:
             cached[1].close()
         searcher = ix.searcher()
+        _start_warmup(app, ix)
     _cache.searcher = (ix, searcher)
     yield searcher
+
+
+_warmed: set[str] = set()
+_warm_lock = threading.Lock()
+
+
+def _start_warmup(app: Flask, ix) -> None:
+    """Once per process and index generation, preload the common terms' postings in the background."""
+    terms = app.config.get("SEARCH_WARMUP_TERMS", 0)
+    key = f"{os.getpid()}:{ix.storage.folder}"
+    with _warm_lock:
+        if terms <= 0 or key in _warmed:
+            return
+        _warmed.add(key)
+
+    def run() -> None:
+        try:
+            started = time.monotonic()
+            count = engine.warm(ix, terms)
+            log.info("search warm-up: %d posting lists in %.1f s", count, time.monotonic() - started)
+        except Exception:  # a warm-up is an optimisation; the index may have been swapped meanwhile
+            log.warning("search warm-up stopped", exc_info=True)
+
+    threading.Thread(target=run, name="search-warmup", daemon=True).start()
 
 
 def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 600.0) -> int:

@@ -185,3 +185,13 @@ def test_check_command_fails_on_drift(app, runner, db, offering):
         w.delete_by_term("id", f"offering:{offering.id}")
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1 and "missing: 1" in result.output
+
+
+def test_warm_up_preloads_common_posting_lists(app, db, offering):
+    from marketplace.matching import engine
+
+    services.search("")  # index built
+    engine._postings_cache.clear()
+    loaded = engine.warm(indexer.open_index(app), 5)
+    assert loaded == 5 and len(engine._postings_cache) == 5
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]  # answers are the same with a warm cache
