@@ -115,29 +115,27 @@ def auth(client):
     return Auth(client)
 
 
-@pytest.fixture
-def firm_user(db):
-    user = factories.UserFactory(role="firm")
+def _committed_user(db, role: str):
+    user = factories.UserFactory(role=role)
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def firm_user(db):
+    return _committed_user(db, "firm")
 
 
 @pytest.fixture
 def operator_user(db):
-    user = factories.UserFactory(role="operator")
-    db.session.commit()
-    return user
+    return _committed_user(db, "operator")
 
 
 @pytest.fixture
 def admin_user(db):
-    user = factories.UserFactory(role="admin")
-    db.session.commit()
-    return user
+    return _committed_user(db, "admin")
 
 
 @pytest.fixture
 def expert_user(db):
-    user = factories.UserFactory(role="expert")
-    db.session.commit()
-    return user
+    return _committed_user(db, "expert")

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..core.auth import acting_user, role_required
-from ..core.errors import DomainError, apply_to_form
+from ..core.errors import submit_form
 from ..core.models import AuditLog, utcnow
 from ..extensions import db
 from ..offerings import services as offering_services
@@ -38,16 +38,11 @@ def review(platform_id: int):
     form = ReviewForm(prefix="review")
     suspend_form = SuspendForm(prefix="moderate")
     active = form if platform.status == "submitted" else suspend_form
-    if active.validate_on_submit():
-        try:
-            platform_services.review_platform(acting_user(), platform, active.action.data, active.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(active, exc)
-        else:
-            db.session.commit()
-            flash(f"已处理：{platform.name} → {platform.status_label}", "success")
-            return redirect(url_for("admin.review_queue"))
+    label = dict(active.action.choices).get(active.action.data, "")
+    if submit_form(active, lambda: platform_services.review_platform(acting_user(), platform, active.action.data,
+                                                                    active.reason.data),
+                   f"已处理：{platform.name}（{label}）")[0]:
+        return redirect(url_for("admin.review_queue"))
     history = db.session.scalars(
         select(AuditLog).where(AuditLog.object_type == "platform", AuditLog.object_id == platform.id).order_by(AuditLog.id)
     ).all()

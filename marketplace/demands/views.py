@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..catalog.queries import paginate
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import DomainError, apply_to_form
+from ..core.errors import DomainError, submit_form
 from ..core.uploads import accept_upload, serve_upload
 from ..extensions import db
 from ..matching import services as matching
@@ -35,16 +35,11 @@ def mine():
 @role_required("firm")
 def create():
     form = DemandForm()
-    if form.validate_on_submit():
-        try:
-            demand = services.create_demand(acting_user(), form.to_data(), publish=request.form.get("publish") == "1")
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("需求已发布，下面是为您匹配的中试资源。" if demand.status == "open" else "需求已保存为草稿。", "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
+    publish = request.form.get("publish") == "1"
+    done, demand = submit_form(form, lambda: services.create_demand(acting_user(), form.to_data(), publish=publish),
+                               "需求已发布，下面是为您匹配的中试资源。" if publish else "需求已保存为草稿。")
+    if done:
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, title="发布中试需求")
 
 
@@ -54,16 +49,9 @@ def edit(demand_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
     form = DemandForm(obj=demand)
-    if form.validate_on_submit():
-        try:
-            services.update_demand(acting_user(), demand, form.to_data())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("需求已保存。", "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
+    done, _ = submit_form(form, lambda: services.update_demand(acting_user(), demand, form.to_data()), "需求已保存。")
+    if done:
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, title=f"编辑需求：{demand.title}", demand=demand)
 
 

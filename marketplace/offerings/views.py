@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import DomainError, apply_to_form
+from ..core.errors import submit_form
 from ..core.uploads import accept_upload, serve_upload
 from ..extensions import db
 from ..platforms import services as platform_services
@@ -26,16 +26,10 @@ def create(platform_id: int):
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "equipment")
         form.domains.data = list(platform.domains)
-    if form.validate_on_submit():
-        try:
-            offering = services.create_offering(acting_user(), platform, form.to_data())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("资源已发布。", "success")
-            return redirect(url_for("offerings.edit", offering_id=offering.id))
+    done, offering = submit_form(form, lambda: services.create_offering(acting_user(), platform, form.to_data()),
+                                 "资源已发布。")
+    if done:
+        return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template("offerings/form.html", form=form, platform=platform, title="发布中试资源")
 
 
@@ -47,16 +41,8 @@ def edit(offering_id: int):
     form = OfferingForm()
     if request.method == "GET":
         form.load(offering)
-    elif form.validate_on_submit():
-        try:
-            services.update_offering(acting_user(), offering, form.to_data())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("已保存。", "success")
-            return redirect(url_for("offerings.edit", offering_id=offering.id))
+    elif submit_form(form, lambda: services.update_offering(acting_user(), offering, form.to_data()), "已保存。")[0]:
+        return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template("offerings/form.html", form=form, platform=offering.platform, offering=offering,
                            title=f"编辑：{offering.title}", upload=AttachmentForm())
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import DomainError, apply_to_form
+from ..core.errors import DomainError, submit_form
 from ..extensions import db
 from ..matching import services as matching
 from ..offerings.models import Offering
@@ -30,15 +30,10 @@ def mine():
 @role_required("operator")
 def create():
     form = PlatformForm()
-    if form.validate_on_submit():
-        try:
-            platform = services.create_platform(acting_user(), _form_data(form))
-        except DomainError as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("平台已保存为草稿。完善信息后请提交审核。", "success")
-            return redirect(url_for("platforms.manage", platform_id=platform.id))
+    done, platform = submit_form(form, lambda: services.create_platform(acting_user(), _form_data(form)),
+                                 "平台已保存为草稿。完善信息后请提交审核。")
+    if done:
+        return redirect(url_for("platforms.manage", platform_id=platform.id))
     return render_template("platforms/form.html", form=form, title="登记新平台")
 
 
@@ -60,16 +55,8 @@ def edit(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
     form = PlatformForm(obj=platform)
-    if form.validate_on_submit():
-        try:
-            services.update_platform(acting_user(), platform, _form_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("平台信息已保存。", "success")
-            return redirect(url_for("platforms.manage", platform_id=platform.id))
+    if submit_form(form, lambda: services.update_platform(acting_user(), platform, _form_data(form)), "平台信息已保存。")[0]:
+        return redirect(url_for("platforms.manage", platform_id=platform.id))
     return render_template("platforms/form.html", form=form, title=f"编辑平台：{platform.name}", platform=platform)
 
 
