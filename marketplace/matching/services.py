@@ -62,7 +62,7 @@ class Match:
 def _fresh_searcher():
     """A searcher on the live index, after applying any committed-but-unindexed changes."""
     app = current_app._get_current_object()
-    if indexer.pending_count():
+    if indexer.has_pending():
         indexer.drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
     return indexer.live_searcher(app)
 
@@ -75,7 +75,7 @@ def query_terms(text: str) -> list[str]:
     return list(seen)[:40]
 
 
-def _mask(searcher, table, leaves, doc_type: str, filters: dict):
+def _mask(table, leaves, doc_type: str, filters: dict):
     """Documents of `doc_type` passing the filters (live documents only)."""
     mask = table.live & (table.doc_type == engine.DOC_TYPES.index(doc_type))
     for facet in engine.FACET_VALUES:
@@ -114,7 +114,7 @@ def search(text: str, *, doc_type: str = "offering", filters: dict | None = None
         sort = "newest"
     with _fresh_searcher() as searcher:
         table, leaves = engine.table_for(searcher)
-        mask = _mask(searcher, table, leaves, doc_type, filters)
+        mask = _mask(table, leaves, doc_type, filters)
         scores = None
         if terms:
             scores = engine.bm25(searcher, table, leaves, [(t, 1.0) for t in terms])
@@ -282,7 +282,7 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
         return []
     table, leaves = engine.table_for(searcher)
     scores = engine.bm25(searcher, table, leaves, terms)
-    mask = _mask(searcher, table, leaves, doc_type, {}) & (scores > 0)
+    mask = _mask(table, leaves, doc_type, {}) & (scores > 0)
     pool, texts = [], []
     for docnum in engine.top(-scores, mask, 0, POOL):
         stored = searcher.stored_fields(int(docnum))
