@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -33,9 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import register_extensions
 
     register_extensions(app)
-    register_blueprints(app)
+    register_features(app)
     register_core(app)  # after the API, so its error handlers answer for every path
-    register_commands(app)
     return app
 
 
@@ -58,31 +58,18 @@ def _fill_instance_defaults(app: Flask) -> None:
             app.config["SECRET_KEY"] = secrets.token_hex(32)
 
 
-def register_blueprints(app: Flask) -> None:
-    from .accounts.views import bp as accounts_bp
-    from .admin.views import bp as admin_bp
-    from .api import register_api
-    from .catalog.views import bp as catalog_bp
-    from .demands.views import bp as demands_bp
-    from .matching.views import bp as search_bp
-    from .notifications.views import bp as notifications_bp
-    from .offerings.views import bp as offerings_bp
-    from .platforms.views import bp as platforms_bp
-
-    for bp in (catalog_bp, accounts_bp, platforms_bp, offerings_bp, admin_bp,
-               notifications_bp, demands_bp, search_bp):
-        app.register_blueprint(bp)
-    register_api(app)
+#: Feature packages, each plugging itself in with `init_app(app)`: blueprints, API endpoints, CLI
+#: commands, search registration, signal subscriptions and admin menu entries. Order matters only for
+#: the search registry (documents are rebuilt in this order).
+FEATURES = ("accounts", "platforms", "offerings", "demands", "catalog", "matching", "notifications",
+            "interchange", "demo", "admin")
 
 
-def register_commands(app: Flask) -> None:
-    from .accounts.cli import accounts_cli
-    from .core.cli import bootstrap_command
-    from .demands.cli import demands_cli
-    from .demo.cli import seed_demo_command
-    from .interchange.cli import export_command, import_command
-    from .matching.cli import match_command, search_cli
+def register_features(app: Flask) -> None:
+    from .api import init_api
+    from .cli import bootstrap_command
 
-    for command in (accounts_cli, bootstrap_command, seed_demo_command, import_command,
-                    export_command, search_cli, match_command, demands_cli):
-        app.cli.add_command(command)
+    init_api(app)
+    for name in FEATURES:
+        import_module(f"{__name__}.{name}").init_app(app)
+    app.cli.add_command(bootstrap_command)

@@ -1,11 +1,24 @@
-"""Documented cross-feature signals (blinker). Senders never import their subscribers.
+"""Documented cross-feature signals (blinker). A feature announces what happened here; whoever
+cares subscribes in its `init_app` (the app factory calls it). Senders never import subscribers, so
+adding a notification, a digest or a statistic never means editing the feature that sends.
 
-- platform_reviewed(platform, action, reason): an administrator approved, returned, rejected,
-  suspended or reinstated a platform. Subscribers: notifications.
+Every signal is sent inside the transaction that made the change, before the commit: a subscriber
+writes rows in that transaction and defers side effects (mail, jobs) until after the commit.
+
+- state_changed(obj, workflow, action, old, new, by, reason): any workflow transition
+  (core.state.Workflow.apply), after the audit row is written.
+- platform_submitted(platform, by): an operator submitted a platform for review.
+- platform_reviewed(platform, action, reason, by): an administrator approved, returned, rejected,
+  suspended or reinstated a platform. Subscribers: notifications (operators of the platform).
+- demand_contacted(demand, platform, by): a firm opened a demand's confidential part to a platform.
+  Subscribers: notifications (operators of the platform).
 """
 
 from blinker import Namespace
 
 _signals = Namespace()
 
+state_changed = _signals.signal("state-changed")
+platform_submitted = _signals.signal("platform-submitted")
 platform_reviewed = _signals.signal("platform-reviewed")
+demand_contacted = _signals.signal("demand-contacted")

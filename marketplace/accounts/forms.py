@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .. import vocab
 from ..core.forms import Form, choices
+from .models import SELF_SERVICE_ROLES
 
 REQUIRED = "此项为必填项。"
 
@@ -16,7 +17,7 @@ class LoginForm(Form):
 
 
 class RegisterForm(Form):
-    role = SelectField("注册身份", choices=[("firm", "需求企业用户"), ("operator", "平台运营方")])
+    role = SelectField("注册身份", choices=[(role.value, vocab.ROLES[role]) for role in SELF_SERVICE_ROLES])
     name = StringField("姓名", validators=[DataRequired(REQUIRED), Length(max=100, message="姓名不能超过 100 个字符。")])
     email = EmailField("邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。"), Length(max=254)])
     password = PasswordField("密码（至少 8 位）", validators=[DataRequired(REQUIRED)])

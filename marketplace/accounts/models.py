@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.models import new_ref, utcnow
+from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..extensions import db
+
+
+class Role(StrEnum):
+    FIRM = "firm"  #: 需求企业用户
+    OPERATOR = "operator"  #: 平台运营方
+    ADMIN = "admin"  #: 管理员 (主管部门)
+    EXPERT = "expert"  #: 评审专家
+
+
+#: Roles anybody may register for; experts and administrators are created by administrators.
+SELF_SERVICE_ROLES = (Role.FIRM, Role.OPERATOR)
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -46,7 +58,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20), index=True)  #: firm | operator | admin | expert
+    role: Mapped[Role] = mapped_column(StrEnumColumn(Role), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Rotated at logout and password change, so copied session cookies stop working.
@@ -64,15 +76,19 @@ class User(UserMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_operator(self) -> bool:
-        return self.role == "operator"
+        return self.role == Role.OPERATOR
 
     @property
     def is_firm(self) -> bool:
-        return self.role == "firm"
+        return self.role == Role.FIRM
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
 
 
 class ApiToken(db.Model):

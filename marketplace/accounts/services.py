@@ -16,13 +16,12 @@ from ..core.errors import DomainError, Forbidden
 from ..core.models import utcnow
 from ..extensions import db
 from ..notifications.mail import send_email
-from .models import ApiToken, LoginFailure, Organization, User, credit_code_is_valid
+from .models import SELF_SERVICE_ROLES, ApiToken, LoginFailure, Organization, User, credit_code_is_valid
 
 log = logging.getLogger("marketplace.accounts")
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
-SELF_SERVICE_ROLES = ("firm", "operator")
 
 
 def normalise_email(email: str) -> str:

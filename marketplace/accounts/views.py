@@ -8,8 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..core.errors import DomainError, Forbidden, apply_to_form
+from ..core.auth import acting_user
+from ..core.errors import DomainError, Forbidden
 from ..core.models import utcnow
+from ..core.views import submit_form
 from ..extensions import db, login_manager
 from . import services
 from .forms import (
@@ -64,23 +66,20 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "?")
-        except DomainError as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            _start_session(user)
-            flash(f"欢迎回来，{user.name}。", "success")
-            return redirect(safe_next(form.next.data) or url_for("catalog.dashboard"))
+    done, user = submit_form(
+        form, lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "?"),
+        None)
+    if done:
+        _start_session(user)
+        flash(f"欢迎回来，{user.name}。", "success")
+        return redirect(safe_next(form.next.data) or url_for("catalog.dashboard"))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_sessions(current_user._get_current_object())
+    services.end_sessions(acting_user())
     db.session.commit()
     logout_user()
     session.clear()
@@ -91,21 +90,14 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = services.register(
-                email=form.email.data, password=form.password.data, name=form.name.data, role=form.role.data,
-                org_name=form.org_name.data, org_kind=form.org_kind.data, org_city=form.org_city.data,
-                credit_code=form.credit_code.data,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            _start_session(user)
-            flash("注册成功。", "success")
-            return redirect(url_for("catalog.dashboard"))
+    done, user = submit_form(form, lambda: services.register(
+        email=form.email.data, password=form.password.data, name=form.name.data, role=form.role.data,
+        org_name=form.org_name.data, org_kind=form.org_kind.data, org_city=form.org_city.data,
+        credit_code=form.credit_code.data), None)
+    if done:
+        _start_session(user)
+        flash("注册成功。", "success")
+        return redirect(url_for("catalog.dashboard"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -123,27 +115,21 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user._get_current_object(), current=form.current_password.data,
-                                     new=form.new_password.data)
-        except DomainError as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            _start_session(current_user._get_current_object())
-            flash("密码已修改，其他设备上的登录已失效。", "success")
-            return redirect(url_for("accounts.profile"))
+    done, _ = submit_form(form, lambda: services.change_password(
+        acting_user(), current=form.current_password.data, new=form.new_password.data),
+        None)
+    if done:
+        _start_session(acting_user())
+        flash("密码已修改，其他设备上的登录已失效。", "success")
+        return redirect(url_for("accounts.profile"))
     return render_template("accounts/form.html", form=form, title="修改密码", submit="修改密码")
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        flash("如果该邮箱已注册，重置链接已发送，请查收邮件（1 小时内有效）。", "info")
+    if submit_form(form, lambda: services.request_password_reset(form.email.data),
+                   "如果该邮箱已注册，重置链接已发送，请查收邮件（1 小时内有效）。")[0]:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="找回密码", submit="发送重置链接")
 
@@ -151,15 +137,9 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data)
-        except DomainError as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
-            flash("密码已重置，请使用新密码登录。", "success")
-            return redirect(url_for("accounts.login"))
+    if submit_form(form, lambda: services.reset_password(token, form.new_password.data),
+                   "密码已重置，请使用新密码登录。")[0]:
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="设置新密码", submit="重置密码")
 
 
@@ -169,7 +149,7 @@ def create_token():
     form = ApiTokenForm()
     if form.validate_on_submit():
         try:
-            _, plaintext = services.create_api_token(current_user._get_current_object(), form.name.data)
+            _, plaintext = services.create_api_token(acting_user(), form.name.data)
         except DomainError as exc:
             flash(exc.errors[0][1], "error")
         else:
@@ -184,7 +164,7 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     try:
-        services.revoke_api_token(current_user._get_current_object(), token_id)
+        services.revoke_api_token(acting_user(), token_id)
     except Forbidden:
         abort(404)
     db.session.commit()

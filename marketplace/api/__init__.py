@@ -1,4 +1,7 @@
-"""JSON API `/api/v1`: bearer tokens, JSON errors naming the field, OpenAPI generated from the schemas."""
+"""JSON API `/api/v1`: the API object, bearer tokens, JSON errors naming the field, the browsable docs.
+
+Endpoints and their schemas live in the features (`<feature>/api.py`, `<feature>/schemas.py`); a
+feature adds its blueprint with `register_blueprint(blp)` from its `init_app`."""
 
 from __future__ import annotations
 
@@ -10,21 +13,20 @@ from flask import Blueprint, Flask, abort, make_response, render_template, send_
 from ..extensions import api, csrf
 
 
-def register_api(app: Flask) -> None:
-    from .demands import blp as demands_blp
-    from .offerings import blp as offerings_blp
-    from .platforms import blp as platforms_blp
-    from .search import blp as search_blp
-
+def init_api(app: Flask) -> None:
+    """The API object and its docs page; features add their endpoints afterwards."""
     api.init_app(app, spec_kwargs={
         "info": {"description": "山东省中试平台服务市场开放接口。写操作需要在“我的账户”中创建的个人令牌："
                                 "`Authorization: Bearer <token>`。"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     })
-    for blp in (platforms_blp, offerings_blp, demands_blp, search_blp):
-        csrf.exempt(blp)  # the API authenticates only by the Authorization header, never by cookie
-        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.register_blueprint(docs_bp)
+
+
+def register_blueprint(blp) -> None:
+    """Mount a feature's API blueprint under /api/v1."""
+    csrf.exempt(blp)  # the API authenticates only by the Authorization header, never by cookie
+    api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
 
 docs_bp = Blueprint("api_docs", __name__, url_prefix="/api/v1/docs")

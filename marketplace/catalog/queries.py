@@ -8,22 +8,14 @@ from sqlalchemy import Select, func, select
 
 from .. import vocab
 from ..core.models import has_label
-from ..core.pagination import Page
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms.models import Platform
 
 
-def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    page = max(1, page)
-    per_page = max(1, min(per_page, 100))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
-
-
 def public_offerings() -> Select:
-    return select(Offering).join(Offering.platform).where(Offering.status == "active", Platform.status == "approved")
+    """Publicly visible offerings, joined to their platform for filters and sorting."""
+    return select(Offering).join(Offering.platform).where(Offering.is_public)
 
 
 OFFERING_SORTS = {
@@ -85,7 +77,7 @@ class PlatformFilters:
 
 
 def filter_platforms(f: PlatformFilters) -> Select:
-    stmt = select(Platform).where(Platform.status == "approved")
+    stmt = select(Platform).where(Platform.is_public)
     if f.domain in vocab.DOMAINS:
         stmt = stmt.where(has_label(Platform.domains, f.domain))
     if f.city in vocab.ALL_CITIES:
@@ -102,7 +94,7 @@ def counts_by_domain() -> list[tuple[str, int, int]]:
     rows = []
     for domain in vocab.DOMAINS:
         n_platforms = db.session.scalar(
-            select(func.count(Platform.id)).where(Platform.status == "approved", has_label(Platform.domains, domain))
+            select(func.count(Platform.id)).where(Platform.is_public, has_label(Platform.domains, domain))
         )
         n_offerings = db.session.scalar(
             select(func.count()).select_from(
@@ -115,9 +107,9 @@ def counts_by_domain() -> list[tuple[str, int, int]]:
 
 def totals() -> dict[str, int]:
     return {
-        "platforms": db.session.scalar(select(func.count(Platform.id)).where(Platform.status == "approved")) or 0,
+        "platforms": db.session.scalar(select(func.count(Platform.id)).where(Platform.is_public)) or 0,
         "offerings": db.session.scalar(select(func.count()).select_from(public_offerings().subquery())) or 0,
         "cities": db.session.scalar(
-            select(func.count(func.distinct(Platform.city))).where(Platform.status == "approved")
+            select(func.count(func.distinct(Platform.city))).where(Platform.is_public)
         ) or 0,
     }

@@ -6,23 +6,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import vocab
+from ..core.pagination import paginate
+from ..core.views import float_arg, page_arg, page_size
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
 from . import queries
 
 bp = Blueprint("catalog", __name__)
-
-
-def _float_arg(name: str) -> float | None:
-    try:
-        value = float(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) < 1e12 else None  # drop NaN and absurd numbers
-
-
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.route("/")
@@ -34,7 +24,7 @@ def home():
 @login_required
 def dashboard():
     if current_user.is_admin:
-        return redirect(url_for("admin.review_queue"))
+        return redirect(url_for("admin.index"))
     if current_user.is_operator:
         return redirect(url_for("platforms.mine"))
     if current_user.is_firm:
@@ -48,10 +38,10 @@ def offerings():
         domain=request.args.get("domain") or None, city=request.args.get("city") or None,
         kind=request.args.get("kind") or None, level=request.args.get("level") or None,
         certification=request.args.get("certification") or None,
-        price_min=_float_arg("price_min"), price_max=_float_arg("price_max"),
+        price_min=float_arg("price_min"), price_max=float_arg("price_max"),
         sort=request.args.get("sort", "newest"),
     )
-    page = queries.paginate(queries.filter_offerings(filters), _page_arg(), 20)
+    page = paginate(queries.filter_offerings(filters), page_arg(), page_size())
     return render_template("catalog/offerings.html", page=page, filters=filters, sorts={
         "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低", "title": "名称"})
 
@@ -71,7 +61,7 @@ def platforms():
         level=request.args.get("level") or None, certification=request.args.get("certification") or None,
         sort=request.args.get("sort", "newest"),
     )
-    page = queries.paginate(queries.filter_platforms(filters), _page_arg(), 20)
+    page = paginate(queries.filter_platforms(filters), page_arg(), page_size())
     return render_template("catalog/platforms.html", page=page, filters=filters,
                            sorts={"newest": "最新入驻", "name": "名称", "level": "级别"})
 
@@ -81,5 +71,5 @@ def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:
         abort(404)
-    page = queries.paginate(queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)), _page_arg(), 20)
+    page = paginate(queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)), page_arg(), page_size())
     return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)

@@ -39,35 +39,3 @@ def load_permitted(model, obj_id: int, permitted):
     if not permitted(obj):
         raise Forbidden()
     return obj
-
-
-def submit_form(form, action, success: str):
-    """The thin-view step: validate `form`, run `action()`; on a DomainError roll back and show the
-    messages beside the fields; on success commit and flash `success`.
-
-    Returns (True, what the action returned) when committed, else (False, None)."""
-    from flask import flash
-
-    from ..extensions import db
-
-    if not form.validate_on_submit():
-        return False, None
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        apply_to_form(form, exc)
-        return False, None
-    db.session.commit()
-    flash(success, "success")
-    return True, result
-
-
-def apply_to_form(form, error: DomainError) -> None:
-    """Attach service errors to the matching WTForms fields (or the form's top when unknown)."""
-    for field, message in error.errors:
-        target = getattr(form, field, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-        else:
-            form.form_errors.append(message)

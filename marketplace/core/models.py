@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, cast
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,3 +60,21 @@ class AuditLog(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (db.Index("ix_audit_object", "object_type", "object_id"),)
+
+
+class StrEnumColumn(TypeDecorator):
+    """A StrEnum stored as its plain string value (VARCHAR on every database, no native enum type,
+    so adding a state never needs an ALTER TYPE); rows come back as enum members."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_type: type[StrEnum], length: int = 20):
+        super().__init__(length)
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum_type(value)

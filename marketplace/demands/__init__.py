@@ -1,1 +1,17 @@
 """Demands (中试需求): firms post technology-conversion needs; platforms see the open ones."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ..api import register_blueprint
+    from . import search  # noqa: F401  (registers open demands as search documents)
+    from .api import blp
+    from .cli import demands_cli
+    from .views import bp
+
+    app.register_blueprint(bp)
+    register_blueprint(blp)
+    app.cli.add_command(demands_cli)

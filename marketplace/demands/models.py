@@ -3,37 +3,55 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
-from ..core.models import LabelList, new_ref, utcnow
+from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
+from ..matching.registry import Searchable
 from ..platforms.models import Platform
 
+
+class DemandStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+S = DemandStatus
 #: draft → open → fulfilled | withdrawn | expired; a closed demand can be reopened.
 DEMAND_WORKFLOW = Workflow(
     object_type="demand",
+    states=DemandStatus,
     labels=vocab.DEMAND_STATUSES,
     transitions={
-        ("draft", "publish"): "open",
-        ("open", "fulfil"): "fulfilled",
-        ("open", "withdraw"): "withdrawn",
-        ("open", "expire"): "expired",
-        ("draft", "withdraw"): "withdrawn",
-        ("fulfilled", "reopen"): "open",
-        ("withdrawn", "reopen"): "open",
-        ("expired", "reopen"): "open",
+        (S.DRAFT, "publish"): S.OPEN,
+        (S.OPEN, "fulfil"): S.FULFILLED,
+        (S.OPEN, "withdraw"): S.WITHDRAWN,
+        (S.OPEN, "expire"): S.EXPIRED,
+        (S.DRAFT, "withdraw"): S.WITHDRAWN,
+        (S.FULFILLED, "reopen"): S.OPEN,
+        (S.WITHDRAWN, "reopen"): S.OPEN,
+        (S.EXPIRED, "reopen"): S.OPEN,
     },
+    action_labels={"publish": "发布", "fulfil": "标记为已对接完成", "withdraw": "撤回", "reopen": "重新开放",
+                   "expire": "过期"},
 )
-DEMAND_ACTIONS = {"publish": "发布", "fulfil": "标记为已对接完成", "withdraw": "撤回", "reopen": "重新开放"}
+#: What the firm does from the demand page (`expire` is the system's, by the deadline).
+OWNER_ACTIONS = ("publish", "fulfil", "withdraw", "reopen")
 
 
-class Demand(db.Model):
+class Demand(Searchable, db.Model):
     __tablename__ = "demands"
+    __search_type__ = "demand"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("dem"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -49,7 +67,7 @@ class Demand(db.Model):
     deadline: Mapped[date | None] = mapped_column(Date, index=True)  #: after it an open demand expires
     city_preference: Mapped[list[str]] = mapped_column(LabelList, default=list)
     confidential_detail: Mapped[str] = mapped_column(Text, default="")  #: only owner, admins, contacted platforms
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[DemandStatus] = mapped_column(StrEnumColumn(DemandStatus), default=S.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -65,9 +83,15 @@ class Demand(db.Model):
     def status_label(self) -> str:
         return vocab.DEMAND_STATUSES[self.status]
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
-        return self.status == "open" and (self.deadline is None or self.deadline >= date.today())
+        """The one definition of an open demand: published, and its deadline not passed."""
+        return self.status == S.OPEN and (self.deadline is None or self.deadline >= date.today())
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return and_(cls.status == S.OPEN, or_(cls.deadline.is_(None), cls.deadline >= date.today()))
 
 
 class DemandContact(db.Model):

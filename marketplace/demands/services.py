@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from .. import vocab
+from .. import signals, vocab
+from ..accounts.models import Role
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
-from ..core.state import TransitionError
 from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms.models import Platform
-from .models import DEMAND_ACTIONS, DEMAND_WORKFLOW, Demand, DemandAttachment, DemandContact
+from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandAttachment, DemandContact, DemandStatus
 
 EDITABLE_FIELDS = ("title", "description", "domains", "kinds", "trl", "budget_max", "window_start", "window_end",
                    "deadline", "city_preference", "confidential_detail")
 
 
 def is_owner(user, demand: Demand) -> bool:
-    return bool(user and user.is_authenticated and user.role == "firm" and user.org_id == demand.org_id)
+    return bool(user and user.is_authenticated and user.is_firm and user.org_id == demand.org_id)
 
 
 def can_view(user, demand: Demand) -> bool:
@@ -36,7 +35,7 @@ def can_read_confidential(user, demand: Demand) -> bool:
         return False
     if user.is_admin or is_owner(user, demand):
         return True
-    if user.role != "operator":
+    if not user.is_operator:
         return False
     return db.session.scalar(
         select(DemandContact.id).join(Platform, Platform.id == DemandContact.platform_id)
@@ -96,10 +95,10 @@ def _assign(demand: Demand, data: dict) -> None:
 
 
 def create_demand(user, data: dict, *, publish: bool = False) -> Demand:
-    if user.role != "firm":
+    if user.role != Role.FIRM:
         raise Forbidden()
     validate(data)
-    demand = Demand(org_id=user.org_id, created_by_id=user.id, status="draft")
+    demand = Demand(org_id=user.org_id, created_by_id=user.id, status=DemandStatus.DRAFT)
     _assign(demand, data)
     db.session.add(demand)
     db.session.flush()
@@ -117,36 +116,41 @@ def update_demand(user, demand: Demand, data: dict) -> Demand:
 
 
 def transition(user, demand: Demand, action: str, reason: str | None = None) -> None:
-    """Publish, fulfil, withdraw or reopen (owner), with the audit record."""
-    if action not in DEMAND_ACTIONS or not (is_owner(user, demand) or (user.is_admin and action == "withdraw")):
+    """Publish, fulfil, withdraw or reopen (owner; administrators may withdraw), with the audit record."""
+    if action not in OWNER_ACTIONS or not (is_owner(user, demand) or (user.is_admin and action == "withdraw")):
         raise Forbidden()
-    if action in ("publish", "reopen") and demand.deadline and demand.deadline < date.today():
-        raise DomainError(("deadline", "截止日期已过，请先修改截止日期。"))
-    try:
-        DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason)
-    except TransitionError as exc:
-        raise DomainError((exc.field, exc.message)) from exc
-    if action in ("publish", "reopen"):
+    opening = action in ("publish", "reopen")
+    DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason, guards=[_deadline_ahead] if opening else [])
+    if opening:
         demand.published_at = utcnow()
+
+
+def _deadline_ahead(demand: Demand, _by):
+    """Guard: a demand opens (publish, reopen) only with a deadline still ahead."""
+    if demand.deadline and demand.deadline < date.today():
+        return ("deadline", "截止日期已过，请先修改截止日期。")
+    return None
+
+
+def owner_actions(demand: Demand) -> list[str]:
+    """The buttons the firm sees on its demand: what the workflow allows from the current state."""
+    return DEMAND_WORKFLOW.allowed_actions(demand.status, among=OWNER_ACTIONS)
 
 
 def expire_overdue(today: date | None = None) -> int:
     """Move open demands whose deadline has passed to 'expired' (cron: `flask demands expire`)."""
     today = today or date.today()
-    overdue = db.session.scalars(select(Demand).where(Demand.status == "open", Demand.deadline < today)).all()
+    overdue = db.session.scalars(select(Demand).where(Demand.status == DemandStatus.OPEN, Demand.deadline < today)).all()
     for demand in overdue:
         DEMAND_WORKFLOW.apply(demand, "expire", by=None, reason="超过截止日期")
     return len(overdue)
 
 
 def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
-    """The firm opens its confidential part to one platform, whose operators are notified."""
-    from ..accounts.models import User
-    from ..notifications.services import notify
-
+    """The firm opens its confidential part to one platform (announced by `demand_contacted`)."""
     if not is_owner(user, demand):
         raise Forbidden()
-    if platform.status != "approved":
+    if not platform.is_public:
         raise DomainError(("platform", "该平台当前不可联系。"))
     existing = db.session.scalar(select(DemandContact).where(
         DemandContact.demand_id == demand.id, DemandContact.platform_id == platform.id))
@@ -154,17 +158,14 @@ def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
         return existing
     contact = DemandContact(demand=demand, platform=platform)
     db.session.add(contact)
-    link = url_for("demands.detail", demand_id=demand.id, _external=True)
-    for operator in db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == "operator")):
-        notify(operator, f"{demand.organization.name} 就需求“{demand.title}”联系了您的平台“{platform.name}”。", link)
     db.session.flush()
+    signals.demand_contacted.send(demand, platform=platform, by=user)
     return contact
 
 
 def public_open() -> object:
     """Open, unexpired demands, newest first (a SELECT the catalogue paginates)."""
-    return (select(Demand).where(Demand.status == "open", or_(Demand.deadline.is_(None), Demand.deadline >= date.today()))
-            .order_by(Demand.published_at.desc(), Demand.id.desc()))
+    return select(Demand).where(Demand.is_open).order_by(Demand.published_at.desc(), Demand.id.desc())
 
 
 def add_attachment(user, demand: Demand, filename: str, data: bytes) -> DemandAttachment:

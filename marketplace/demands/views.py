@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..catalog.queries import paginate
+from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import DomainError, submit_form
+from ..core.pagination import paginate
 from ..core.uploads import accept_upload, serve_upload
+from ..core.views import page_arg, page_size, perform, submit_form
 from ..extensions import db
 from ..matching import services as matching
 from ..platforms.models import Platform
 from . import services
 from .forms import DemandAttachmentForm, DemandForm
-from .models import DEMAND_ACTIONS, DEMAND_WORKFLOW
+from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
 
 bp = Blueprint("demands", __name__)
 
 
 @bp.route("/demands")
 def public_list():
-    page = paginate(services.public_open(), request.args.get("page", 1, type=int) or 1, 20)
+    page = paginate(services.public_open(), page_arg(), page_size())
     return render_template("demands/list.html", page=page)
 
 
 @bp.route("/my/demands")
-@role_required("firm")
+@role_required(Role.FIRM)
 def mine():
     return render_template("demands/mine.html", demands=services.demands_of(acting_user()))
 
 
 @bp.route("/my/demands/new", methods=["GET", "POST"])
-@role_required("firm")
+@role_required(Role.FIRM)
 def create():
     form = DemandForm()
     publish = request.form.get("publish") == "1"
@@ -44,7 +45,7 @@ def create():
 
 
 @bp.route("/my/demands/<int:demand_id>/edit", methods=["GET", "POST"])
-@role_required("firm")
+@role_required(Role.FIRM)
 def edit(demand_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
@@ -67,44 +68,33 @@ def detail(demand_id: int):
     return render_template(
         "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
         is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
-        actions=[(a, DEMAND_ACTIONS[a]) for a in DEMAND_WORKFLOW.allowed_actions(demand.status) if a in DEMAND_ACTIONS],
+        actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)] if owner_or_admin else [],
         upload=DemandAttachmentForm(),
     )
 
 
-@bp.route("/my/demands/<int:demand_id>/<any(publish, fulfil, withdraw, reopen):action>", methods=["POST"])
-@role_required("firm")
+@bp.route(f"/my/demands/<int:demand_id>/<any({', '.join(OWNER_ACTIONS)}):action>", methods=["POST"])
+@role_required(Role.FIRM)
 def act(demand_id: int, action: str):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
-    try:
-        services.transition(acting_user(), demand, action)
-    except DomainError as exc:
-        flash(exc.errors[0][1], "error")
-    else:
-        db.session.commit()
-        flash(f"已{DEMAND_ACTIONS[action]}。", "success")
+    perform(lambda: services.transition(acting_user(), demand, action), f"已{DEMAND_WORKFLOW.action_labels[action]}。")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
 
 @bp.route("/my/demands/<int:demand_id>/contact/<int:platform_id>", methods=["POST"])
-@role_required("firm")
+@role_required(Role.FIRM)
 def contact(demand_id: int, platform_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
     platform = db.get_or_404(Platform, platform_id)
-    try:
-        services.contact_platform(acting_user(), demand, platform)
-    except DomainError as exc:
-        flash(exc.errors[0][1], "error")
-    else:
-        db.session.commit()
-        flash(f"已联系“{platform.name}”，对方可查看您的保密信息。", "success")
+    perform(lambda: services.contact_platform(acting_user(), demand, platform),
+            f"已联系“{platform.name}”，对方可查看您的保密信息。")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
 
 @bp.route("/my/demands/<int:demand_id>/attachments", methods=["POST"])
-@role_required("firm")
+@role_required(Role.FIRM)
 def upload(demand_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)

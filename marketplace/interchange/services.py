@@ -13,12 +13,12 @@ from ..accounts.models import Organization, credit_code_is_valid
 from ..core.errors import DomainError
 from ..core.models import utcnow
 from ..demands import services as demand_services
-from ..demands.models import Demand
+from ..demands.models import DEMAND_WORKFLOW, Demand, DemandStatus
 from ..extensions import db
 from ..offerings import services as offering_services
-from ..offerings.models import Offering
+from ..offerings.models import OFFERING_WORKFLOW, Offering, OfferingStatus
 from ..platforms import services as platform_services
-from ..platforms.models import Platform
+from ..platforms.models import PLATFORM_WORKFLOW, Platform, PlatformStatus
 
 FORMAT = "zhongshi/v1"
 SECTIONS = ("organizations", "platforms", "offerings", "demands")
@@ -265,6 +265,7 @@ def import_document(document: dict, progress: Callable[[int], None] | None = Non
     resolved: dict[str, dict] = {}
     for section in SECTIONS:
         model = models[section]
+        created = []
         existing = _existing(model, [rec["ref"] for rec, _ in parsed[section]])
         resolved[section] = existing
         for rec, fields in parsed[section]:
@@ -277,9 +278,10 @@ def import_document(document: dict, progress: Callable[[int], None] | None = Non
                 fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
             if obj is None:
                 obj = model(ref=rec["ref"])
-                _initial_state(section, obj)
                 _apply(obj, fields)
+                _enter_initial_state(section, obj)
                 db.session.add(obj)
+                created.append(obj)
                 existing[rec["ref"]] = obj
                 report.created[section] += 1
             elif _apply(obj, fields):
@@ -289,6 +291,7 @@ def import_document(document: dict, progress: Callable[[int], None] | None = Non
             if progress:
                 progress(1)
         db.session.flush()
+        _audit_initial_states(section, created)
     return report
 
 
@@ -299,16 +302,29 @@ def _parent_id(resolved: dict, section: str, model, ref: str) -> int:
     return obj.id
 
 
-def _initial_state(section: str, obj) -> None:
-    """Imported platforms are approved; imported demands are open; offerings are active."""
-    if section == "platforms":
-        obj.status = "approved"
-        obj.status_changed_at = utcnow()
-    elif section == "offerings":
-        obj.status = "active"
-    elif section == "demands":
-        obj.status = "open"
+#: The state a new imported record enters, through its workflow: platforms approved, offerings
+#: active, demands open (organisations have no workflow).
+IMPORTED_STATES = {
+    "platforms": (PLATFORM_WORKFLOW, PlatformStatus.APPROVED),
+    "offerings": (OFFERING_WORKFLOW, OfferingStatus.ACTIVE),
+    "demands": (DEMAND_WORKFLOW, DemandStatus.OPEN),
+}
+
+
+def _enter_initial_state(section: str, obj) -> None:
+    if section in IMPORTED_STATES:
+        workflow, state = IMPORTED_STATES[section]
+        workflow.enter(obj, state)
+    if section == "demands":
         obj.published_at = utcnow()
+
+
+def _audit_initial_states(section: str, created: list) -> None:
+    """Every imported record's state is recorded like any other transition (once it has an id)."""
+    if section in IMPORTED_STATES:
+        workflow = IMPORTED_STATES[section][0]
+        for obj in created:
+            workflow.record_entry(obj, by=None, reason="数据导入")
 
 
 def record_count(document: dict) -> int:

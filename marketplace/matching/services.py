@@ -59,6 +59,11 @@ class Match:
     fields: dict
 
 
+def may_search_demands(user) -> bool:
+    """Open demands are searchable by platform operators and administrators (firms search supply)."""
+    return bool(user and user.is_authenticated and (user.is_operator or user.is_admin))
+
+
 def _fresh_searcher():
     """A searcher on the live index, after applying any committed-but-unindexed changes."""
     app = current_app._get_current_object()

@@ -1,1 +1,13 @@
-"""In-app notifications and outgoing mail, fed by the features' signals."""
+"""In-app notifications and mail to users, fed by the features' signals (no feature imports this)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import services
+    from .views import bp
+
+    app.register_blueprint(bp)
+    services.subscribe()

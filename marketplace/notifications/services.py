@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import func, select, update
 
-from .. import signals, vocab
+from .. import signals
+from ..accounts.models import Role, User
 from ..core.models import utcnow
 from ..extensions import db
 from .mail import send_email
@@ -38,15 +39,26 @@ def mark_all_read(user) -> None:
     )
 
 
-@signals.platform_reviewed.connect
-def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_):
-    from ..accounts.models import User
+def _operators_of(platform) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR)))
 
-    label = vocab.PLATFORM_STATUSES.get(platform.status, platform.status)
-    message = f"您的平台“{platform.name}”审核结果：{label}。"
+
+def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> None:
+    message = f"您的平台“{platform.name}”审核结果：{platform.status_label}。"
     if reason:
         message += f"意见：{reason}"
     link = url_for("platforms.manage", platform_id=platform.id, _external=True)
-    operators = db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == "operator"))
-    for user in operators:
+    for user in _operators_of(platform):
         notify(user, message, link)
+
+
+def _on_demand_contacted(demand, *, platform, **_) -> None:
+    link = url_for("demands.detail", demand_id=demand.id, _external=True)
+    for user in _operators_of(platform):
+        notify(user, f"{demand.organization.name} 就需求“{demand.title}”联系了您的平台“{platform.name}”。", link)
+
+
+def subscribe() -> None:
+    """Connect the handlers to the features' signals (called by init_app; connecting twice is a no-op)."""
+    signals.platform_reviewed.connect(_on_platform_reviewed)
+    signals.demand_contacted.connect(_on_demand_contacted)

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
-from ..core.models import LabelList, new_ref, utcnow
+from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
+from ..core.state import Workflow
 from ..extensions import db
+from ..matching.registry import Searchable
 from ..platforms.models import Platform
+
+
+class OfferingStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+#: An offering is shown (active) or taken off the catalogue and search (paused), audited both ways.
+OFFERING_WORKFLOW = Workflow(
+    object_type="offering",
+    states=OfferingStatus,
+    labels=vocab.OFFERING_STATUSES,
+    transitions={
+        (OfferingStatus.ACTIVE, "pause"): OfferingStatus.PAUSED,
+        (OfferingStatus.PAUSED, "resume"): OfferingStatus.ACTIVE,
+    },
+    action_labels={"pause": "暂停", "resume": "恢复"},
+)
 
 #: Columns that only make sense for one kind of offering.
 KIND_FIELDS = {
@@ -21,8 +43,9 @@ KIND_FIELDS = {
 }
 
 
-class Offering(db.Model):
+class Offering(Searchable, db.Model):
     __tablename__ = "offerings"
+    __search_type__ = "offering"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("off"))  #: interchange key
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
@@ -35,7 +58,8 @@ class Offering(db.Model):
     price_unit: Mapped[str | None] = mapped_column(String(10))  #: hour | day | batch | sample | month | project
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
     is_bookable: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(10), default="active", index=True)  #: active | paused
+    status: Mapped[OfferingStatus] = mapped_column(StrEnumColumn(OfferingStatus, 10), default=OfferingStatus.ACTIVE,
+                                                   index=True)
     # equipment
     model: Mapped[str | None] = mapped_column(String(100))
     capacity: Mapped[str | None] = mapped_column(String(100))
@@ -70,9 +94,23 @@ class Offering(db.Model):
     def kind_label(self) -> str:
         return vocab.OFFERING_KINDS[self.kind]
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status == "active" and self.platform.status == "approved"
+        """The one definition of a publicly visible offering: active, on an approved platform."""
+        return self.status == OfferingStatus.ACTIVE and self.platform.is_public
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.status == OfferingStatus.ACTIVE, cls.platform.has(Platform.is_public))
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == OfferingStatus.PAUSED
+
+    @property
+    def status_label(self) -> str:
+        return vocab.OFFERING_STATUSES[self.status]
 
 
 class Attachment(db.Model):

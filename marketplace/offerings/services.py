@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from .. import vocab
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms import services as platform_services
-from .models import KIND_FIELDS, Attachment, Offering
+from .models import KIND_FIELDS, OFFERING_WORKFLOW, Attachment, Offering, OfferingStatus
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
 ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
@@ -24,6 +26,12 @@ def can_view(user, offering: Offering) -> bool:
     if not (user and user.is_authenticated):
         return False
     return user.is_admin or can_manage(user, offering)
+
+
+def offerings_of(platform) -> list[Offering]:
+    """All offerings of a platform, newest first (its operators' and administrators' view)."""
+    return list(db.session.scalars(
+        select(Offering).where(Offering.platform_id == platform.id).order_by(Offering.id.desc())))
 
 
 def get_visible(user, offering_id: int) -> Offering | None:
@@ -91,7 +99,7 @@ def create_offering(user, platform, data: dict) -> Offering:
     if not platform_services.can_manage(user, platform):
         raise Forbidden()
     validate(data)
-    offering = Offering(platform=platform, kind=data["kind"], status="active")
+    offering = Offering(platform=platform, kind=data["kind"], status=OfferingStatus.ACTIVE)
     _assign(offering, data)
     db.session.add(offering)
     db.session.flush()
@@ -107,17 +115,26 @@ def update_offering(user, offering: Offering, data: dict) -> Offering:
     return offering
 
 
-def pause_offering(user, offering: Offering) -> None:
-    """Operators pause their own offerings; administrators may pause any."""
+def pause_offering(user, offering: Offering, reason: str | None = None) -> None:
+    """Take an offering off the catalogue and search. Operators pause their own; administrators any."""
     if not (can_manage(user, offering) or user.is_admin):
         raise Forbidden()
-    offering.status = "paused"
+    OFFERING_WORKFLOW.apply(offering, "pause", by=user, reason=reason)
 
 
 def resume_offering(user, offering: Offering) -> None:
     if not can_manage(user, offering):
         raise Forbidden()
-    offering.status = "active"
+    OFFERING_WORKFLOW.apply(offering, "resume", by=user)
+
+
+def offering_actions(user, offering: Offering) -> list[str]:
+    """The status actions this user may take on this offering now (for the buttons shown)."""
+    mine = can_manage(user, offering)
+    permitted = {"pause"} if (mine or user.is_admin) else set()
+    if mine:
+        permitted.add("resume")
+    return OFFERING_WORKFLOW.allowed_actions(offering.status, among=permitted)
 
 
 # --- attachments -------------------------------------------------------------------------------

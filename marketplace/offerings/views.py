@@ -1,24 +1,25 @@
-"""Operator pages for offerings, and the guarded attachment download."""
+"""Operator pages for offerings, administrators' moderation, and the guarded attachment download."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import submit_form
 from ..core.uploads import accept_upload, serve_upload
+from ..core.views import perform, submit_form
 from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
 from .forms import AttachmentForm, OfferingForm
-from .models import Attachment
+from .models import Attachment, Offering
 
 bp = Blueprint("offerings", __name__)
 
 
 @bp.route("/my/platforms/<int:platform_id>/offerings/new", methods=["GET", "POST"])
-@role_required("operator")
+@role_required(Role.OPERATOR)
 def create(platform_id: int):
     with or_404():
         platform = platform_services.get_managed(acting_user(), platform_id)
@@ -34,7 +35,7 @@ def create(platform_id: int):
 
 
 @bp.route("/my/offerings/<int:offering_id>", methods=["GET", "POST"])
-@role_required("operator")
+@role_required(Role.OPERATOR)
 def edit(offering_id: int):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
@@ -48,19 +49,27 @@ def edit(offering_id: int):
 
 
 @bp.route("/my/offerings/<int:offering_id>/<any(pause, resume):action>", methods=["POST"])
-@role_required("operator")
+@role_required(Role.OPERATOR)
 def set_status(offering_id: int, action: str):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
-        (services.pause_offering if action == "pause" else services.resume_offering)(acting_user(), offering)
-    db.session.commit()
-    flash("已暂停对外展示。" if action == "pause" else "已恢复对外展示。", "success")
+    change = services.pause_offering if action == "pause" else services.resume_offering
+    perform(lambda: change(acting_user(), offering), "已暂停对外展示。" if action == "pause" else "已恢复对外展示。")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("platforms.manage", platform_id=offering.platform_id))
 
 
+@bp.route("/admin/offerings/<int:offering_id>/pause", methods=["POST"])
+@role_required(Role.ADMIN)
+def moderate(offering_id: int):
+    """An administrator takes an offering off the catalogue (e.g. from the platform review page)."""
+    offering = db.get_or_404(Offering, offering_id)
+    perform(lambda: services.pause_offering(acting_user(), offering), f"已暂停：{offering.title}")
+    return redirect(url_for("platforms.review", platform_id=offering.platform_id))
+
+
 @bp.route("/my/offerings/<int:offering_id>/attachments", methods=["POST"])
-@role_required("operator")
+@role_required(Role.OPERATOR)
 def upload(offering_id: int):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
@@ -69,7 +78,7 @@ def upload(offering_id: int):
 
 
 @bp.route("/my/attachments/<int:attachment_id>/delete", methods=["POST"])
-@role_required("operator")
+@role_required(Role.OPERATOR)
 def delete_attachment(attachment_id: int):
     attachment = db.get_or_404(Attachment, attachment_id)
     offering_id = attachment.offering_id

@@ -1,5 +1,7 @@
 """Platform forms."""
 
+from __future__ import annotations
+
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -26,10 +28,12 @@ class PlatformForm(Form):
 
 
 class ReviewForm(Form):
-    action = SelectField("审核决定", choices=[("approve", "通过"), ("return", "退回修改"), ("reject", "不予通过")])
-    reason = TextAreaField("审核意见", validators=[Length(max=2000, message="不能超过 2000 个字符。")])
+    """An administrator's decision; the choices are the actions the workflow allows now."""
 
+    action = SelectField("审核决定", validators=[DataRequired("请选择审核决定。")])
+    reason = TextAreaField("意见（退回、不予通过、暂停时必填，运营方可见）",
+                           validators=[Length(max=2000, message="不能超过 2000 个字符。")])
 
-class SuspendForm(Form):
-    action = SelectField("操作", choices=[("suspend", "暂停"), ("reinstate", "恢复")])
-    reason = TextAreaField("原因", validators=[Length(max=2000)])
+    def offer(self, actions: list[str], labels) -> ReviewForm:
+        self.action.choices = [("", "请选择")] + [(a, labels[a]) for a in actions]
+        return self

@@ -3,34 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
-from ..core.models import LabelList, new_ref, utcnow
+from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
+from ..matching.registry import Searchable
 
+
+class PlatformStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+S = PlatformStatus
 #: Platform approval: draft → submitted → approved | returned | rejected; approved ⇄ suspended.
 PLATFORM_WORKFLOW = Workflow(
     object_type="platform",
+    states=PlatformStatus,
     labels=vocab.PLATFORM_STATUSES,
     transitions={
-        ("draft", "submit"): "submitted",
-        ("returned", "submit"): "submitted",
-        ("submitted", "approve"): "approved",
-        ("submitted", "return"): "returned",
-        ("submitted", "reject"): "rejected",
-        ("approved", "suspend"): "suspended",
-        ("suspended", "reinstate"): "approved",
+        (S.DRAFT, "submit"): S.SUBMITTED,
+        (S.RETURNED, "submit"): S.SUBMITTED,
+        (S.SUBMITTED, "approve"): S.APPROVED,
+        (S.SUBMITTED, "return"): S.RETURNED,
+        (S.SUBMITTED, "reject"): S.REJECTED,
+        (S.APPROVED, "suspend"): S.SUSPENDED,
+        (S.SUSPENDED, "reinstate"): S.APPROVED,
     },
+    action_labels={"submit": "提交审核", "approve": "通过", "return": "退回修改", "reject": "不予通过",
+                   "suspend": "暂停", "reinstate": "恢复"},
 )
+#: Decisions an administrator takes (the operator's only action is `submit`).
+REVIEW_ACTIONS = ("approve", "return", "reject", "suspend", "reinstate")
+#: Decisions that need a reason the operator will read.
+REASON_REQUIRED = ("return", "reject", "suspend")
 
 
-class Platform(db.Model):
+class Platform(Searchable, db.Model):
     __tablename__ = "platforms"
+    __search_type__ = "platform"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("plat"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -47,7 +69,7 @@ class Platform(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     sharing_rules: Mapped[str] = mapped_column(Text, default="")  #: 开放共享规则
     fee_standard: Mapped[str] = mapped_column(Text, default="")  #: 收费标准
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[PlatformStatus] = mapped_column(StrEnumColumn(PlatformStatus), default=S.DRAFT, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  #: start of the current review wait
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -55,9 +77,10 @@ class Platform(db.Model):
 
     organization: Mapped[Organization] = relationship()
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status == "approved"
+        """The one definition of an approved, publicly listed platform (Python and SQL)."""
+        return self.status == S.APPROVED
 
     @property
     def status_label(self) -> str:
@@ -66,4 +89,17 @@ class Platform(db.Model):
     @property
     def is_editable(self) -> bool:
         """Operators edit drafts and returned platforms; approved ones too (changes stay public)."""
-        return self.status in ("draft", "returned", "approved", "suspended")
+        return self.status in (S.DRAFT, S.RETURNED, S.APPROVED, S.SUSPENDED)
+
+    @property
+    def is_held_back(self) -> bool:
+        """Returned, rejected or suspended: the operator should read the administrators' reason."""
+        return self.status in (S.RETURNED, S.REJECTED, S.SUSPENDED)
+
+    @property
+    def is_under_review(self) -> bool:
+        return self.status == S.SUBMITTED
+
+    @property
+    def can_submit(self) -> bool:
+        return PLATFORM_WORKFLOW.can(self, "submit")

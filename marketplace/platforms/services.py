@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import signals, vocab
+from ..accounts.models import Role
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
-from ..core.state import TransitionError
 from ..extensions import db
-from .models import PLATFORM_WORKFLOW, Platform
+from .models import PLATFORM_WORKFLOW, REASON_REQUIRED, REVIEW_ACTIONS, Platform, PlatformStatus
 
 EDITABLE_FIELDS = (
     "name", "level", "city", "domains", "description", "capabilities", "certifications", "address",
@@ -18,7 +18,7 @@ EDITABLE_FIELDS = (
 
 
 def can_manage(user, platform: Platform) -> bool:
-    return bool(user and user.is_authenticated and user.role == "operator" and user.org_id == platform.org_id)
+    return bool(user and user.is_authenticated and user.is_operator and user.org_id == platform.org_id)
 
 
 def can_view(user, platform: Platform) -> bool:
@@ -63,10 +63,10 @@ def _assign(platform: Platform, data: dict) -> None:
 
 
 def create_platform(user, data: dict) -> Platform:
-    if user.role != "operator":
+    if user.role != Role.OPERATOR:
         raise Forbidden()
     validate(data)
-    platform = Platform(org_id=user.org_id, status="draft")
+    platform = Platform(org_id=user.org_id, status=PlatformStatus.DRAFT)
     _assign(platform, data)
     db.session.add(platform)
     db.session.flush()
@@ -86,29 +86,37 @@ def update_platform(user, platform: Platform, data: dict) -> Platform:
 def submit_platform(user, platform: Platform) -> None:
     if not can_manage(user, platform):
         raise Forbidden()
-    try:
-        PLATFORM_WORKFLOW.apply(platform, "submit", by=user)
-    except TransitionError as exc:
-        raise DomainError((exc.field, exc.message)) from exc
+    PLATFORM_WORKFLOW.apply(platform, "submit", by=user)
     platform.submitted_at = utcnow()
+    signals.platform_submitted.send(platform, by=user)
 
 
 def review_platform(user, platform: Platform, action: str, reason: str | None = None) -> None:
     """Administrator decision; returning or rejecting needs a reason the operator will read."""
     if not user.is_admin:
         raise Forbidden()
+    if action not in REVIEW_ACTIONS:
+        raise DomainError(("action", "请选择审核决定。"))
     reason = (reason or "").strip() or None
-    if action in ("return", "reject", "suspend") and not reason:
+    if action in REASON_REQUIRED and not reason:
         raise DomainError(("reason", "退回、不予通过或暂停时必须填写意见。"))
-    try:
-        PLATFORM_WORKFLOW.apply(platform, action, by=user, reason=reason)
-    except TransitionError as exc:
-        raise DomainError((exc.field, exc.message)) from exc
-    signals.platform_reviewed.send(platform, action=action, reason=reason)
+    PLATFORM_WORKFLOW.apply(platform, action, by=user, reason=reason)
+    signals.platform_reviewed.send(platform, action=action, reason=reason, by=user)
+
+
+def review_actions(platform: Platform) -> list[str]:
+    """The decisions an administrator can take on this platform now."""
+    return PLATFORM_WORKFLOW.allowed_actions(platform.status, among=REVIEW_ACTIONS)
 
 
 def review_queue() -> list[Platform]:
     """Submitted platforms, longest waiting first (即到即受理)."""
     return list(db.session.scalars(
-        select(Platform).where(Platform.status == "submitted").order_by(Platform.submitted_at, Platform.id)
+        select(Platform).where(Platform.status == PlatformStatus.SUBMITTED)
+        .order_by(Platform.submitted_at, Platform.id)
     ))
+
+
+def all_platforms() -> list[Platform]:
+    """Every platform, for administrators, grouped by state."""
+    return list(db.session.scalars(select(Platform).order_by(Platform.status, Platform.id.desc())))

@@ -1,33 +1,40 @@
-"""Operator pages for their platforms."""
+"""Platform pages: operators register and manage their platforms; administrators work the review
+queue (即到即受理、即受理即评估) and suspend or reinstate platforms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from sqlalchemy import select
+from flask import Blueprint, redirect, render_template, url_for
 
+from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.errors import DomainError, submit_form
+from ..core.models import utcnow
+from ..core.views import perform, submit_form
 from ..extensions import db
 from ..matching import services as matching
-from ..offerings.models import Offering
+from ..offerings import services as offering_services
+from ..offerings.models import OFFERING_WORKFLOW
 from . import services
-from .forms import PlatformForm
+from .forms import PlatformForm, ReviewForm
+from .models import PLATFORM_WORKFLOW, Platform
 
-bp = Blueprint("platforms", __name__, url_prefix="/my/platforms")
+bp = Blueprint("platforms", __name__)
 
 
 def _form_data(form: PlatformForm) -> dict:
     return {name: getattr(form, name).data for name in services.EDITABLE_FIELDS}
 
 
-@bp.route("/")
-@role_required("operator")
+# --- operators ---------------------------------------------------------------------------------
+
+
+@bp.route("/my/platforms/")
+@role_required(Role.OPERATOR)
 def mine():
     return render_template("platforms/mine.html", platforms=services.platforms_of(acting_user()))
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@role_required("operator")
+@bp.route("/my/platforms/new", methods=["GET", "POST"])
+@role_required(Role.OPERATOR)
 def create():
     form = PlatformForm()
     done, platform = submit_form(form, lambda: services.create_platform(acting_user(), _form_data(form)),
@@ -37,39 +44,66 @@ def create():
     return render_template("platforms/form.html", form=form, title="登记新平台")
 
 
-@bp.route("/<int:platform_id>")
-@role_required("operator")
+@bp.route("/my/platforms/<int:platform_id>")
+@role_required(Role.OPERATOR)
 def manage(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
-    offerings = db.session.scalars(
-        select(Offering).where(Offering.platform_id == platform.id).order_by(Offering.id.desc())).all()
-    active = [o for o in offerings if o.status == "active"]
-    matches = matching.match_platform(platform, active) if platform.status == "approved" else []
-    return render_template("platforms/manage.html", platform=platform, offerings=offerings, matches=matches)
+    offerings = offering_services.offerings_of(platform)
+    matches = matching.match_platform(platform, [o for o in offerings if o.is_public]) if platform.is_public else []
+    history = PLATFORM_WORKFLOW.history(platform)
+    return render_template("platforms/manage.html", platform=platform, offerings=offerings, matches=matches,
+                           actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
+                           offering_workflow=OFFERING_WORKFLOW, decision=history[-1] if history else None)
 
 
-@bp.route("/<int:platform_id>/edit", methods=["GET", "POST"])
-@role_required("operator")
+@bp.route("/my/platforms/<int:platform_id>/edit", methods=["GET", "POST"])
+@role_required(Role.OPERATOR)
 def edit(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
     form = PlatformForm(obj=platform)
-    if submit_form(form, lambda: services.update_platform(acting_user(), platform, _form_data(form)), "平台信息已保存。")[0]:
+    if submit_form(form, lambda: services.update_platform(acting_user(), platform, _form_data(form)),
+                   "平台信息已保存。")[0]:
         return redirect(url_for("platforms.manage", platform_id=platform.id))
     return render_template("platforms/form.html", form=form, title=f"编辑平台：{platform.name}", platform=platform)
 
 
-@bp.route("/<int:platform_id>/submit", methods=["POST"])
-@role_required("operator")
+@bp.route("/my/platforms/<int:platform_id>/submit", methods=["POST"])
+@role_required(Role.OPERATOR)
 def submit(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
-    try:
-        services.submit_platform(acting_user(), platform)
-    except DomainError as exc:
-        flash(exc.errors[0][1], "error")
-    else:
-        db.session.commit()
-        flash("已提交审核，主管部门将尽快受理。", "success")
+    perform(lambda: services.submit_platform(acting_user(), platform), "已提交审核，主管部门将尽快受理。")
     return redirect(url_for("platforms.manage", platform_id=platform.id))
+
+
+# --- administrators ----------------------------------------------------------------------------
+
+
+@bp.route("/admin/reviews")
+@role_required(Role.ADMIN)
+def review_queue():
+    return render_template("platforms/review_queue.html", platforms=services.review_queue(), now=utcnow())
+
+
+@bp.route("/admin/platforms")
+@role_required(Role.ADMIN)
+def all_platforms():
+    return render_template("platforms/all.html", platforms=services.all_platforms())
+
+
+@bp.route("/admin/platforms/<int:platform_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def review(platform_id: int):
+    platform = db.get_or_404(Platform, platform_id)
+    actions = services.review_actions(platform)
+    form = ReviewForm().offer(actions, PLATFORM_WORKFLOW.action_labels)
+    label = PLATFORM_WORKFLOW.action_labels.get(form.action.data, "")
+    if submit_form(form, lambda: services.review_platform(acting_user(), platform, form.action.data, form.reason.data),
+                   f"已处理：{platform.name}（{label}）")[0]:
+        return redirect(url_for("platforms.review_queue"))
+    return render_template("platforms/review.html", platform=platform, form=form, actions=actions,
+                           workflow=PLATFORM_WORKFLOW,
+                           history=PLATFORM_WORKFLOW.history(platform),
+                           offerings=offering_services.offerings_of(platform))

@@ -91,7 +91,7 @@ def test_operator_registers_publishes_and_admin_approves(page, live_server, db, 
     login(page, base, admin_user.email)
     page.goto(f"{base}/admin/reviews")
     page.click("text=潍坊智能装备中试平台")
-    page.select_option("select[name=review-action]", "approve")
+    page.select_option("select[name=action]", "approve")
     page.click("main form button:has-text('提交决定')")
     assert "队列为空" in page.content()
     logout(page)

@@ -60,7 +60,7 @@ def test_admin_decides_and_operator_is_notified_in_app_and_by_mail(client, auth,
                                                                    action, status):
     platform = make_submitted(operator_user, db)
     auth.as_(admin_user)
-    client.post(f"/admin/platforms/{platform.id}", data={"review-action": action, "review-reason": "材料齐全" if action == "approve" else "请补充设备清单"})
+    client.post(f"/admin/platforms/{platform.id}", data={"action": action, "reason": "材料齐全" if action == "approve" else "请补充设备清单"})
     db.session.refresh(platform)
     assert platform.status == status
     note = db.session.scalar(select(Notification).where(Notification.user_id == operator_user.id))
@@ -73,7 +73,7 @@ def test_admin_decides_and_operator_is_notified_in_app_and_by_mail(client, auth,
 def test_returning_or_rejecting_needs_a_reason(client, auth, db, admin_user, operator_user):
     platform = make_submitted(operator_user, db)
     auth.as_(admin_user)
-    response = client.post(f"/admin/platforms/{platform.id}", data={"review-action": "reject", "review-reason": ""})
+    response = client.post(f"/admin/platforms/{platform.id}", data={"action": "reject", "reason": ""})
     assert "必须填写意见" in response.get_data(as_text=True)
     db.session.refresh(platform)
     assert platform.status == "submitted"

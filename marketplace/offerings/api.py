@@ -3,19 +3,15 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from ..api.auth import domain_errors, token_required, token_user
+from ..api.schemas import page_schema
 from ..catalog import queries
+from ..core.pagination import paginate
 from ..extensions import db
-from ..offerings import services
 from ..platforms import services as platform_services
-from .auth import domain_errors, token_required, token_user
-from .schemas import (
-    OfferingCreate,
-    OfferingFilterArgs,
-    OfferingOut,
-    OfferingUpdate,
-    offering_data,
-    page_schema,
-)
+from . import services
+from .models import Offering
+from .schemas import OfferingCreate, OfferingFilterArgs, OfferingOut, OfferingUpdate, offering_data
 
 blp = Blueprint("api_offerings", __name__, url_prefix="/offerings", description="中试资源与服务")
 
@@ -27,7 +23,7 @@ class OfferingList(MethodView):
     def get(self, args):
         """List public offerings (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return queries.paginate(queries.filter_offerings(queries.OfferingFilters(**args)), page, per_page)
+        return paginate(queries.filter_offerings(queries.OfferingFilters(**args)), page, per_page)
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(OfferingCreate)
@@ -73,7 +69,7 @@ class OfferingPause(MethodView):
     @domain_errors
     def post(self, offering_id: int):
         """Pause an offering: it leaves the public catalogue and search."""
-        offering = db.session.get(services.Offering, offering_id)
+        offering = db.session.get(Offering, offering_id)
         if offering is None:
             raise LookupError(offering_id)
         services.pause_offering(token_user(), offering)

@@ -1,4 +1,5 @@
-"""`flask bootstrap`: everything `make run` needs before serving."""
+"""`flask bootstrap`: everything `make run` needs before serving (it spans features, so it lives
+at the application level, not in core)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from flask import current_app
 from flask_migrate import upgrade
 
-from ..extensions import db
+from .extensions import db
 
 
 def ensure_secret_key(instance_path: str) -> bool:
@@ -28,9 +29,9 @@ def ensure_secret_key(instance_path: str) -> bool:
 @click.command("bootstrap")
 def bootstrap_command() -> None:
     """Secret key, migrations, demo data when empty, search index; then list the demo accounts."""
-    from ..demands.services import expire_overdue
-    from ..demo import services as demo
-    from ..matching import indexer
+    from .demands.services import expire_overdue
+    from .demo import services as demo
+    from .matching import indexer
 
     if ensure_secret_key(current_app.instance_path):
         click.echo("已生成 instance/secret_key")

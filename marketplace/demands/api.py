@@ -3,12 +3,13 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..catalog.queries import paginate
+from ..api.auth import domain_errors, token_required, token_user
+from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Forbidden
-from ..demands import services
+from ..core.pagination import paginate
 from ..matching import services as matching
-from .auth import domain_errors, token_required, token_user
-from .schemas import DemandOut, MatchArgs, MatchOut, PageArgs, page_schema
+from . import services
+from .schemas import DemandOut, MatchArgs, MatchOut
 
 blp = Blueprint("api_demands", __name__, url_prefix="/demands", description="中试需求")
 

@@ -3,9 +3,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from ..api.schemas import page_schema
 from ..catalog import queries
-from ..platforms import services
-from .schemas import PlatformFilterArgs, PlatformOut, page_schema
+from ..core.pagination import paginate
+from . import services
+from .schemas import PlatformFilterArgs, PlatformOut
 
 blp = Blueprint("api_platforms", __name__, url_prefix="/platforms", description="已通过审核的中试平台")
 
@@ -17,7 +19,7 @@ class PlatformList(MethodView):
     def get(self, args):
         """List approved platforms (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return queries.paginate(queries.filter_platforms(queries.PlatformFilters(**args)), page, per_page)
+        return paginate(queries.filter_platforms(queries.PlatformFilters(**args)), page, per_page)
 
 
 @blp.route("/<int:platform_id>")

@@ -1,0 +1,74 @@
+"""The thin-view steps every feature shares: submit a form to a service, run a POST action,
+read numbers and page numbers from the query string safely."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from flask import current_app, flash, request
+
+from ..extensions import db
+from .errors import DomainError
+
+
+def submit_form(form, action: Callable[[], object], success: str | None):
+    """Validate `form`, run `action()`; on a DomainError roll back and show the messages beside
+    the fields; on success commit and flash `success` (None: the caller flashes).
+
+    Returns (True, what the action returned) when committed, else (False, None)."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        apply_to_form(form, exc)
+        return False, None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True, result
+
+
+def apply_to_form(form, error: DomainError) -> None:
+    """Attach service errors to the matching WTForms fields (or the form's top when unknown)."""
+    for field, message in error.errors:
+        target = getattr(form, field, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+def perform(action: Callable[[], object], success: str) -> bool:
+    """A POST button without a form (submit, publish, contact …): run the service, commit and flash
+    `success`, or roll back and flash the refusal. Returns whether it was committed."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash("；".join(message for _field, message in exc.errors), "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+def float_arg(name: str, limit: float = 1e12) -> float | None:
+    """A finite number from the query string, or None for anything else (text, NaN, absurd sizes)."""
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and abs(value) < limit else None
+
+
+def page_arg() -> int:
+    """The requested page number, 1 when missing or invalid."""
+    page = request.args.get("page", 1, type=int) or 1
+    return max(1, min(page, 10_000))
+
+
+def page_size() -> int:
+    return current_app.config["PAGE_SIZE"]

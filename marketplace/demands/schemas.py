@@ -1,0 +1,37 @@
+"""API schemas of demands and their matches."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class DemandOut(Schema):
+    id = fields.Integer()
+    ref = fields.String()
+    title = fields.String()
+    description = fields.String()
+    domains = fields.List(fields.String())
+    kinds = fields.List(fields.String())
+    trl = fields.Integer(allow_none=True)
+    budget_max = fields.Float(allow_none=True)
+    window_start = fields.Date(allow_none=True)
+    window_end = fields.Date(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+    city_preference = fields.List(fields.String())
+    status = fields.String()
+    organization = fields.Function(lambda d: d.organization.name)
+
+
+class MatchArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class MatchOut(Schema):
+    offering_ref = fields.String()
+    offering_id = fields.Integer()
+    title = fields.String()
+    score = fields.Float()
+    reasons = fields.List(fields.String())
