@@ -42,7 +42,13 @@ OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 
-PAGE_SIZE = 20
+PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
+
+#: Drain the search outbox right after each commit in this process (off: leave it to the next
+#: search, `flask search drain` or the job worker).
+SEARCH_SYNC_DRAIN = True
+#: Seconds a request waits for the index writer lock before leaving the work in the outbox.
+SEARCH_DRAIN_WAIT = 2.0
 
 #: Common terms whose posting arrays each process preloads after start (0: none).
 SEARCH_WARMUP_TERMS = 3000

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..core.errors import DomainError
 from ..extensions import db
 from . import services
-from .models import Organization, User
+from .models import Organization, Role, User
 
 accounts_cli = AppGroup("accounts", help="管理账户 / manage accounts")
 
@@ -25,7 +25,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     if db.session.scalar(select(User.id).where(User.email == services.normalise_email(email))):
         raise click.ClickException("该邮箱已注册。")
     try:
-        services.create_user(email=email, password=password, name=name, role="admin", organization=org)
+        services.create_user(email=email, password=password, name=name, role=Role.ADMIN, organization=org)
     except DomainError as exc:
         raise click.ClickException(exc.errors[0][1]) from exc
     db.session.commit()

@@ -9,9 +9,10 @@ def init_app(app: Flask) -> None:
     from ..api import register_blueprint
     from . import search  # noqa: F401  (registers open demands as search documents)
     from .api import blp
-    from .cli import demands_cli
+    from .cli import demands_cli, match_command
     from .views import bp
 
     app.register_blueprint(bp)
     register_blueprint(blp)
     app.cli.add_command(demands_cli)
+    app.cli.add_command(match_command)

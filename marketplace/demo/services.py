@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..accounts import services as account_services
-from ..accounts.models import Organization, User
+from ..accounts.models import Organization, Role, User
 from ..extensions import db
 from ..interchange.services import FORMAT, import_document
 from ..platforms import services as platform_services
@@ -18,10 +18,10 @@ from .catalog_data import DOMAIN_DATA, PLATFORM_CITIES
 
 DEMO_PASSWORD = "zhongshi-demo"
 DEMO_ACCOUNTS = [
-    ("admin@demo.cn", "管理员", "admin"),
-    ("operator@demo.cn", "平台运营方", "operator"),
-    ("firm@demo.cn", "需求企业用户", "firm"),
-    ("expert@demo.cn", "评审专家", "expert"),
+    ("admin@demo.cn", "管理员", Role.ADMIN),
+    ("operator@demo.cn", "平台运营方", Role.OPERATOR),
+    ("firm@demo.cn", "需求企业用户", Role.FIRM),
+    ("expert@demo.cn", "评审专家", Role.EXPERT),
 ]
 ORG_SUFFIXES = ["科技有限公司", "研究院", "产业技术研究院有限公司", "股份有限公司"]
 FIRM_SUFFIXES = ["科技有限公司", "股份有限公司", "新材料有限公司", "制造有限公司", "技术有限公司"]
@@ -121,13 +121,13 @@ def seed_demo() -> dict[str, int]:
     government = Organization(ref="demo-gov-001", name="山东省某工业主管部门", kind="government", city="济南")
     experts = Organization(ref="demo-expert-org", name="济南某高校中试研究中心", kind="university", city="济南")
     db.session.add_all([government, experts])
-    homes = {"admin": government, "operator": first_platform_org, "firm": first_firm, "expert": experts}
+    homes = {Role.ADMIN: government, Role.OPERATOR: first_platform_org, Role.FIRM: first_firm, Role.EXPERT: experts}
     for email, name, role in DEMO_ACCOUNTS:
         account_services.create_user(email=email, password=DEMO_PASSWORD, name=name, role=role, organization=homes[role])
     # One operator for every other platform organisation and one user for every firm, so every record has people.
     for org in db.session.scalars(select(Organization).where(Organization.ref.like("demo-org-%"), Organization.id != first_platform_org.id)):
         account_services.create_user(email=f"op-{org.ref[-3:]}@demo.cn", password=DEMO_PASSWORD, name=f"{org.city}运营专员",
-                                     role="operator", organization=org)
+                                     role=Role.OPERATOR, organization=org)
     operator = db.session.scalar(select(User).where(User.email == "operator@demo.cn"))
     # Two platforms waiting for review, so the queue has work.
     for name, city, domain in (("青岛海洋药物制剂中试平台（新建）", "青岛", "生物医药"), ("潍坊智能农机中试验证平台", "潍坊", "高端装备制造")):

@@ -11,10 +11,9 @@ def init_app(app: Flask) -> None:
     from ..api import register_blueprint
     from . import outbox  # noqa: F401  (queues index work for every flushed change of a Searchable row)
     from .api import blp
-    from .cli import match_command, search_cli
+    from .cli import search_cli
     from .views import bp
 
     app.register_blueprint(bp)
     register_blueprint(blp)
     app.cli.add_command(search_cli)
-    app.cli.add_command(match_command)

@@ -168,7 +168,9 @@ _index_tables: dict[tuple, Table] = {}  #: the whole index for one state of all 
 def table_for(searcher) -> tuple[Table, list[tuple[object, int]]]:
     """The whole-index table and the (segment reader, offset) pairs, cached by segment state:
     a write adds a small segment and marks deletions, so only those arrays are rebuilt."""
-    leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+    # An index with no documents has an EmptyReader (no segment): it contributes nothing.
+    leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()
+              if hasattr(leaf.reader(), "_segment")]
     keys = tuple((r._segment.segment_id(), r.doc_count_all(), r._segment.deleted_count()) for r, _ in leaves)
     with _lock:
         table = _index_tables.get(keys)

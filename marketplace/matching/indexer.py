@@ -162,7 +162,7 @@ _warm_lock = threading.Lock()
 
 def _start_warmup(app: Flask, ix) -> None:
     """Once per process and index generation, preload the common terms' postings in the background."""
-    terms = app.config.get("SEARCH_WARMUP_TERMS", 0)
+    terms = app.config["SEARCH_WARMUP_TERMS"]
     key = f"{os.getpid()}:{ix.storage.folder}"
     with _warm_lock:
         if terms <= 0 or key in _warmed:
@@ -255,9 +255,9 @@ def schedule_drain(session) -> None:
     app = current_app._get_current_object()
 
     def run() -> None:
-        if app.config.get("SEARCH_SYNC_DRAIN", True):
+        if app.config["SEARCH_SYNC_DRAIN"]:
             with app.app_context():
-                drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
+                drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
 
     after_commit(session, run, key="search-drain")
 

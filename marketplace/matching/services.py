@@ -68,7 +68,7 @@ def _fresh_searcher():
     """A searcher on the live index, after applying any committed-but-unindexed changes."""
     app = current_app._get_current_object()
     if indexer.has_pending():
-        indexer.drain(app, wait=app.config.get("SEARCH_DRAIN_WAIT", 2.0))
+        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
     return indexer.live_searcher(app)
 
 

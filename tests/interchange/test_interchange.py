@@ -144,3 +144,16 @@ def test_cli_import_reports_errors_and_commits_nothing(runner, db, tmp_path):
     assert counts(db) == (0, 0, 0)
     source.write_text("{not json", encoding="utf-8")
     assert "无法读取 JSON" in runner.invoke(args=["import-data", str(source)]).output
+
+
+def test_imported_records_enter_their_workflows_with_an_audit_row(runner, db, tmp_path):
+    from marketplace.core.models import AuditLog
+
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(SMALL, ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(args=["import-data", str(path)]).exit_code == 0
+    rows = db.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+    entered = {(r.object_type, r.old_state, r.new_state, r.reason) for r in rows}
+    assert entered == {("platform", None, "approved", "数据导入"), ("offering", None, "active", "数据导入"),
+                       ("demand", None, "open", "数据导入")}
+    assert len(rows) == len(SMALL["platforms"]) + len(SMALL["offerings"]) + len(SMALL["demands"])

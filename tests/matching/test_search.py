@@ -80,3 +80,12 @@ def test_demand_scope_is_for_platform_users(client, auth, db, corpus, operator_u
 
 def test_platform_scope(client, corpus):
     assert len(hit_titles(client.get("/search?q=平台&scope=platform"))) == 2
+
+
+def test_search_in_an_empty_marketplace_returns_an_empty_page(client, db):
+    """A new installation (or one whose every platform awaits review) has an empty index."""
+    factories.PlatformFactory(status="submitted")
+    db.session.commit()
+    response = client.get("/search?q=发酵罐")
+    assert response.status_code == 200 and "发酵罐" in response.get_data(as_text=True)
+    assert client.get("/api/v1/search?q=发酵罐").get_json()["total"] == 0

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from marketplace.offerings.models import Attachment, Offering
+from marketplace.matching import services as matching
+from marketplace.offerings.models import OFFERING_WORKFLOW, Attachment, Offering
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -150,3 +151,39 @@ def test_attachments_of_hidden_offerings_are_not_served(client, db):
     db.session.commit()
     assert client.get(f"/attachments/{attachment.id}").status_code == 404
     assert client.get("/attachments/999999").status_code == 404
+
+
+def test_pause_and_resume_are_audited_with_who_did_it(client, auth, db, operator_user, admin_user, platform):
+    offering = factories.OfferingFactory(platform=platform)
+    db.session.commit()
+    auth.as_(operator_user)
+    client.post(f"/my/offerings/{offering.id}/pause")
+    client.post(f"/my/offerings/{offering.id}/resume")
+    auth.as_(admin_user)
+    client.post(f"/admin/offerings/{offering.id}/pause")
+    rows = [(r.actor_id, r.old_state, r.new_state) for r in OFFERING_WORKFLOW.history(offering)]
+    assert rows == [(operator_user.id, "active", "paused"), (operator_user.id, "paused", "active"),
+                    (admin_user.id, "active", "paused")]
+
+
+def test_pausing_a_paused_offering_says_why_instead_of_failing(client, auth, db, operator_user, platform):
+    offering = factories.OfferingFactory(platform=platform, status="paused")
+    db.session.commit()
+    auth.as_(operator_user)
+    page = client.post(f"/my/offerings/{offering.id}/pause", follow_redirects=True).get_data(as_text=True)
+    assert "当前状态“已暂停”不允许此操作" in page
+
+
+@pytest.mark.parametrize("platform_status", ["draft", "submitted", "approved", "returned", "rejected", "suspended"])
+@pytest.mark.parametrize("offering_status", ["active", "paused"])
+def test_one_rule_decides_public_visibility_everywhere(client, db, platform_status, offering_status):
+    """The catalogue list, the detail page, search and the API agree on which offerings are public."""
+    offering = factories.OfferingFactory(platform=factories.PlatformFactory(status=platform_status),
+                                         status=offering_status, title="可见性测试专用冷冻干燥机")
+    db.session.commit()
+    public = platform_status == "approved" and offering_status == "active"
+    assert offering.is_public is public
+    assert ("可见性测试专用冷冻干燥机" in client.get("/offerings").get_data(as_text=True)) is public
+    assert client.get(f"/offerings/{offering.id}").status_code == (200 if public else 404)
+    assert client.get(f"/api/v1/offerings/{offering.id}").status_code == (200 if public else 404)
+    assert (offering.id in [h.obj_id for h in matching.search("冷冻干燥机").items]) is public

@@ -1,5 +1,6 @@
 """Platform registry: the approval workflow, the review queue, permissions and notifications."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -134,3 +135,48 @@ def test_mass_assignment_of_status_or_org_is_ignored(client, auth, db, operator_
     client.post("/my/platforms/new", data={**FORM, "status": "approved", "org_id": 999})
     platform = db.session.scalar(select(Platform))
     assert platform.status == "draft" and platform.org_id == operator_user.org_id
+
+
+def decision_options(client, platform) -> list[str]:
+    """The values offered in the decision select, in order; fails if one is preselected."""
+    page = client.get(f"/admin/platforms/{platform.id}").get_data(as_text=True)
+    select_html = re.search(r'<select id="action".*?</select>', page, re.S).group(0)
+    assert "selected" not in select_html
+    return re.findall(r'<option value="([^"]*)"', select_html)
+
+
+def test_the_reviewer_must_choose_a_decision_among_those_the_workflow_allows(client, auth, db, admin_user,
+                                                                           operator_user):
+    platform = make_submitted(operator_user, db)
+    auth.as_(admin_user)
+    assert decision_options(client, platform) == ["", "approve", "return", "reject"]  # nothing preselected
+    response = client.post(f"/admin/platforms/{platform.id}", data={"reason": "看起来不错"})
+    assert "请选择审核决定" in response.get_data(as_text=True)
+    refused = client.post(f"/admin/platforms/{platform.id}", data={"action": "suspend", "reason": "x"})
+    assert "不是有效的选择" in refused.get_data(as_text=True)
+    db.session.refresh(platform)
+    assert platform.status == "submitted"
+
+
+def test_an_approved_platform_offers_suspension_and_a_suspended_one_reinstatement(client, auth, db, admin_user):
+    platform = factories.PlatformFactory()
+    db.session.commit()
+    auth.as_(admin_user)
+    assert decision_options(client, platform) == ["", "suspend"]
+    client.post(f"/admin/platforms/{platform.id}", data={"action": "suspend", "reason": "设备停用检修"})
+    assert decision_options(client, platform) == ["", "reinstate"]
+
+
+def test_a_returned_platform_shows_the_reviewers_reason_on_its_page(client, auth, db, admin_user, operator_user):
+    platform = make_submitted(operator_user, db)
+    services.review_platform(admin_user, platform, "return", "请补充 CNAS 证书扫描件")
+    db.session.commit()
+    auth.as_(operator_user)
+    page = client.get(f"/my/platforms/{platform.id}").get_data(as_text=True)
+    assert "退回修改" in page and "审核意见：请补充 CNAS 证书扫描件" in page
+
+
+def test_administrators_start_from_a_menu_of_every_features_admin_pages(client, auth, db, admin_user):
+    auth.as_(admin_user)
+    page = client.get("/dashboard", follow_redirects=True).get_data(as_text=True)
+    assert "管理工作台" in page and "/admin/reviews" in page and "/admin/platforms" in page

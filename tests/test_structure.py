@@ -1,0 +1,72 @@
+"""The rules of the code's structure that reviewers would otherwise have to remember."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "marketplace"
+FEATURES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name != "core")
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The marketplace sub-packages a module imports (relative or absolute)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = path.relative_to(PACKAGE).parts[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and (node.module or "").startswith("marketplace."):
+                found.add(node.module.split(".")[1])
+            elif node.level == 2 and node.module:
+                found.add(node.module.split(".")[0])
+            elif node.level == 2:
+                found.update(alias.name for alias in node.names)
+            elif node.level == 1 and path.parent == PACKAGE:
+                found.add((node.module or "").split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("marketplace."))
+    return found - {own}
+
+
+def modules_of(package: str):
+    return sorted((PACKAGE / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", [f for f in FEATURES if f != "notifications"])
+def test_no_feature_imports_notifications(package):
+    """Features announce through signals.py; notifications subscribes (adding a notice never edits a feature)."""
+    offenders = [m.name for m in modules_of(package) if "notifications" in imported_packages(m)]
+    assert offenders == []
+
+
+def test_core_imports_no_feature_package():
+    offenders = {m.name: imported_packages(m) & set(FEATURES) for m in modules_of("core")}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_matching_lists_no_feature_models():
+    """Features register what they index; the search layer knows none of them."""
+    feature_models = {"platforms", "offerings", "demands", "accounts"}
+    offenders = {m.name: imported_packages(m) & feature_models for m in modules_of("matching")}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_api_and_admin_keep_only_what_is_theirs():
+    """Endpoints, schemas and admin pages live in their features; api/ and admin/ know no feature."""
+    feature_names = set(FEATURES) - {"api", "admin", "accounts"}
+    for package in ("api", "admin"):
+        offenders = {m.name: imported_packages(m) & feature_names for m in modules_of(package)}
+        assert {name: found for name, found in offenders.items() if found} == {}, package
+
+
+STATE_LITERAL = re.compile(r"""(status|role)\s*(==|!=|in)\s*[\('"]""")
+
+
+def test_templates_compare_no_state_or_role_strings():
+    """Templates ask the model (`is_public`, `can_submit` …) or the workflow, never repeat a state name."""
+    offenders = [f"{p.relative_to(ROOT)}: {line.strip()}" for p in (ROOT / "templates").rglob("*.html")
+                 for line in p.read_text(encoding="utf-8").splitlines() if STATE_LITERAL.search(line)]
+    assert offenders == []
