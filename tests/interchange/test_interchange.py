@@ -118,7 +118,8 @@ def test_export_then_import_round_trips(app, db, request, judged_set):
     services.import_document(copy.deepcopy(document))
     db.session.commit()
     exported = services.export_document()
-    assert [len(exported[k]) for k in ("offerings", "demands")] == [len(document[k]) for k in ("offerings", "demands")]
+    records = ("offerings", "demands")
+    assert [len(exported[k]) for k in records] == [len(document[k]) for k in records]
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()
