@@ -1,8 +1,10 @@
-"""Matcher quality on the judged dev set: nDCG@5, nDCG@10 and MRR, beside the bigram-BM25 baseline.
+"""Matcher quality on judged sets: nDCG@5, nDCG@10 and MRR, beside the bigram-BM25 baseline.
 
-Usage: .venv/bin/python bench/eval_matching.py [--set PATH] [--qrels PATH]
-Imports the set into a fresh SQLite database and index in a temporary folder, runs the matcher
-for every demand and prints both systems' figures from the same run."""
+Usage: .venv/bin/python bench/eval_matching.py [--set PATH --qrels PATH]
+Without arguments: the small judged set this repository carries (tests/matching/data), then the
+shared dev set in ../shared/eval when it is there (a clone has none; it is then reported missing).
+Each set is imported into a fresh SQLite database and index in a temporary folder; the matcher runs
+for every demand and both systems' figures come from the same run."""
 
 from __future__ import annotations
 
@@ -19,8 +21,12 @@ sys.path.insert(0, str(ROOT))
 from marketplace import create_app  # noqa: E402
 from marketplace.matching.evaluation import Scores, baseline_runs, evaluate  # noqa: E402
 
-DEFAULT_SET = ROOT.parent / "shared" / "eval" / "dev_set.json"
-DEFAULT_QRELS = ROOT.parent / "shared" / "eval" / "dev_qrels.json"
+IN_REPO = ROOT / "tests" / "matching" / "data"
+SHARED = ROOT.parent / "shared" / "eval"
+DEFAULT_SETS = [
+    ("in-repo judged set", IN_REPO / "judged_set.json", IN_REPO / "judged_qrels.json"),
+    ("shared dev set", SHARED / "dev_set.json", SHARED / "dev_qrels.json"),
+]
 
 
 def matcher_runs(document: dict, workdir: Path, limit: int = 10) -> dict[str, list[str]]:
@@ -64,7 +70,17 @@ def run(set_path: Path, qrels_path: Path) -> tuple[Scores, Scores]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=DEFAULT_SET)
-    parser.add_argument("--qrels", type=Path, default=DEFAULT_QRELS)
+    parser.add_argument("--set", type=Path)
+    parser.add_argument("--qrels", type=Path)
     args = parser.parse_args()
-    run(args.set, args.qrels)
+    if args.set or args.qrels:
+        if not (args.set and args.qrels):
+            parser.error("--set and --qrels go together")
+        run(args.set, args.qrels)
+    else:
+        for label, set_path, qrels_path in DEFAULT_SETS:
+            print(f"== {label}: {set_path}")
+            if set_path.parent == SHARED and not SHARED.is_dir():
+                print(f"skipped: {SHARED} not found (a clone has no ../shared beside it)")
+                continue
+            run(set_path, qrels_path)

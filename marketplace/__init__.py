@@ -10,16 +10,16 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as default_config
+from .paths import resource_path
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then MARKETPLACE_* variables, then tests."""
-    root = Path(__file__).resolve().parent.parent
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(root / "templates"),
-        static_folder=str(root / "static"),
+        template_folder=str(resource_path("templates")),
+        static_folder=str(resource_path("static")),
     )
     app.config.from_object(default_config)
     if test_config is None:

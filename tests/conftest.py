@@ -19,6 +19,9 @@ from . import factories
 
 PASSWORD = factories.PASSWORD
 
+#: The shared judged sets live beside the checkout, in ../shared; a user's clone has none.
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
 
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production: its own `g` and its own
@@ -70,6 +73,14 @@ def db(app):
         shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["UPLOAD_DIR"]), ignore_errors=True)
         app.extensions.pop("captured_mail", None)
+
+
+@pytest.fixture
+def shared_eval():
+    """The folder of the shared judged sets; the test is skipped, naming the path, when it is absent."""
+    if not (SHARED_EVAL / "dev_set.json").is_file():
+        pytest.skip(f"needs the shared judged set {SHARED_EVAL / 'dev_set.json'}, absent beside this clone")
+    return SHARED_EVAL
 
 
 @pytest.fixture
