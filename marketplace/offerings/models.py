@@ -8,7 +8,8 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
-from ..core.models import LabelList, new_ref, utcnow
+from ..core.labels import Labels
+from ..core.models import new_ref, utcnow
 from ..extensions import db
 from ..platforms.models import Platform
 
@@ -29,7 +30,7 @@ class Offering(db.Model):
     kind: Mapped[str] = mapped_column(String(20), index=True)  #: equipment | site | service | process
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    domains: Mapped[list[str]] = mapped_column(LabelList, default=list)
+    domains = Labels("offering_domains")
     specs: Mapped[dict] = mapped_column(JSON, default=dict)  #: key specs, name → value
     price_amount: Mapped[float | None] = mapped_column(Float, index=True)  #: yuan; None when 面议
     price_unit: Mapped[str | None] = mapped_column(String(10))  #: hour | day | batch | sample | month | project
