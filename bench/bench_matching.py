@@ -63,7 +63,7 @@ def generate(n_offerings: int, n_demands: int, seed: int = 7):
         if value is not None:
             value = int(value * rng.choice([0.5, 1, 1, 2, 3]))
         offerings.append({
-            "ref": f"bo-{i + 1}", "platform_id": p["id"], "kind": kind,
+            "id": i + 1, "ref": f"bo-{i + 1}", "platform_id": p["id"], "kind": kind,
             "title": _fill(title, value).strip() + rng.choice(QUALIFIERS),
             "description": f"{description}{p['city']}{rng.choice(['高新区', '经开区', '化工园区', '科技城'])}，"
                            f"可提供{rng.choice(['技术支持', '驻场工程师', '数据报告', '工艺文件'])}。",
@@ -78,12 +78,26 @@ def generate(n_offerings: int, n_demands: int, seed: int = 7):
         title, description, kinds, budget, scales = rng.choice(DOMAIN_DATA[domain]["demands"])
         value = rng.choice(scales)
         demands.append({
-            "ref": f"bd-{i + 1}", "org_id": 1, "title": _fill(title, value), "description": _fill(description, value),
+            "id": i + 1, "ref": f"bd-{i + 1}", "org_id": 1, "title": _fill(title, value), "description": _fill(description, value),
             "domains": [domain], "kinds": kinds, "budget_max": float(rng.randint(*budget)),
             "city_preference": [rng.choice(PLATFORM_CITIES)], "status": "open",
             "deadline": date.today() + timedelta(days=90),
         })
     return platforms, offerings, demands
+
+
+def bulk_insert(db, model, rows: list[dict]) -> None:
+    """Insert plain dicts in chunks; label lists (domains, …) go to their own tables in order."""
+    from marketplace.core.labels import Labels
+
+    labels = [name for name, attr in vars(model).items() if isinstance(attr, Labels)]
+    tables = [(model, [{k: v for k, v in row.items() if k not in labels} for row in rows])]
+    tables += [(getattr(model, name).row, [{"owner_id": row["id"], "value": value, "position": position}
+                                           for row in rows for position, value in enumerate(row[name])])
+               for name in labels]
+    for table, table_rows in tables:
+        for chunk in range(0, len(table_rows), 5000):
+            db.session.execute(insert(table), table_rows[chunk:chunk + 5000])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -130,9 +144,8 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
             db.session.add(Organization(id=1, name="基准测试单位", kind="enterprise", city="济南"))
             db.session.commit()
             started = time.perf_counter()
-            for table, rows in ((Platform, platforms), (Offering, offerings), (Demand, demands)):
-                for chunk in range(0, len(rows), 5000):
-                    db.session.execute(insert(table), rows[chunk:chunk + 5000])
+            for model, rows in ((Platform, platforms), (Offering, offerings), (Demand, demands)):
+                bulk_insert(db, model, rows)
             db.session.commit()
             load_s = time.perf_counter() - started
 

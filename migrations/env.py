@@ -66,14 +66,6 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def render_item(type_, obj, autogen_context):
-    """Render the app's LabelList column type as the plain VARCHAR it stores, so migrations
-    never import application code."""
-    if type_ == "type" and obj.__class__.__name__ == "LabelList":
-        return "sa.String(length=500)"
-    return False
-
-
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -102,7 +94,6 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            render_item=render_item,
             **conf_args
         )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select, union_all
+from sqlalchemy.orm import selectinload
 
 from .. import vocab
-from ..core.models import has_label
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms.models import Platform
@@ -42,7 +42,7 @@ class OfferingFilters:
 def filter_offerings(f: OfferingFilters) -> Select:
     stmt = public_offerings()
     if f.domain in vocab.DOMAINS:
-        stmt = stmt.where(has_label(Offering.domains, f.domain))
+        stmt = stmt.where(Offering.domains.has(f.domain))
     if f.city in vocab.ALL_CITIES:
         stmt = stmt.where(Platform.city == f.city)
     if f.kind in vocab.OFFERING_KINDS:
@@ -50,13 +50,15 @@ def filter_offerings(f: OfferingFilters) -> Select:
     if f.level in vocab.PLATFORM_LEVELS:
         stmt = stmt.where(Platform.level == f.level)
     if f.certification:
-        stmt = stmt.where(has_label(Platform.certifications, f.certification[:40]))
+        stmt = stmt.where(Platform.certifications.has(f.certification[:40]))
     if f.price_min is not None:
         stmt = stmt.where(Offering.price_amount >= f.price_min)
     if f.price_max is not None:
         stmt = stmt.where(Offering.price_amount <= f.price_max)
     if f.platform_id:
         stmt = stmt.where(Offering.platform_id == f.platform_id)
+    # Cards show the platform: load a page's platforms (and their labels) in one go, not one by one.
+    stmt = stmt.options(selectinload(Offering.platform))
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
 
 
@@ -79,30 +81,39 @@ class PlatformFilters:
 def filter_platforms(f: PlatformFilters) -> Select:
     stmt = select(Platform).where(Platform.is_public)
     if f.domain in vocab.DOMAINS:
-        stmt = stmt.where(has_label(Platform.domains, f.domain))
+        stmt = stmt.where(Platform.domains.has(f.domain))
     if f.city in vocab.ALL_CITIES:
         stmt = stmt.where(Platform.city == f.city)
     if f.level in vocab.PLATFORM_LEVELS:
         stmt = stmt.where(Platform.level == f.level)
     if f.certification:
-        stmt = stmt.where(has_label(Platform.certifications, f.certification[:40]))
+        stmt = stmt.where(Platform.certifications.has(f.certification[:40]))
     return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
 
 
 def counts_by_domain() -> list[tuple[str, int, int]]:
-    """(domain, approved platforms, public offerings) for each domain, in vocabulary order."""
-    rows = []
-    for domain in vocab.DOMAINS:
-        n_platforms = db.session.scalar(
-            select(func.count(Platform.id)).where(Platform.is_public, has_label(Platform.domains, domain))
-        )
-        n_offerings = db.session.scalar(
-            select(func.count()).select_from(
-                public_offerings().where(has_label(Offering.domains, domain)).subquery()
-            )
-        )
-        rows.append((domain, n_platforms or 0, n_offerings or 0))
-    return rows
+    """(domain, approved platforms, public offerings) for each domain, in vocabulary order.
+
+    One statement: the platform counts and the offering counts grouped by label, joined by UNION ALL."""
+    platform_row, offering_row = Platform.domains.row, Offering.domains.row
+    public_ids = public_offerings().with_only_columns(Offering.id)
+    platforms = (
+        select(platform_row.value, func.count().label("platforms"), literal_column("0").label("offerings"))
+        .join(Platform, Platform.id == platform_row.owner_id)
+        .where(Platform.is_public)
+        .group_by(platform_row.value)
+    )
+    offerings = (
+        select(offering_row.value, literal_column("0"), func.count())
+        .where(offering_row.owner_id.in_(public_ids))
+        .group_by(offering_row.value)
+    )
+    counts = {domain: [0, 0] for domain in vocab.DOMAINS}
+    for domain, n_platforms, n_offerings in db.session.execute(union_all(platforms, offerings)):
+        if domain in counts:
+            counts[domain][0] += n_platforms
+            counts[domain][1] += n_offerings
+    return [(domain, n_platforms, n_offerings) for domain, (n_platforms, n_offerings) in counts.items()]
 
 
 def totals() -> dict[str, int]:

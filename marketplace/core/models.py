@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, cast
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,29 +20,6 @@ def utcnow() -> datetime:
 def new_ref(prefix: str):
     """Default for `ref` columns: every record has a stable external key, so export → import round-trips."""
     return lambda: f"{prefix}-{secrets.token_hex(6)}"
-
-
-class LabelList(TypeDecorator):
-    """A list of short labels stored as '|a|b|', so 'has label' is a portable LIKE '%|a|%'."""
-
-    impl = String(500)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return "|"
-        return "|" + "|".join(str(v) for v in value) + "|"
-
-    def process_result_value(self, value, dialect):
-        if not value:
-            return []
-        return [v for v in value.split("|") if v]
-
-
-def has_label(column, label: str):
-    """SQL condition: a LabelList column contains `label`."""
-    escaped = label.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return cast(column, String).like(f"%|{escaped}|%", escape="\\")
 
 
 class AuditLog(db.Model):

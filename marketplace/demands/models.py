@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
-from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
+from ..core.labels import Labels
+from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -58,14 +59,14 @@ class Demand(Searchable, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  #: public summary
-    domains: Mapped[list[str]] = mapped_column(LabelList, default=list)
-    kinds: Mapped[list[str]] = mapped_column(LabelList, default=list)  #: offering kinds needed
+    domains = Labels("demand_domains")
+    kinds = Labels("demand_kinds")  #: offering kinds needed
     trl: Mapped[int | None] = mapped_column(Integer)  #: technology readiness level 1-9
     budget_max: Mapped[float | None] = mapped_column(Float)  #: yuan
     window_start: Mapped[date | None] = mapped_column(Date)
     window_end: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date, index=True)  #: after it an open demand expires
-    city_preference: Mapped[list[str]] = mapped_column(LabelList, default=list)
+    city_preference = Labels("demand_city_preferences")
     confidential_detail: Mapped[str] = mapped_column(Text, default="")  #: only owner, admins, contacted platforms
     status: Mapped[DemandStatus] = mapped_column(StrEnumColumn(DemandStatus), default=S.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -10,7 +10,8 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
-from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
+from ..core.labels import Labels
+from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -52,7 +53,7 @@ class Offering(Searchable, db.Model):
     kind: Mapped[str] = mapped_column(String(20), index=True)  #: equipment | site | service | process
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    domains: Mapped[list[str]] = mapped_column(LabelList, default=list)
+    domains = Labels("offering_domains")
     specs: Mapped[dict] = mapped_column(JSON, default=dict)  #: key specs, name → value
     price_amount: Mapped[float | None] = mapped_column(Float, index=True)  #: yuan; None when 面议
     price_unit: Mapped[str | None] = mapped_column(String(10))  #: hour | day | batch | sample | month | project

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
-from ..core.models import LabelList, StrEnumColumn, new_ref, utcnow
+from ..core.labels import Labels
+from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -59,10 +60,10 @@ class Platform(Searchable, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(20), index=True)
     city: Mapped[str] = mapped_column(String(20), index=True)
-    domains: Mapped[list[str]] = mapped_column(LabelList, default=list)
+    domains = Labels("platform_domains")
     description: Mapped[str] = mapped_column(Text, default="")
     capabilities: Mapped[str] = mapped_column(Text, default="")
-    certifications: Mapped[list[str]] = mapped_column(LabelList, default=list)
+    certifications = Labels("platform_certifications")
     address: Mapped[str] = mapped_column(String(300), default="")
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_phone: Mapped[str] = mapped_column(String(50), default="")

@@ -1,7 +1,14 @@
-"""Public catalogue: home counts, filters, sorting, pagination, hostile parameters."""
+"""Public catalogue: home counts, filters, sorting, pagination, hostile parameters, queries per page."""
+
+import random
 
 import pytest
+from sqlalchemy import event, select
 
+from marketplace import vocab
+from marketplace.catalog import queries
+from marketplace.offerings.models import Offering
+from marketplace.platforms.models import Platform
 from tests import factories
 
 
@@ -80,3 +87,91 @@ def test_unknown_ids_are_404(client, db):
     assert client.get("/offerings/424242").status_code == 404
     assert client.get("/platforms/424242").status_code == 404
     assert "页面不存在" in client.get("/nope").get_data(as_text=True)
+
+
+class Statements:
+    """Counts the SQL statements the app sends to the database while active."""
+
+    def __init__(self, engine):
+        self.engine, self.sql = engine, []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.sql.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+@pytest.fixture
+def mixed_catalogue(db):
+    """Platforms with several domains in every state, offerings active and paused."""
+    rng = random.Random(6)
+    for i in range(12):
+        platform = factories.PlatformFactory(
+            status=rng.choice(["approved", "approved", "draft", "suspended"]),
+            domains=rng.sample(vocab.DOMAINS, rng.randint(1, 3)) + (["不在词表的领域"] if i == 3 else []))
+        for _ in range(rng.randint(0, 4)):
+            factories.OfferingFactory(platform=platform, status=rng.choice(["active", "active", "paused"]),
+                                      domains=rng.sample(vocab.DOMAINS, rng.randint(1, 2)))
+    db.session.commit()
+
+
+def test_counts_by_domain_match_a_brute_force_count_in_one_statement(db, mixed_catalogue):
+    platforms = db.session.scalars(select(Platform)).all()
+    offerings = db.session.scalars(select(Offering)).all()
+    expected = [(d, sum(p.is_public and d in p.domains for p in platforms),
+                 sum(o.is_public and d in o.domains for o in offerings)) for d in vocab.DOMAINS]
+    assert sum(n for _, _, n in expected) > 0 and any(n == 0 for _, n, _ in expected)
+    db.session.expire_all()
+    with Statements(db.engine) as statements:
+        assert queries.counts_by_domain() == expected
+    assert len(statements.sql) == 1
+
+
+def test_home_page_queries_do_not_grow_with_the_catalogue(client, db, mixed_catalogue):
+    with Statements(db.engine) as statements:
+        assert client.get("/").status_code == 200
+    assert len(statements.sql) <= 4  # domain counts and the three totals
+
+
+def test_offering_list_loads_platforms_and_labels_without_a_query_per_card(client, db):
+    def statements_for_offerings_page() -> int:
+        with Statements(db.engine) as statements:
+            assert client.get("/offerings").status_code == 200
+        return len(statements.sql)
+
+    factories.OfferingFactory(domains=["生物医药", "食品"])
+    db.session.commit()
+    few = statements_for_offerings_page()
+    for _ in range(6):
+        factories.OfferingFactory.create_batch(2, platform=factories.PlatformFactory(domains=["新材料", "建材"]),
+                                               domains=["新材料"])
+    db.session.commit()
+    assert statements_for_offerings_page() == few
+
+
+@pytest.mark.parametrize("label,other", [("CMA%", "CMA"), ("ISO_9001", "ISO 9001"), ("A|B", "A")])
+def test_a_certification_with_pattern_characters_matches_only_itself(client, db, label, other):
+    special = factories.PlatformFactory(name="特殊资质平台", certifications=[label])
+    plain = factories.PlatformFactory(name="普通资质平台", certifications=[other, "B"])
+    factories.OfferingFactory(platform=special, title="特殊资质设备")
+    factories.OfferingFactory(platform=plain, title="普通资质设备")
+    db.session.commit()
+    db.session.expire_all()
+    assert special.certifications == [label]
+    assert titles(client.get("/offerings", query_string={"certification": label})) == ["特殊资质设备"]
+    assert titles(client.get("/offerings", query_string={"certification": other})) == ["普通资质设备"]
+    page = client.get("/platforms", query_string={"certification": label}).get_data(as_text=True)
+    assert "特殊资质平台" in page and "普通资质平台" not in page
+
+
+def test_platform_list_filters_by_domain_among_several(client, db):
+    factories.PlatformFactory(name="多领域平台", domains=["新材料", "高端化工"])
+    factories.PlatformFactory(name="单领域平台", domains=["新材料"])
+    db.session.commit()
+    page = client.get("/platforms?domain=高端化工").get_data(as_text=True)
+    assert "多领域平台" in page and "单领域平台" not in page

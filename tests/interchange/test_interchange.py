@@ -162,3 +162,25 @@ def test_imported_records_enter_their_workflows_with_an_audit_row(runner, db, tm
     assert entered == {("platform", None, "approved", "数据导入"), ("offering", None, "active", "数据导入"),
                        ("demand", None, "open", "数据导入")}
     assert len(rows) == len(SMALL["platforms"]) + len(SMALL["offerings"]) + len(SMALL["demands"])
+
+
+def test_label_order_survives_save_load_export_and_import(db):
+    document = copy.deepcopy(SMALL)
+    document["platforms"][0] |= {"domains": ["高端化工", "生物医药"], "certifications": ["GMP", "ISO|9001", "CMA"]}
+    document["demands"][0] |= {"kinds": ["service", "equipment"], "city_preference": ["济南", "青岛"]}
+    services.import_document(document)
+    db.session.commit()
+    db.session.expire_all()
+    exported = services.export_document()
+    assert exported["platforms"][0]["domains"] == ["高端化工", "生物医药"]
+    assert exported["platforms"][0]["certifications"] == ["GMP", "ISO|9001", "CMA"]
+    assert exported["demands"][0]["city_preference"] == ["济南", "青岛"]
+    assert json.loads(json.dumps(exported, ensure_ascii=False)) == exported
+
+    assert services.import_document(copy.deepcopy(exported)).unchanged["platforms"] == 1
+    exported["platforms"][0]["certifications"] = ["CMA", "GMP", "ISO|9001"]
+    report = services.import_document(copy.deepcopy(exported))
+    db.session.commit()
+    db.session.expire_all()
+    assert report.updated["platforms"] == 1 and report.unchanged["demands"] == 1
+    assert services.export_document() == exported

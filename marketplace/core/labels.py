@@ -1,0 +1,80 @@
+"""Label lists (domains, certifications, kinds, cities) stored one row per label, so SQL can filter,
+group and count them.
+
+    class Offering(db.Model):
+        domains = Labels("offering_domains")
+
+declares the table `offering_domains` (owner_id, value, position; primary key (owner_id, value),
+index on value), a relationship `Offering.domains_rows` loaded with "selectin" (one query per list
+attribute for a whole page of owners, never one per owner) and `offering.domains`, a plain list in
+the user's order: read it, assign a new list to it. In SQL, `Offering.domains.has(label)` is an
+EXISTS condition and `Offering.domains.row` is the row model to join or group by.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .models import utcnow
+
+#: Longest label: the whole '|a|b|' column of earlier versions, so every stored label still fits.
+MAX_LABEL_LENGTH = 500
+
+
+class LabelRow:
+    """Columns shared by every label table; `owner_id` is added per owner."""
+
+    value: Mapped[str] = mapped_column(String(MAX_LABEL_LENGTH), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  #: 0, 1, … in the user's order
+
+
+class Labels:
+    """A list of labels of a model, kept in its own table (see the module docstring)."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        # Runs while the owner class is being built, before SQLAlchemy maps it, so the relationship
+        # set here is mapped with the owner's own columns.
+        self.owner, self.name, self.rows_attr = owner, name, f"{name}_rows"
+        owner_fk = ForeignKey(f"{owner.__tablename__}.id", ondelete="CASCADE")
+        self.row = type(f"{owner.__name__}{name.title().replace('_', '')}Row", (LabelRow, db.Model), {
+            "__module__": owner.__module__,
+            "__tablename__": self.table,
+            "__doc__": f"One label of {owner.__name__}.{name}.",
+            "owner_id": mapped_column(owner_fk, primary_key=True),
+        })
+        setattr(owner, self.rows_attr, relationship(
+            self.row, order_by=self.row.position, cascade="all, delete-orphan", lazy="selectin"))
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return [row.value for row in getattr(obj, self.rows_attr)]
+
+    def __set__(self, obj, values) -> None:
+        """Replace the list: kept labels keep their row, duplicates and empty labels are dropped.
+
+        A change bumps the owner's `updated_at`, as editing a column would, so the owner is
+        re-indexed and its search document version moves."""
+        labels = (str(v) for v in values or () if v is not None)
+        wanted = list(dict.fromkeys(label for label in labels if label))
+        rows = getattr(obj, self.rows_attr)
+        if [row.value for row in rows] == wanted:
+            return
+        by_value = {row.value: row for row in rows}
+        new_rows = []
+        for position, value in enumerate(wanted):
+            row = by_value.get(value) or self.row(value=value)
+            row.position = position
+            new_rows.append(row)
+        setattr(obj, self.rows_attr, new_rows)
+        if hasattr(type(obj), "updated_at"):
+            obj.updated_at = utcnow()
+
+    def has(self, label: str) -> ColumnElement[bool]:
+        """SQL condition: the owner's list contains exactly `label` (no pattern characters)."""
+        return getattr(self.owner, self.rows_attr).any(self.row.value == label)
