@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .api import register_api
+    from .attachments.views import bp as attachments_bp
     from .catalog.views import bp as catalog_bp
     from .demands.views import bp as demands_bp
     from .matching.views import bp as search_bp
@@ -70,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .platforms.views import bp as platforms_bp
 
     for bp in (catalog_bp, accounts_bp, platforms_bp, offerings_bp, admin_bp,
-               notifications_bp, demands_bp, search_bp):
+               notifications_bp, demands_bp, search_bp, attachments_bp):
         app.register_blueprint(bp)
     register_api(app)
 

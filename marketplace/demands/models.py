@@ -1,4 +1,4 @@
-"""Demands, the platforms a firm chose to contact, and confidential attachments."""
+"""Demands, the platforms a firm chose to contact, and confidential attachments (`HasAttachments`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
+from ..attachments.models import HasAttachments
 from ..core.models import LabelList, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
@@ -32,8 +33,9 @@ DEMAND_WORKFLOW = Workflow(
 DEMAND_ACTIONS = {"publish": "发布", "fulfil": "标记为已对接完成", "withdraw": "撤回", "reopen": "重新开放"}
 
 
-class Demand(db.Model):
+class Demand(HasAttachments, db.Model):
     __tablename__ = "demands"
+    __attachment_owner__ = "demand"  #: confidential files: readable like `confidential_detail`
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("dem"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -57,9 +59,6 @@ class Demand(db.Model):
 
     organization: Mapped[Organization] = relationship()
     contacts: Mapped[list[DemandContact]] = relationship(back_populates="demand", cascade="all, delete-orphan")
-    attachments: Mapped[list[DemandAttachment]] = relationship(
-        back_populates="demand", cascade="all, delete-orphan", order_by="DemandAttachment.id"
-    )
 
     @property
     def status_label(self) -> str:
@@ -84,15 +83,3 @@ class DemandContact(db.Model):
 
     __table_args__ = (UniqueConstraint("demand_id", "platform_id"),)
 
-
-class DemandAttachment(db.Model):
-    __tablename__ = "demand_attachments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    demand: Mapped[Demand] = relationship(back_populates="attachments")

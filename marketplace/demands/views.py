@@ -8,12 +8,11 @@ from flask_login import current_user
 from ..catalog.queries import paginate
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError, submit_form
-from ..core.uploads import accept_upload, serve_upload
 from ..extensions import db
 from ..matching import services as matching
 from ..platforms.models import Platform
 from . import services
-from .forms import DemandAttachmentForm, DemandForm
+from .forms import DemandForm
 from .models import DEMAND_ACTIONS, DEMAND_WORKFLOW
 
 bp = Blueprint("demands", __name__)
@@ -68,7 +67,6 @@ def detail(demand_id: int):
         "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
         is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
         actions=[(a, DEMAND_ACTIONS[a]) for a in DEMAND_WORKFLOW.allowed_actions(demand.status) if a in DEMAND_ACTIONS],
-        upload=DemandAttachmentForm(),
     )
 
 
@@ -102,20 +100,3 @@ def contact(demand_id: int, platform_id: int):
         flash(f"已联系“{platform.name}”，对方可查看您的保密信息。", "success")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
-
-@bp.route("/my/demands/<int:demand_id>/attachments", methods=["POST"])
-@role_required("firm")
-def upload(demand_id: int):
-    with or_404():
-        demand = services.get_owned(acting_user(), demand_id)
-    accept_upload(DemandAttachmentForm(), lambda name, data: services.add_attachment(acting_user(), demand, name, data))
-    return redirect(url_for("demands.detail", demand_id=demand.id))
-
-
-@bp.route("/demand-attachments/<int:attachment_id>")
-def download(attachment_id: int):
-    attachment = services.get_attachment(current_user, attachment_id)
-    response = serve_upload(attachment) if attachment else None
-    if response is None:
-        abort(404)
-    return response

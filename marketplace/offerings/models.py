@@ -1,4 +1,4 @@
-"""Offerings of four kinds and their attachments."""
+"""Offerings of four kinds (with attachments through `HasAttachments`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
+from ..attachments.models import HasAttachments
 from ..core.models import LabelList, new_ref, utcnow
 from ..extensions import db
 from ..platforms.models import Platform
@@ -21,8 +22,9 @@ KIND_FIELDS = {
 }
 
 
-class Offering(db.Model):
+class Offering(HasAttachments, db.Model):
     __tablename__ = "offerings"
+    __attachment_owner__ = "offering"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("off"))  #: interchange key
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
@@ -54,9 +56,6 @@ class Offering(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     platform: Mapped[Platform] = relationship()
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="offering", cascade="all, delete-orphan", order_by="Attachment.id"
-    )
 
     @property
     def is_negotiable(self) -> bool:
@@ -74,21 +73,3 @@ class Offering(db.Model):
     def is_public(self) -> bool:
         return self.status == "active" and self.platform.status == "approved"
 
-
-class Attachment(db.Model):
-    """An image or PDF stored under a generated name outside static/."""
-
-    __tablename__ = "attachments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))  #: the uploader's name, for display only
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    offering: Mapped[Offering] = relationship(back_populates="attachments")
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

@@ -1,0 +1,1 @@
+"""Files attached to any owner (offerings, demands, later bookings, nominations, reports, platforms)."""
