@@ -70,7 +70,7 @@ def owner_url(owner) -> str:
 
 
 def get_owner(user, owner_type: str, owner_id: int):
-    """The owner `user` may attach files to; LookupError when unknown or missing, Forbidden when not allowed."""
+    """The owner `user` may attach files to; LookupError when unknown or missing, Forbidden if not allowed."""
     rules = _rules(owner_type)
     if rules is None:
         raise LookupError(owner_type)

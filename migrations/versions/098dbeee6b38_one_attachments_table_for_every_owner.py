@@ -60,7 +60,8 @@ def downgrade():
     sa.Column('content_type', sa.String(length=50), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['demand_id'], ['demands.id'], name=op.f('fk_demand_attachments_demand_id_demands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['demand_id'], ['demands.id'],
+                            name=op.f('fk_demand_attachments_demand_id_demands'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_demand_attachments')),
     sa.UniqueConstraint('stored_name', name=op.f('uq_demand_attachments_stored_name'))
     )

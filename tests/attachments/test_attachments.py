@@ -23,7 +23,8 @@ class World:
     def __init__(self, db, hidden_offering: bool = False):
         self.operator = factories.UserFactory(role="operator")
         platform = factories.PlatformFactory(organization=self.operator.organization)
-        self.offering = factories.OfferingFactory(platform=platform, status="paused" if hidden_offering else "active")
+        status = "paused" if hidden_offering else "active"
+        self.offering = factories.OfferingFactory(platform=platform, status=status)
         self.firm = factories.UserFactory(role="firm")
         self.demand = factories.DemandFactory(organization=self.firm.organization)
         contacted = factories.PlatformFactory()
@@ -287,8 +288,8 @@ def test_a_committed_upload_keeps_its_file_after_later_rollbacks(app, db, world)
 
 def test_purposes_are_those_the_owner_registers(app, db, world):
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(world.operator, world.offering, FileStorage(io.BytesIO(PNG), filename="x.png"),
-                                purpose="logo")
+        file = FileStorage(io.BytesIO(PNG), filename="x.png")
+        services.add_attachment(world.operator, world.offering, file, purpose="logo")
     assert refused.value.errors == [("purpose", "附件用途无效。")]
     assert stored_files(app) == []
 

@@ -114,7 +114,8 @@ def test_contacting_notifies_the_platform(client, auth, db, mail, firm_user, dem
 
 def test_confidential_attachments_follow_the_same_rule(client, auth, db, firm_user, demand):
     auth.as_(firm_user)
-    client.post(f"/attachments/demand/{demand.id}", data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
+    client.post(f"/attachments/demand/{demand.id}",
+                data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
                 content_type="multipart/form-data")
     db.session.refresh(demand)
     attachment = demand.attachments[0]
