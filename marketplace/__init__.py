@@ -62,7 +62,7 @@ def _fill_instance_defaults(app: Flask) -> None:
 #: commands, search registration, signal subscriptions and admin menu entries. Order matters only for
 #: the search registry (documents are rebuilt in this order).
 FEATURES = ("accounts", "platforms", "offerings", "demands", "catalog", "matching", "notifications",
-            "interchange", "demo", "admin")
+            "interchange", "demo", "admin", "attachments")
 
 
 def register_features(app: Flask) -> None:

@@ -9,12 +9,13 @@ import factory
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
+from marketplace.attachments.models import Attachment
 from marketplace.core.models import AuditLog
-from marketplace.demands.models import Demand, DemandAttachment, DemandContact
+from marketplace.demands.models import Demand, DemandContact
 from marketplace.extensions import db
 from marketplace.matching.models import SearchOutbox
 from marketplace.notifications.models import Notification
-from marketplace.offerings.models import Attachment, Offering
+from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
 
 PASSWORD = "correct horse battery"
@@ -119,10 +120,15 @@ class LoginFailureFactory(Base):
 
 
 class AttachmentFactory(Base):
+    """An offering's PNG (no file on disk); pass owner=<a demand or another HasAttachments row>."""
+
     class Meta:
         model = Attachment
+        exclude = ("owner",)
 
-    offering = factory.SubFactory(OfferingFactory)
+    owner = factory.SubFactory(OfferingFactory)
+    owner_type = factory.LazyAttribute(lambda a: a.owner.__attachment_owner__)
+    owner_id = factory.LazyAttribute(lambda a: a.owner.id)
     filename = "photo.png"
     stored_name = factory.Sequence(lambda n: f"{n:032x}.png")
     content_type = "image/png"
@@ -135,17 +141,6 @@ class DemandContactFactory(Base):
 
     demand = factory.SubFactory(DemandFactory)
     platform = factory.SubFactory(PlatformFactory)
-
-
-class DemandAttachmentFactory(Base):
-    class Meta:
-        model = DemandAttachment
-
-    demand = factory.SubFactory(DemandFactory)
-    filename = "spec.pdf"
-    stored_name = factory.Sequence(lambda n: f"d{n:031x}.pdf")
-    content_type = "application/pdf"
-    size = 2048
 
 
 class NotificationFactory(Base):
@@ -175,5 +170,5 @@ class SearchOutboxFactory(Base):
 
 
 ALL = [OrganizationFactory, UserFactory, PlatformFactory, OfferingFactory, DemandFactory, ApiTokenFactory,
-       LoginFailureFactory, AttachmentFactory, DemandContactFactory, DemandAttachmentFactory, NotificationFactory,
+       LoginFailureFactory, AttachmentFactory, DemandContactFactory, NotificationFactory,
        AuditLogFactory, SearchOutboxFactory]

@@ -1,6 +1,5 @@
 """Demand forms."""
 
-from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -34,6 +33,3 @@ class DemandForm(Form):
         data["confidential_detail"] = data["confidential_detail"] or ""
         return data
 
-
-class DemandAttachmentForm(Form):
-    file = FileField("保密附件（图片或 PDF，不超过 8 MB）")

@@ -1,4 +1,4 @@
-"""Demands, the platforms a firm chose to contact, and confidential attachments."""
+"""Demands, the platforms a firm chose to contact, and confidential attachments (`HasAttachments`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
+from ..attachments.models import HasAttachments
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
@@ -50,9 +51,10 @@ DEMAND_WORKFLOW = Workflow(
 OWNER_ACTIONS = ("publish", "fulfil", "withdraw", "reopen")
 
 
-class Demand(Searchable, db.Model):
+class Demand(Searchable, HasAttachments, db.Model):
     __tablename__ = "demands"
     __search_type__ = "demand"
+    __attachment_owner__ = "demand"  #: confidential files: readable like `confidential_detail`
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("dem"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -76,9 +78,6 @@ class Demand(Searchable, db.Model):
 
     organization: Mapped[Organization] = relationship()
     contacts: Mapped[list[DemandContact]] = relationship(back_populates="demand", cascade="all, delete-orphan")
-    attachments: Mapped[list[DemandAttachment]] = relationship(
-        back_populates="demand", cascade="all, delete-orphan", order_by="DemandAttachment.id"
-    )
 
     @property
     def status_label(self) -> str:
@@ -109,15 +108,3 @@ class DemandContact(db.Model):
 
     __table_args__ = (UniqueConstraint("demand_id", "platform_id"),)
 
-
-class DemandAttachment(db.Model):
-    __tablename__ = "demand_attachments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    demand: Mapped[Demand] = relationship(back_populates="attachments")

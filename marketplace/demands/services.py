@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import url_for
 from sqlalchemy import select
 
 from .. import signals, vocab
 from ..accounts.models import Role
+from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
-from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms.models import Platform
-from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandAttachment, DemandContact, DemandStatus
+from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
 
 EDITABLE_FIELDS = ("title", "description", "domains", "kinds", "trl", "budget_max", "window_start", "window_end",
                    "deadline", "city_preference", "confidential_detail")
@@ -168,17 +169,7 @@ def public_open() -> object:
     return select(Demand).where(Demand.is_open).order_by(Demand.published_at.desc(), Demand.id.desc())
 
 
-def add_attachment(user, demand: Demand, filename: str, data: bytes) -> DemandAttachment:
-    if not is_owner(user, demand):
-        raise Forbidden()
-    attachment = DemandAttachment(demand=demand, **store_upload(filename, data))
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
 
-
-def get_attachment(user, attachment_id: int) -> DemandAttachment | None:
-    attachment = db.session.get(DemandAttachment, attachment_id)
-    if attachment is None or not can_read_confidential(user, attachment.demand):
-        return None
-    return attachment
+# The firm attaches confidential files to its own demand; whoever may read the confidential part reads them.
+register_owner(Demand, can_view=can_read_confidential, can_manage=is_owner,
+               url=lambda demand: url_for("demands.detail", demand_id=demand.id))

@@ -8,13 +8,12 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.pagination import paginate
-from ..core.uploads import accept_upload, serve_upload
 from ..core.views import page_arg, page_size, perform, submit_form
 from ..extensions import db
 from ..matching import services as matching
 from ..platforms.models import Platform
 from . import services
-from .forms import DemandAttachmentForm, DemandForm
+from .forms import DemandForm
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
 
 bp = Blueprint("demands", __name__)
@@ -69,7 +68,6 @@ def detail(demand_id: int):
         "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
         is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
         actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)] if owner_or_admin else [],
-        upload=DemandAttachmentForm(),
     )
 
 
@@ -92,20 +90,3 @@ def contact(demand_id: int, platform_id: int):
             f"已联系“{platform.name}”，对方可查看您的保密信息。")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
-
-@bp.route("/my/demands/<int:demand_id>/attachments", methods=["POST"])
-@role_required(Role.FIRM)
-def upload(demand_id: int):
-    with or_404():
-        demand = services.get_owned(acting_user(), demand_id)
-    accept_upload(DemandAttachmentForm(), lambda name, data: services.add_attachment(acting_user(), demand, name, data))
-    return redirect(url_for("demands.detail", demand_id=demand.id))
-
-
-@bp.route("/demand-attachments/<int:attachment_id>")
-def download(attachment_id: int):
-    attachment = services.get_attachment(current_user, attachment_id)
-    response = serve_upload(attachment) if attachment else None
-    if response is None:
-        abort(404)
-    return response

@@ -1,6 +1,5 @@
 """Offering forms: one form, with the fields of each kind shown for that kind."""
 
-from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -89,6 +88,3 @@ class OfferingForm(Form):
         self.price_amount.data = offering.price_amount
         self.price_unit.data = offering.price_unit or ""
 
-
-class AttachmentForm(Form):
-    file = FileField("上传图片或 PDF（单个不超过 8 MB）")

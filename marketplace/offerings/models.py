@@ -1,4 +1,4 @@
-"""Offerings of four kinds and their attachments."""
+"""Offerings of four kinds (with attachments through `HasAttachments`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
+from ..attachments.models import HasAttachments
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, new_ref, utcnow
 from ..core.state import Workflow
@@ -44,9 +45,10 @@ KIND_FIELDS = {
 }
 
 
-class Offering(Searchable, db.Model):
+class Offering(Searchable, HasAttachments, db.Model):
     __tablename__ = "offerings"
     __search_type__ = "offering"
+    __attachment_owner__ = "offering"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("off"))  #: interchange key
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
@@ -79,9 +81,6 @@ class Offering(Searchable, db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     platform: Mapped[Platform] = relationship()
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="offering", cascade="all, delete-orphan", order_by="Attachment.id"
-    )
 
     @property
     def is_negotiable(self) -> bool:
@@ -113,21 +112,3 @@ class Offering(Searchable, db.Model):
     def status_label(self) -> str:
         return vocab.OFFERING_STATUSES[self.status]
 
-
-class Attachment(db.Model):
-    """An image or PDF stored under a generated name outside static/."""
-
-    __tablename__ = "attachments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))  #: the uploader's name, for display only
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    offering: Mapped[Offering] = relationship(back_populates="attachments")
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

@@ -1,15 +1,16 @@
-"""Offering use cases: create, edit, pause, resume, attachments; permission checked here."""
+"""Offering use cases: create, edit, pause, resume; permission checked here."""
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
 
 from .. import vocab
+from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
-from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms import services as platform_services
-from .models import KIND_FIELDS, OFFERING_WORKFLOW, Attachment, Offering, OfferingStatus
+from .models import KIND_FIELDS, OFFERING_WORKFLOW, Offering, OfferingStatus
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
 ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
@@ -137,26 +138,7 @@ def offering_actions(user, offering: Offering) -> list[str]:
     return OFFERING_WORKFLOW.allowed_actions(offering.status, among=permitted)
 
 
-# --- attachments -------------------------------------------------------------------------------
 
-
-def add_attachment(user, offering: Offering, filename: str, data: bytes) -> Attachment:
-    if not can_manage(user, offering):
-        raise Forbidden()
-    attachment = Attachment(offering=offering, **store_upload(filename, data))
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
-
-
-def remove_attachment(user, attachment: Attachment) -> None:
-    if not can_manage(user, attachment.offering):
-        raise Forbidden()
-    db.session.delete(attachment)
-
-
-def get_attachment(user, attachment_id: int) -> Attachment | None:
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or not can_view(user, attachment.offering):
-        return None
-    return attachment
+# Operators attach images and documents to their offerings; whoever may see the offering sees them.
+register_owner(Offering, can_view=can_view, can_manage=can_manage,
+               url=lambda offering: url_for("offerings.edit", offering_id=offering.id))

@@ -1,19 +1,17 @@
-"""Operator pages for offerings, administrators' moderation, and the guarded attachment download."""
+"""Operator pages for offerings and administrators' moderation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.uploads import accept_upload, serve_upload
 from ..core.views import perform, submit_form
 from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
-from .forms import AttachmentForm, OfferingForm
-from .models import Attachment, Offering
+from .forms import OfferingForm
+from .models import Offering
 
 bp = Blueprint("offerings", __name__)
 
@@ -45,7 +43,7 @@ def edit(offering_id: int):
     elif submit_form(form, lambda: services.update_offering(acting_user(), offering, form.to_data()), "已保存。")[0]:
         return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template("offerings/form.html", form=form, platform=offering.platform, offering=offering,
-                           title=f"编辑：{offering.title}", upload=AttachmentForm())
+                           title=f"编辑：{offering.title}")
 
 
 @bp.route("/my/offerings/<int:offering_id>/<any(pause, resume):action>", methods=["POST"])
@@ -66,33 +64,3 @@ def moderate(offering_id: int):
     offering = db.get_or_404(Offering, offering_id)
     perform(lambda: services.pause_offering(acting_user(), offering), f"已暂停：{offering.title}")
     return redirect(url_for("platforms.review", platform_id=offering.platform_id))
-
-
-@bp.route("/my/offerings/<int:offering_id>/attachments", methods=["POST"])
-@role_required(Role.OPERATOR)
-def upload(offering_id: int):
-    with or_404():
-        offering = services.get_managed(acting_user(), offering_id)
-    accept_upload(AttachmentForm(), lambda name, data: services.add_attachment(acting_user(), offering, name, data))
-    return redirect(url_for("offerings.edit", offering_id=offering.id))
-
-
-@bp.route("/my/attachments/<int:attachment_id>/delete", methods=["POST"])
-@role_required(Role.OPERATOR)
-def delete_attachment(attachment_id: int):
-    attachment = db.get_or_404(Attachment, attachment_id)
-    offering_id = attachment.offering_id
-    with or_404():
-        services.remove_attachment(acting_user(), attachment)
-    db.session.commit()
-    flash("附件已删除。", "info")
-    return redirect(url_for("offerings.edit", offering_id=offering_id))
-
-
-@bp.route("/attachments/<int:attachment_id>")
-def download(attachment_id: int):
-    attachment = services.get_attachment(current_user, attachment_id)
-    response = serve_upload(attachment) if attachment else None
-    if response is None:
-        abort(404)
-    return response

@@ -114,16 +114,23 @@ def test_contacting_notifies_the_platform(client, auth, db, mail, firm_user, dem
 
 def test_confidential_attachments_follow_the_same_rule(client, auth, db, firm_user, demand):
     auth.as_(firm_user)
-    client.post(f"/my/demands/{demand.id}/attachments", data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
+    client.post(f"/attachments/demand/{demand.id}",
+                data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
                 content_type="multipart/form-data")
     db.session.refresh(demand)
     attachment = demand.attachments[0]
-    assert client.get(f"/demand-attachments/{attachment.id}").status_code == 200
-    auth.as_(factories.UserFactory(role="operator"))
+    assert client.get(f"/attachments/{attachment.id}").status_code == 200
+    platform = factories.PlatformFactory()
+    operator = factories.UserFactory(role="operator", organization=platform.organization)
     db.session.commit()
-    assert client.get(f"/demand-attachments/{attachment.id}").status_code == 404
+    auth.as_(operator)
+    assert client.get(f"/attachments/{attachment.id}").status_code == 404
+    auth.as_(firm_user)
+    client.post(f"/my/demands/{demand.id}/contact/{platform.id}")
+    auth.as_(operator)
+    assert client.get(f"/attachments/{attachment.id}").status_code == 200
     auth.logout()
-    assert client.get(f"/demand-attachments/{attachment.id}").status_code == 404
+    assert client.get(f"/attachments/{attachment.id}").status_code == 404
 
 
 def test_open_demands_expire_after_their_deadline(client, runner, db):

@@ -1,0 +1,13 @@
+"""The upload form used for every owner."""
+
+from flask_wtf.file import FileField
+from wtforms import HiddenField
+
+from ..core.forms import Form
+from .storage import ACCEPT
+
+
+class AttachmentForm(Form):
+    accept = ACCEPT  #: for the file input's `accept` attribute
+    file = FileField("上传图片或 PDF")
+    purpose = HiddenField()  #: optional, for owners that register purposes (photo, logo, …)
