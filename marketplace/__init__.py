@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import register_extensions
 
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_core(app)  # after the API, so its error handlers answer for every path
     register_commands(app)
@@ -75,14 +76,24 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
 
 
+def register_jobs(app: Flask) -> None:
+    """The job queue, and every module that declares jobs, so a worker knows each task and schedule."""
+    from .core import mail  # noqa: F401
+    from .core.jobs import init_jobs
+    from .demands import jobs as demand_jobs  # noqa: F401
+    from .matching import jobs as search_jobs  # noqa: F401
+
+    init_jobs(app)
+
+
 def register_commands(app: Flask) -> None:
     from .accounts.cli import accounts_cli
-    from .core.cli import bootstrap_command
+    from .core.cli import bootstrap_command, jobs_cli
     from .demands.cli import demands_cli
     from .demo.cli import seed_demo_command
     from .interchange.cli import export_command, import_command
     from .matching.cli import match_command, search_cli
 
     for command in (accounts_cli, bootstrap_command, seed_demo_command, import_command,
-                    export_command, search_cli, match_command, demands_cli):
+                    export_command, search_cli, match_command, demands_cli, jobs_cli):
         app.cli.add_command(command)

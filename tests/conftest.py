@@ -1,5 +1,7 @@
 """Fixtures: one app per session on SQLite (or PostgreSQL when MARKETPLACE_TEST_DATABASE_URL is
-set), schema built by the real migrations, every table emptied and the index removed after each test."""
+set), schema built by the real migrations, every table emptied and the index removed after each test.
+Jobs run at once in-process; the `jobs` fixture uses the real queue (SQLite, or Redis when
+MARKETPLACE_TEST_JOBS_BACKEND=redis and MARKETPLACE_TEST_JOBS_REDIS_URL are set)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,12 @@ def app(tmp_path_factory):
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": "localhost",
         "SEARCH_WARMUP_TERMS": 0,
+        # Jobs run in-process at once, as before there was a queue; the `jobs` fixture queues them for
+        # real on the backend that scripts/test.sh names (SQLite storage, or Redis in the second pass).
+        "JOBS_IMMEDIATE": True,
+        "JOBS_BACKEND": os.environ.get("MARKETPLACE_TEST_JOBS_BACKEND", "sqlite"),
+        "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+        "JOBS_REDIS_URL": os.environ.get("MARKETPLACE_TEST_JOBS_REDIS_URL", ""),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -9,7 +9,7 @@ import factory
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
-from marketplace.core.models import AuditLog
+from marketplace.core.models import AuditLog, OutgoingMail
 from marketplace.demands.models import Demand, DemandAttachment, DemandContact
 from marketplace.extensions import db
 from marketplace.matching.models import SearchOutbox
@@ -174,6 +174,17 @@ class SearchOutboxFactory(Base):
     doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
 
 
+class OutgoingMailFactory(Base):
+    """A stored mail not sent yet (no delivery job is queued for it)."""
+
+    class Meta:
+        model = OutgoingMail
+
+    recipient = factory.Sequence(lambda n: f"user{n}@example.cn")
+    subject = "中试平台服务市场通知"
+    body = "您好：\n\n您的平台已通过审核。\n"
+
+
 ALL = [OrganizationFactory, UserFactory, PlatformFactory, OfferingFactory, DemandFactory, ApiTokenFactory,
        LoginFailureFactory, AttachmentFactory, DemandContactFactory, DemandAttachmentFactory, NotificationFactory,
-       AuditLogFactory, SearchOutboxFactory]
+       AuditLogFactory, SearchOutboxFactory, OutgoingMailFactory]

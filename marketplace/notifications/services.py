@@ -6,9 +6,9 @@ from flask import url_for
 from sqlalchemy import func, select, update
 
 from .. import signals, vocab
+from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
-from .mail import send_email
 from .models import Notification
 
 
