@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.api import TaskWrapper
 from huey.storage import BaseStorage, MemoryStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
 from sqlalchemy.orm import Session
 
 from .hooks import after_commit
@@ -79,7 +80,10 @@ def init_jobs(app: Flask) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         storage_class, storage_kwargs = SqliteStorage, {"filename": path}
     elif backend == "redis":
-        storage_class, storage_kwargs = RedisStorage, {"url": app.config["JOBS_REDIS_URL"]}
+        # Bounded waits: an unreachable Redis costs an after-commit enqueue seconds, never a hung request.
+        pool = ConnectionPool.from_url(app.config["JOBS_REDIS_URL"], socket_connect_timeout=5,
+                                       socket_timeout=30)
+        storage_class, storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         raise RuntimeError(f"JOBS_BACKEND must be 'sqlite' or 'redis', not {backend!r}")
     immediate = bool(app.config["JOBS_IMMEDIATE"])

@@ -81,6 +81,22 @@ def test_a_request_returns_before_smtp_and_the_worker_delivers_the_mail(client, 
     assert row.sent_at is not None and row.attempts == 1 and row.next_attempt_at is None
 
 
+def test_a_broker_that_is_down_fails_no_request_and_loses_no_mail(app, client, db, firm_user):
+    from marketplace.core.jobs import init_jobs
+
+    saved = {key: app.config[key] for key in ("JOBS_BACKEND", "JOBS_REDIS_URL", "JOBS_IMMEDIATE")}
+    app.config.update(JOBS_BACKEND="redis", JOBS_REDIS_URL="redis://127.0.0.1:9/0", JOBS_IMMEDIATE=False)
+    init_jobs(app)  # nothing listens on port 9
+    try:
+        response = client.post("/account/forgot", data={"email": firm_user.email})
+    finally:
+        app.config.update(saved)
+        init_jobs(app)
+    assert response.status_code == 302
+    row = outgoing(db)  # kept for the periodic requeue once the queue is back
+    assert row.recipient == firm_user.email and row.sent_at is None
+
+
 def test_a_rolled_back_transaction_queues_no_mail(db, jobs, smtp):
     send_email("ops@example.cn", "不会发出", "回滚")
     db.session.rollback()
