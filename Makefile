@@ -13,12 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## Serve the demo marketplace on http://127.0.0.1:5000
+## Serve the demo marketplace on http://127.0.0.1:5000, with the job worker beside it
 run: $(STAMP)
 	$(BIN)/flask bootstrap
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	bash scripts/run.sh
 
-## Install what the tests need (PostgreSQL, Chromium) and run the suite on SQLite and PostgreSQL
+## Install what the tests need (PostgreSQL, Redis, Chromium); run the suite on SQLite, then PostgreSQL + Redis
 test: $(STAMP)
 	bash scripts/test.sh
 

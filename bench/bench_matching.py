@@ -137,7 +137,8 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
         app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
                           "SEARCH_INDEX_DIR": f"{tmp}/index", "UPLOAD_DIR": f"{tmp}/uploads",
                           # no background warm-up thread competing with the measurements; it is timed below
-                          "SEARCH_WARMUP_TERMS": 0})
+                          "SEARCH_WARMUP_TERMS": 0,
+                          "JOBS_IMMEDIATE": True})  # index drains run in this process, as measured
         with app.app_context():
             upgrade()
             platforms, offerings, demands = generate(n, n_demands)

@@ -40,6 +40,7 @@ def matcher_runs(document: dict, workdir: Path, limit: int = 10) -> dict[str, li
     app = create_app({
         "TESTING": True, "SECRET_KEY": "eval", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'eval.sqlite'}",
         "SEARCH_INDEX_DIR": str(workdir / "index"), "UPLOAD_DIR": str(workdir / "uploads"),
+        "JOBS_IMMEDIATE": True,  # no queue file, no worker: jobs run here
     })
     with app.app_context():
         upgrade()

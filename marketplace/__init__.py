@@ -30,10 +30,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
 
-    from .core import register_core
+    from .core import (
+        mail,  # noqa: F401  (declares the mail delivery jobs)
+        register_core,
+    )
+    from .core.jobs import init_jobs
     from .extensions import register_extensions
 
     register_extensions(app)
+    init_jobs(app)
     register_features(app)
     register_core(app)  # after the API, so its error handlers answer for every path
     return app
@@ -67,9 +72,10 @@ FEATURES = ("accounts", "platforms", "offerings", "demands", "catalog", "matchin
 
 def register_features(app: Flask) -> None:
     from .api import init_api
-    from .cli import bootstrap_command
+    from .cli import bootstrap_command, jobs_cli
 
     init_api(app)
     for name in FEATURES:
         import_module(f"{__name__}.{name}").init_app(app)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(jobs_cli)

@@ -1,5 +1,5 @@
-"""`flask bootstrap`: everything `make run` needs before serving (it spans features, so it lives
-at the application level, not in core)."""
+"""Application-level commands that span features (so they live here, not in core):
+`flask bootstrap`, everything `make run` needs before serving, and `flask jobs worker`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from .extensions import db
@@ -51,3 +52,22 @@ def bootstrap_command() -> None:
     for email, label, _role in demo.DEMO_ACCOUNTS:
         click.echo(f"  {label:<8} {email}")
     click.echo("\n打开 http://127.0.0.1:5000\n")
+
+
+jobs_cli = AppGroup("jobs", help="后台任务 / background jobs")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="worker threads (default: JOBS_WORKERS)")
+def worker_command(workers: int | None) -> None:
+    """Run queued and periodic jobs until stopped (SIGTERM: finish running jobs first; Ctrl-C: at once)."""
+    from .core.jobs import describe_backend, huey
+
+    if huey.immediate:
+        raise click.UsageError("JOBS_IMMEDIATE 已开启：任务在提交它的进程里立即执行，不需要 worker。")
+    workers = workers or current_app.config["JOBS_WORKERS"]
+    click.echo(f"后台任务 worker：队列 {describe_backend(current_app)}，{workers} 个线程，日志写到标准错误输出",
+               err=True)
+    consumer = huey.create_consumer(workers=workers, periodic=True, worker_type="thread",
+                                    graceful_signal="TERM", shutdown_timeout=30)
+    consumer.run()

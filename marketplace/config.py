@@ -32,6 +32,22 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "noreply@zhongshi.example.cn"
 #: In development and tests mail is captured and written to the log, never sent.
 MAIL_SUPPRESS_SEND = True
+#: A failed delivery is retried after this delay, doubled after each failure (at most an hour).
+MAIL_RETRY_DELAY = timedelta(minutes=1)
+#: After this many failed attempts a mail stays unsent with its last error, for an operator to look at.
+MAIL_MAX_ATTEMPTS = 12
+#: An unsent mail this far past its next attempt has lost its job; a periodic job queues it again.
+MAIL_REQUEUE_AFTER = timedelta(minutes=5)
+
+#: Background jobs (Huey). "sqlite": a queue file in instance/, no extra service (development);
+#: "redis": a Redis server at JOBS_REDIS_URL (production). `flask jobs worker` runs the jobs.
+JOBS_BACKEND = "sqlite"
+JOBS_SQLITE_PATH = None  # default: instance/jobs.sqlite
+JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+#: Run each job in the enqueuing process at once instead of queueing it (tests; no worker needed).
+JOBS_IMMEDIATE = False
+#: Threads of `flask jobs worker`.
+JOBS_WORKERS = 2
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 WTF_I18N_ENABLED = False  # use WTForms' bundled zh messages (no Flask-Babel)

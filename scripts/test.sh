@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started here.
-# Installs PostgreSQL and Chromium from Debian packages when they are missing.
+# Runs the whole suite twice: on SQLite (jobs queued in SQLite), then production-like on a throwaway
+# PostgreSQL cluster with jobs queued in a throwaway Redis server, both started here.
+# Installs PostgreSQL, Redis and Chromium from Debian packages when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -9,6 +10,7 @@ need=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -23,17 +25,31 @@ while (exec 3<>/dev/tcp/127.0.0.1/$PGPORT) 2>/dev/null; do PGPORT=$((PGPORT + 1)
 PGDATA=$(mktemp -d /tmp/marketplace-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
-cleanup() { as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
+REDISDIR=$(mktemp -d /tmp/marketplace-redis.XXXXXX)
+cleanup() {
+  as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"
+  if [ -s "$REDISDIR/redis.pid" ]; then kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$REDISDIR"
+}
 trap cleanup EXIT
 as_pg "$pg_bin/initdb" -D "$PGDATA/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -l "$PGDATA/log" -w \
   -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres marketplace_test
 
+# --- a private Redis on a free loopback port, no persistence, removed on exit ---
+REDISPORT=${REDISPORT:-56379}
+while (exec 3<>/dev/tcp/127.0.0.1/$REDISPORT) 2>/dev/null; do REDISPORT=$((REDISPORT + 1)); done
+redis-server --bind 127.0.0.1 --port "$REDISPORT" --dir "$REDISDIR" --save "" --appendonly no \
+  --daemonize yes --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/log"
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$REDISPORT) 2>/dev/null && break; sleep 0.1; done
+(exec 3<>/dev/tcp/127.0.0.1/$REDISPORT) 2>/dev/null || { echo "redis-server did not start:"; cat "$REDISDIR/log"; exit 1; }
+
 status=0
 echo "== test suite on SQLite"
 $BIN/python -m pytest "$@" || status=$?
-echo "== test suite on PostgreSQL (port $PGPORT)"
+echo "== test suite on PostgreSQL (port $PGPORT), jobs on Redis (port $REDISPORT)"
 MARKETPLACE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/marketplace_test" \
+MARKETPLACE_TEST_JOBS_BACKEND=redis MARKETPLACE_TEST_JOBS_REDIS_URL="redis://127.0.0.1:$REDISPORT/0" \
   $BIN/python -m pytest "$@" || status=$?
 exit $status

@@ -1,10 +1,13 @@
 """Fixtures: one app per session on SQLite (or PostgreSQL when MARKETPLACE_TEST_DATABASE_URL is
-set), schema built by the real migrations, every table emptied and the index removed after each test."""
+set), schema built by the real migrations, every table emptied and the index removed after each test.
+Jobs run at once in-process; the `jobs` fixture uses the real queue (SQLite, or Redis when
+MARKETPLACE_TEST_JOBS_BACKEND=redis and MARKETPLACE_TEST_JOBS_REDIS_URL are set)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,12 @@ def app(tmp_path_factory):
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": "localhost",
         "SEARCH_WARMUP_TERMS": 0,
+        # Jobs run in-process at once, as before there was a queue; the `jobs` fixture queues them for
+        # real on the backend that scripts/test.sh names (SQLite storage, or Redis in the second pass).
+        "JOBS_IMMEDIATE": True,
+        "JOBS_BACKEND": os.environ.get("MARKETPLACE_TEST_JOBS_BACKEND", "sqlite"),
+        "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+        "JOBS_REDIS_URL": os.environ.get("MARKETPLACE_TEST_JOBS_REDIS_URL", ""),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -73,6 +82,58 @@ def db(app):
         shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["UPLOAD_DIR"]), ignore_errors=True)
         app.extensions.pop("captured_mail", None)
+
+
+class Jobs:
+    """The real queue of the test app, worked the way `flask jobs worker` works it."""
+
+    def __init__(self, huey):
+        self.huey = huey
+
+    def pending(self) -> list[str]:
+        return [task.name for task in self.huey.pending()]
+
+    def run(self, at: datetime | None = None) -> int:
+        """Dequeue and execute until the queue is empty (a worker thread's loop), as if at `at` (naive
+        UTC; default now). Returns the count."""
+        count = 0
+        while self.huey.pending_count():
+            task = self.huey.dequeue()
+            if task is not None:
+                self.huey.execute(task, at)
+                count += 1
+        return count
+
+    def run_scheduled(self, at: datetime) -> int:
+        """Enqueue what is scheduled (retries) up to `at` (naive UTC), as the scheduler does, and run it."""
+        for task in self.huey.read_schedule(at):
+            self.huey.enqueue(task)
+        return self.run(at)
+
+    def periodic_due(self, at: datetime) -> list[str]:
+        return sorted(task.name for task in self.huey.read_periodic(at))
+
+    def run_periodic(self, at: datetime) -> int:
+        """Enqueue the periodic jobs due at `at` (naive UTC), as the scheduler does, and run the queue."""
+        for task in self.huey.read_periodic(at):
+            self.huey.enqueue(task)
+        return self.run()
+
+
+@pytest.fixture
+def jobs(app, db):
+    """Jobs queued for real on the configured backend (SQLite storage, or Redis) instead of run at once."""
+    from marketplace.core.jobs import huey, init_jobs
+
+    app.config["JOBS_IMMEDIATE"] = False
+    init_jobs(app)
+    huey.flush()
+    try:
+        yield Jobs(huey)
+    finally:
+        huey.flush()
+        app.config["JOBS_IMMEDIATE"] = True
+        init_jobs(app)
 
 
 @pytest.fixture

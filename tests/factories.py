@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
 from marketplace.attachments.models import Attachment
-from marketplace.core.models import AuditLog
+from marketplace.core.models import AuditLog, OutgoingMail
 from marketplace.demands.models import Demand, DemandContact
 from marketplace.extensions import db
 from marketplace.matching.models import SearchOutbox
@@ -169,6 +169,17 @@ class SearchOutboxFactory(Base):
     doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
 
 
+class OutgoingMailFactory(Base):
+    """A stored mail not sent yet (no delivery job is queued for it)."""
+
+    class Meta:
+        model = OutgoingMail
+
+    recipient = factory.Sequence(lambda n: f"user{n}@example.cn")
+    subject = "中试平台服务市场通知"
+    body = "您好：\n\n您的平台已通过审核。\n"
+
+
 ALL = [OrganizationFactory, UserFactory, PlatformFactory, OfferingFactory, DemandFactory, ApiTokenFactory,
        LoginFailureFactory, AttachmentFactory, DemandContactFactory, NotificationFactory,
-       AuditLogFactory, SearchOutboxFactory]
+       AuditLogFactory, SearchOutboxFactory, OutgoingMailFactory]

@@ -13,9 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import vocab
 from ..core.errors import DomainError, Forbidden
+from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
-from ..notifications.mail import send_email
 from .models import SELF_SERVICE_ROLES, ApiToken, LoginFailure, Organization, User, credit_code_is_valid
 
 log = logging.getLogger("marketplace.accounts")

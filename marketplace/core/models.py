@@ -55,3 +55,22 @@ class StrEnumColumn(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else self.enum_type(value)
+
+
+class OutgoingMail(db.Model):
+    """A mail to send, written in the transaction that decided to send it and delivered by a job
+    (core/mail.py), so a crash, a failing SMTP server or a lost job never loses it."""
+
+    __tablename__ = "outgoing_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: When the next delivery attempt is due (UTC); None once sent or given up.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, index=True)
+    #: A worker holds the mail until then while it sends it; nobody else may send it meanwhile.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..api import register_blueprint
-    from . import search  # noqa: F401  (registers open demands as search documents)
+    from . import jobs, search  # noqa: F401  (declare the expiry job; register open demands as documents)
     from .api import blp
     from .cli import demands_cli, match_command
     from .views import bp

@@ -14,7 +14,7 @@ demands_cli = AppGroup("demands", help="中试需求 / demands")
 
 @demands_cli.command("expire")
 def expire_command() -> None:
-    """Close open demands whose deadline has passed (run daily from cron)."""
+    """Close open demands whose deadline has passed (`flask jobs worker` also does it every hour)."""
     count = services.expire_overdue()
     db.session.commit()
     click.echo(f"{count} 条需求已过期")

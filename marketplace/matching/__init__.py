@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..api import register_blueprint
-    from . import outbox  # noqa: F401  (queues index work for every flushed change of a Searchable row)
+    from . import jobs, outbox  # noqa: F401  (drain jobs; index work queued for every flushed Searchable change)
     from .api import blp
     from .cli import search_cli
     from .views import bp

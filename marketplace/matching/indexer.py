@@ -251,13 +251,16 @@ def has_pending() -> bool:
 
 
 def schedule_drain(session) -> None:
-    """After the surrounding commit, drain the outbox in this process (once per transaction)."""
+    """After the surrounding commit, enqueue a drain job (once per transaction); with JOBS_IMMEDIATE it
+    runs right away in this process, otherwise in `flask jobs worker`."""
+    from ..core.jobs import enqueue
+    from .jobs import drain_outbox
+
     app = current_app._get_current_object()
 
     def run() -> None:
         if app.config["SEARCH_SYNC_DRAIN"]:
-            with app.app_context():
-                drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
+            enqueue(drain_outbox)
 
     after_commit(session, run, key="search-drain")
 

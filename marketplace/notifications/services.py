@@ -7,9 +7,9 @@ from sqlalchemy import func, select, update
 
 from .. import signals
 from ..accounts.models import Role, User
+from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
-from .mail import send_email
 from .models import Notification
 
 
