@@ -44,5 +44,9 @@ OPENAPI_JSON_PATH = "openapi.json"
 
 PAGE_SIZE = 20
 
+#: Zone (IANA name) of the marketplace's users: "today", deadlines and every time shown on a page.
+#: Timestamps are stored in UTC whatever this says.
+TIMEZONE = "Asia/Shanghai"
+
 #: Common terms whose posting arrays each process preloads after start (0: none).
 SEARCH_WARMUP_TERMS = 3000

@@ -67,10 +67,12 @@ def run_migrations_offline():
 
 
 def render_item(type_, obj, autogen_context):
-    """Render the app's LabelList column type as the plain VARCHAR it stores, so migrations
-    never import application code."""
+    """Render the app's column types as the plain types they store (LabelList a VARCHAR,
+    UTCDateTime a DATETIME without zone), so migrations never import application code."""
     if type_ == "type" and obj.__class__.__name__ == "LabelList":
         return "sa.String(length=500)"
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
+        return "sa.DateTime()"
     return False
 
 

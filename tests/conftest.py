@@ -88,6 +88,20 @@ def mail(app):
     return app.extensions.setdefault("captured_mail", [])
 
 
+@pytest.fixture
+def freeze_now(monkeypatch):
+    """Stop the application's clock: `freeze_now(datetime(2026, 3, 1, 17, tzinfo=UTC))`. Every "now"
+    (timestamps, local today, deadlines, session ages) follows; returns the moment."""
+    from marketplace.core import timeutil
+
+    def freeze(moment):
+        assert moment.tzinfo is not None, "freeze the clock at an aware moment"
+        monkeypatch.setattr(timeutil, "clock", lambda: moment)
+        return moment
+
+    return freeze
+
+
 class Auth:
     """Log a user in, through the real form or straight into the session."""
 

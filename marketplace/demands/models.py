@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
-from ..core.models import LabelList, new_ref, utcnow
+from ..core.models import LabelList, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..platforms.models import Platform
@@ -50,10 +50,10 @@ class Demand(db.Model):
     city_preference: Mapped[list[str]] = mapped_column(LabelList, default=list)
     confidential_detail: Mapped[str] = mapped_column(Text, default="")  #: only owner, admins, contacted platforms
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
     contacts: Mapped[list[DemandContact]] = relationship(back_populates="demand", cascade="all, delete-orphan")
@@ -77,7 +77,7 @@ class DemandContact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     demand: Mapped[Demand] = relationship(back_populates="contacts")
     platform: Mapped[Platform] = relationship()
@@ -93,6 +93,6 @@ class DemandAttachment(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(50))
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     demand: Mapped[Demand] = relationship(back_populates="attachments")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, event, insert
+from sqlalchemy import Integer, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..core.models import utcnow
+from ..core.models import UTCDateTime, utcnow
 from ..extensions import db
 
 
@@ -18,7 +18,7 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(20))  #: offering | platform | demand
     doc_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def _indexed_types() -> dict[type, str]:

@@ -1,0 +1,55 @@
+"""Time: aware UTC in Python, UTC in the database, Asia/Shanghai for "today" and on pages."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
+
+from marketplace.accounts.models import LoginFailure
+from marketplace.core import timeutil
+from marketplace.core.models import utcnow
+from marketplace.notifications.models import Notification
+from tests import factories
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_now_is_aware_utc():
+    now = utcnow()
+    assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+
+
+def test_timestamps_are_stored_as_utc_and_read_back_aware(db, freeze_now):
+    freeze_now(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    notice = factories.NotificationFactory()  # created_at from the clock
+    notice.read_at = datetime(2026, 3, 1, 9, 30, tzinfo=SHANGHAI)  # any zone is converted to UTC
+    db.session.commit()
+    raw = db.session.execute(text("SELECT created_at, read_at FROM notifications")).one()
+    # The column holds UTC without a zone (DATETIME / TIMESTAMP WITHOUT TIME ZONE), as before: no data migration.
+    assert [str(value)[:19] for value in raw] == ["2026-03-01 00:00:00", "2026-03-01 01:30:00"]
+    assert not any("+" in str(value) for value in raw)
+    db.session.expire_all()
+    stored = db.session.scalar(select(Notification))
+    assert stored.created_at == datetime(2026, 3, 1, 0, 0, tzinfo=UTC) and stored.created_at.tzinfo is UTC
+    assert stored.read_at == datetime(2026, 3, 1, 1, 30, tzinfo=UTC) and stored.read_at.tzinfo is UTC
+
+
+def test_rows_written_before_the_change_read_as_utc(db):
+    db.session.execute(text("INSERT INTO login_failures (key, at) VALUES ('account:old@example.cn', "
+                            "'2026-03-01 00:00:00')"))
+    stored = db.session.execute(select(LoginFailure.at)).scalar_one()
+    assert stored == datetime(2026, 3, 1, 8, 0, tzinfo=SHANGHAI) and stored.tzinfo is UTC
+
+
+def test_a_naive_datetime_is_refused(db):
+    notice = factories.NotificationFactory()
+    notice.read_at = datetime(2026, 3, 1, 8, 0)  # which zone? a bug, not a value to guess at
+    with pytest.raises(StatementError, match="naive datetime"):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(StatementError, match="naive datetime"):
+        db.session.scalar(select(Notification.id).where(Notification.created_at < datetime(2026, 3, 1)))
+    with pytest.raises(ValueError, match="naive datetime"):
+        timeutil.to_local(datetime(2026, 3, 1))
