@@ -11,6 +11,7 @@ from .. import vocab
 from ..accounts.models import Organization
 from ..core.models import LabelList, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
+from ..core.timeutil import local_today
 from ..extensions import db
 from ..platforms.models import Platform
 
@@ -67,7 +68,7 @@ class Demand(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open" and (self.deadline is None or self.deadline >= date.today())
+        return self.status == "open" and (self.deadline is None or self.deadline >= local_today())
 
 
 class DemandContact(db.Model):

@@ -11,6 +11,7 @@ from .. import vocab
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..core.state import TransitionError
+from ..core.timeutil import local_today
 from ..core.uploads import store_upload
 from ..extensions import db
 from ..platforms.models import Platform
@@ -120,7 +121,7 @@ def transition(user, demand: Demand, action: str, reason: str | None = None) -> 
     """Publish, fulfil, withdraw or reopen (owner), with the audit record."""
     if action not in DEMAND_ACTIONS or not (is_owner(user, demand) or (user.is_admin and action == "withdraw")):
         raise Forbidden()
-    if action in ("publish", "reopen") and demand.deadline and demand.deadline < date.today():
+    if action in ("publish", "reopen") and demand.deadline and demand.deadline < local_today():
         raise DomainError(("deadline", "截止日期已过，请先修改截止日期。"))
     try:
         DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason)
@@ -131,8 +132,8 @@ def transition(user, demand: Demand, action: str, reason: str | None = None) -> 
 
 
 def expire_overdue(today: date | None = None) -> int:
-    """Move open demands whose deadline has passed to 'expired' (cron: `flask demands expire`)."""
-    today = today or date.today()
+    """Move open demands whose deadline passed (local date) to 'expired' (cron: `flask demands expire`)."""
+    today = today or local_today()
     overdue = db.session.scalars(select(Demand).where(Demand.status == "open", Demand.deadline < today)).all()
     for demand in overdue:
         DEMAND_WORKFLOW.apply(demand, "expire", by=None, reason="超过截止日期")
@@ -163,7 +164,8 @@ def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
 
 def public_open() -> object:
     """Open, unexpired demands, newest first (a SELECT the catalogue paginates)."""
-    return (select(Demand).where(Demand.status == "open", or_(Demand.deadline.is_(None), Demand.deadline >= date.today()))
+    return (select(Demand)
+            .where(Demand.status == "open", or_(Demand.deadline.is_(None), Demand.deadline >= local_today()))
             .order_by(Demand.published_at.desc(), Demand.id.desc()))
 
 

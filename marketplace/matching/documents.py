@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from ..core.timeutil import local_today
 from ..demands.models import Demand
 from ..offerings.models import Offering
 from ..platforms.models import Platform
@@ -102,7 +102,7 @@ def _public_offerings(session: Session, ids: Iterable[int] | None = None, platfo
 
 def _open_demands(session: Session, ids: Iterable[int] | None = None):
     stmt = (select(Demand).options(joinedload(Demand.organization))
-            .where(Demand.status == "open", (Demand.deadline.is_(None)) | (Demand.deadline >= date.today())))
+            .where(Demand.status == "open", (Demand.deadline.is_(None)) | (Demand.deadline >= local_today())))
     if ids is not None:
         stmt = stmt.where(Demand.id.in_(list(ids)))
     return session.scalars(stmt.order_by(Demand.id))

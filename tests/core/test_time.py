@@ -1,6 +1,8 @@
 """Time: aware UTC in Python, UTC in the database, Asia/Shanghai for "today" and on pages."""
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,11 +16,21 @@ from marketplace.notifications.models import Notification
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_now_is_aware_utc():
     now = utcnow()
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+
+
+def test_today_is_the_shanghai_date(app, freeze_now, monkeypatch):
+    freeze_now(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))  # 01:00 on 2 March in Shanghai
+    with app.app_context():
+        assert timeutil.local_today() == date(2026, 3, 2)
+        assert timeutil.local_now().strftime("%Y-%m-%d %H:%M %z") == "2026-03-02 01:00 +0800"
+        monkeypatch.setitem(app.config, "TIMEZONE", "UTC")
+        assert timeutil.local_today() == date(2026, 3, 1)  # the zone is a setting
 
 
 def test_timestamps_are_stored_as_utc_and_read_back_aware(db, freeze_now):
@@ -53,3 +65,17 @@ def test_a_naive_datetime_is_refused(db):
         db.session.scalar(select(Notification.id).where(Notification.created_at < datetime(2026, 3, 1)))
     with pytest.raises(ValueError, match="naive datetime"):
         timeutil.to_local(datetime(2026, 3, 1))
+
+
+NAIVE_CLOCK = re.compile(r"\bdate\.today\(|\bdatetime\.(now\(\)|today\(|utcnow\(|utcfromtimestamp\(|fromtimestamp\()")
+
+
+@pytest.mark.parametrize("folder", ["marketplace", "tests", "bench"])
+def test_no_naive_clock_is_read_anywhere(folder):
+    """Server-local or naive "now" would be 8 hours off in Shandong: every clock read goes through
+    core.timeutil (utcnow, local_now, local_today)."""
+    offenders = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+                 for path in sorted((ROOT / folder).rglob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if NAIVE_CLOCK.search(line)]
+    assert offenders == []

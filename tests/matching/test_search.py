@@ -1,6 +1,7 @@
 """The search page and API: hostile queries, facets, sorting, highlighting, scope permissions."""
 
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -80,3 +81,14 @@ def test_demand_scope_is_for_platform_users(client, auth, db, corpus, operator_u
 
 def test_platform_scope(client, corpus):
     assert len(hit_titles(client.get("/search?q=平台&scope=platform"))) == 2
+
+
+def test_demands_past_their_shandong_deadline_drop_out_of_search(client, auth, db, operator_user, freeze_now):
+    freeze_now(datetime(2026, 3, 1, 10, 0, tzinfo=UTC))  # 18:00 on 1 March in Shandong
+    factories.DemandFactory(title="喷雾干燥工艺验证", deadline=date(2026, 3, 1))
+    factories.DemandFactory(title="喷雾干燥设备选型", deadline=date(2026, 3, 2))
+    db.session.commit()  # both indexed while open
+    auth.as_(operator_user)
+    assert sorted(hit_titles(client.get("/search?q=喷雾干燥&scope=demand"))) == ["喷雾干燥工艺验证", "喷雾干燥设备选型"]
+    freeze_now(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))  # past midnight in Shandong, the index unchanged
+    assert hit_titles(client.get("/search?q=喷雾干燥&scope=demand")) == ["喷雾干燥设备选型"]
