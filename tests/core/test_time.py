@@ -67,6 +67,23 @@ def test_a_naive_datetime_is_refused(db):
         timeutil.to_local(datetime(2026, 3, 1))
 
 
+def test_pages_show_local_time_and_name_the_zone(client, auth, db, firm_user):
+    factories.NotificationFactory(user_id=firm_user.id, message="审核结果已出",
+                                  created_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    db.session.commit()
+    auth.as_(firm_user)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "2026-03-01 08:00" in page and "2026-03-01 00:00" not in page
+    assert "页面时间均为北京时间" in page
+
+
+def test_date_filter_shows_the_local_date_of_a_timestamp(app):
+    with app.app_context():
+        render = app.jinja_env.from_string("{{ moment|d }} / {{ day|d }} / {{ moment|dt }} / {{ none|dt }}").render
+        assert render(moment=datetime(2026, 3, 1, 17, 0, tzinfo=UTC), day=date(2026, 3, 1)) == (
+            "2026-03-02 / 2026-03-01 / 2026-03-02 01:00 / ")
+
+
 NAIVE_CLOCK = re.compile(r"\bdate\.today\(|\bdatetime\.(now\(\)|today\(|utcnow\(|utcfromtimestamp\(|fromtimestamp\()")
 
 

@@ -180,6 +180,17 @@ def test_publishing_checks_the_deadline_against_the_shandong_date(db, firm_user,
     assert on_time.status == "open" and on_time.published_at == SHANDONG_AFTER_MIDNIGHT
 
 
+def test_demand_pages_show_local_dates(client, auth, db, firm_user, freeze_now):
+    freeze_now(SHANDONG_AFTER_MIDNIGHT)
+    demand = factories.DemandFactory(organization=firm_user.organization, deadline=date(2026, 3, 20),
+                                     published_at=SHANDONG_AFTER_MIDNIGHT)
+    db.session.commit()
+    assert "发布于 2026-03-02" in client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    auth.as_(firm_user)
+    mine = client.get("/my/demands").get_data(as_text=True)
+    assert "2026-03-20" in mine and "2026-03-02 01:00" in mine  # deadline as is, last change in local time
+
+
 def test_operators_cannot_post_demands(client, auth, operator_user):
     auth.as_(operator_user)
     assert client.post("/my/demands/new", data=FORM).status_code == 403
