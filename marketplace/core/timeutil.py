@@ -49,7 +49,7 @@ def zone_label() -> str:
 
 
 def to_local(value: datetime) -> datetime:
-    """An aware datetime in the local zone. A naive value is refused: its zone is unknown, guessing hides bugs."""
+    """An aware datetime in the local zone. A naive value is refused: its zone is unknown."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value!r}: use aware values (core.timeutil.utcnow())")
     return value.astimezone(local_zone())

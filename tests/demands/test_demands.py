@@ -171,8 +171,9 @@ def test_a_deadline_is_a_day_in_shandong_not_in_utc(client, runner, db, freeze_n
 
 def test_publishing_checks_the_deadline_against_the_shandong_date(db, firm_user, freeze_now):
     freeze_now(SHANDONG_AFTER_MIDNIGHT)
-    late = factories.DemandFactory(organization=firm_user.organization, status="draft", deadline=date(2026, 3, 1))
-    on_time = factories.DemandFactory(organization=firm_user.organization, status="draft", deadline=date(2026, 3, 2))
+    org = firm_user.organization
+    late = factories.DemandFactory(organization=org, status="draft", deadline=date(2026, 3, 1))
+    on_time = factories.DemandFactory(organization=org, status="draft", deadline=date(2026, 3, 2))
     with pytest.raises(services.DomainError) as refused:
         services.transition(firm_user, late, "publish")
     assert refused.value.errors[0][0] == "deadline"

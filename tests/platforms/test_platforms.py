@@ -67,7 +67,8 @@ def test_review_pages_show_beijing_time_and_waits_from_the_clock(client, auth, d
     queue = client.get("/admin/reviews").get_data(as_text=True)
     assert "2026-03-01 08:00" in queue and "3 天 8 小时" in queue and 'class="overdue"' in queue
     review = client.get(f"/admin/platforms/{platform.id}").get_data(as_text=True)
-    assert review.count("2026-03-01 08:00") == 2 and "00:00" not in review and "UTC" not in review  # submitted, history
+    # submission time and audit history, both in Beijing time
+    assert review.count("2026-03-01 08:00") == 2 and "00:00" not in review and "UTC" not in review
 
 
 @pytest.mark.parametrize("action,status", [("approve", "approved"), ("return", "returned"), ("reject", "rejected")])
