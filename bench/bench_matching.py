@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ from sqlalchemy import insert, or_, select  # noqa: E402
 
 from marketplace import config as default_config  # noqa: E402
 from marketplace import create_app  # noqa: E402
+from marketplace.core.timeutil import local_today  # noqa: E402
 from marketplace.demo.catalog_data import DOMAIN_DATA, PLATFORM_CITIES  # noqa: E402
 
 DEFAULT_WARMUP_TERMS = default_config.SEARCH_WARMUP_TERMS
@@ -81,7 +82,7 @@ def generate(n_offerings: int, n_demands: int, seed: int = 7):
             "id": i + 1, "ref": f"bd-{i + 1}", "org_id": 1, "title": _fill(title, value), "description": _fill(description, value),
             "domains": [domain], "kinds": kinds, "budget_max": float(rng.randint(*budget)),
             "city_preference": [rng.choice(PLATFORM_CITIES)], "status": "open",
-            "deadline": date.today() + timedelta(days=90),
+            "deadline": local_today() + timedelta(days=90),
         })
     return platforms, offerings, demands
 

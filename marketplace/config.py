@@ -66,5 +66,9 @@ SEARCH_SYNC_DRAIN = True
 #: Seconds a request waits for the index writer lock before leaving the work in the outbox.
 SEARCH_DRAIN_WAIT = 2.0
 
+#: Zone (IANA name) of the marketplace's users: "today", deadlines and every time shown on a page.
+#: Timestamps are stored in UTC whatever this says.
+TIMEZONE = "Asia/Shanghai"
+
 #: Common terms whose posting arrays each process preloads after start (0: none).
 SEARCH_WARMUP_TERMS = 3000

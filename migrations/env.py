@@ -66,6 +66,16 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    """Render the app's column types as the plain types they store (UTCDateTime a DATETIME without
+    zone, StrEnumColumn a VARCHAR), so migrations never import application code."""
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
+        return "sa.DateTime()"
+    if type_ == "type" and obj.__class__.__name__ == "StrEnumColumn":
+        return f"sa.String(length={obj.impl.length})"
+    return False
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +104,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            render_item=render_item,
             **conf_args
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -84,8 +84,13 @@ def db(app):
         app.extensions.pop("captured_mail", None)
 
 
+def _huey_time(at: datetime | None) -> datetime | None:
+    """Huey's clock is naive UTC; the application's is aware UTC."""
+    return at.astimezone(UTC).replace(tzinfo=None) if at is not None and at.tzinfo else at
+
+
 class Jobs:
-    """The real queue of the test app, worked the way `flask jobs worker` works it."""
+    """The real queue of the test app, worked the way `flask jobs worker` works it (times: UTC)."""
 
     def __init__(self, huey):
         self.huey = huey
@@ -94,8 +99,9 @@ class Jobs:
         return [task.name for task in self.huey.pending()]
 
     def run(self, at: datetime | None = None) -> int:
-        """Dequeue and execute until the queue is empty (a worker thread's loop), as if at `at` (naive
-        UTC; default now). Returns the count."""
+        """Dequeue and execute until the queue is empty (a worker thread's loop), as if at `at`
+        (default now). Returns the count."""
+        at = _huey_time(at)
         count = 0
         while self.huey.pending_count():
             task = self.huey.dequeue()
@@ -105,17 +111,17 @@ class Jobs:
         return count
 
     def run_scheduled(self, at: datetime) -> int:
-        """Enqueue what is scheduled (retries) up to `at` (naive UTC), as the scheduler does, and run it."""
-        for task in self.huey.read_schedule(at):
+        """Enqueue what is scheduled (retries) up to `at`, as the scheduler does, and run it."""
+        for task in self.huey.read_schedule(_huey_time(at)):
             self.huey.enqueue(task)
         return self.run(at)
 
     def periodic_due(self, at: datetime) -> list[str]:
-        return sorted(task.name for task in self.huey.read_periodic(at))
+        return sorted(task.name for task in self.huey.read_periodic(_huey_time(at)))
 
     def run_periodic(self, at: datetime) -> int:
-        """Enqueue the periodic jobs due at `at` (naive UTC), as the scheduler does, and run the queue."""
-        for task in self.huey.read_periodic(at):
+        """Enqueue the periodic jobs due at `at`, as the scheduler does, and run the queue."""
+        for task in self.huey.read_periodic(_huey_time(at)):
             self.huey.enqueue(task)
         return self.run()
 
@@ -158,6 +164,20 @@ def runner(app, db):
 def mail(app):
     """Mail captured instead of sent (newest last)."""
     return app.extensions.setdefault("captured_mail", [])
+
+
+@pytest.fixture
+def freeze_now(monkeypatch):
+    """Stop the application's clock: `freeze_now(datetime(2026, 3, 1, 17, tzinfo=UTC))`. Every "now"
+    (timestamps, local today, deadlines, session ages) follows; returns the moment."""
+    from marketplace.core import timeutil
+
+    def freeze(moment):
+        assert moment.tzinfo is not None, "freeze the clock at an aware moment"
+        monkeypatch.setattr(timeutil, "clock", lambda: moment)
+        return moment
+
+    return freeze
 
 
 class Auth:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import factory
 from werkzeug.security import generate_password_hash
@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
 from marketplace.attachments.models import Attachment
 from marketplace.core.models import AuditLog, OutgoingMail
+from marketplace.core.timeutil import local_today
 from marketplace.demands.models import Demand, DemandContact
 from marketplace.extensions import db
 from marketplace.matching.models import SearchOutbox
@@ -94,8 +95,8 @@ class DemandFactory(Base):
     kinds = factory.LazyFunction(lambda: ["equipment"])
     trl = 5
     budget_max = 300000.0
-    window_end = factory.LazyFunction(lambda: date.today() + timedelta(days=60))
-    deadline = factory.LazyFunction(lambda: date.today() + timedelta(days=60))
+    window_end = factory.LazyFunction(lambda: local_today() + timedelta(days=60))
+    deadline = factory.LazyFunction(lambda: local_today() + timedelta(days=60))
     confidential_detail = "菌株编号 ZS-42，诱导温度 25 ℃。"
     status = "open"
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.models import StrEnumColumn, new_ref, utcnow
+from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..extensions import db
 
 
@@ -47,7 +47,7 @@ class Organization(db.Model):
     kind: Mapped[str] = mapped_column(String(20))  #: enterprise | university | institute | government
     city: Mapped[str | None] = mapped_column(String(20))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)  #: 统一社会信用代码
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organization")
 
@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Rotated at logout and password change, so copied session cookies stop working.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 
@@ -100,9 +100,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  #: first characters, shown so users can tell tokens apart
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -113,4 +113,4 @@ class LoginFailure(db.Model):
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)  #: 'account:<email>' or 'addr:<ip>'
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,11 +6,11 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, and_, event
+from sqlalchemy import ForeignKey, Integer, String, and_, event
 from sqlalchemy.orm import Mapped, declared_attr, foreign, mapped_column, object_session, relationship
 
 from ..core.hooks import after_commit
-from ..core.models import utcnow
+from ..core.models import UTCDateTime, utcnow
 from ..extensions import db
 from . import storage
 
@@ -31,7 +31,7 @@ class Attachment(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)  #: random name under UPLOAD_DIR
     content_type: Mapped[str] = mapped_column(String(50))  #: recognised from the content, never declared
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (db.Index("ix_attachments_owner", "owner_type", "owner_id"),)
 

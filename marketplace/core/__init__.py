@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import vocab
 from . import hooks  # noqa: F401  (registers the after-commit session events)
+from .timeutil import format_date, format_datetime, zone_label
 
 log = logging.getLogger("marketplace")
 
@@ -91,6 +93,7 @@ def register_core(app: Flask) -> None:
             return jsonify(code=500, status="Internal Server Error", message="服务器内部错误"), 500
         return render_template("errors/error.html", code=500, message="服务器出错了，我们已记录此问题。"), 500
 
-    app.jinja_env.globals.update(vocab=vocab, price_label=vocab.price_label)
-    app.jinja_env.filters["dt"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
-    app.jinja_env.filters["d"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
+    ZoneInfo(app.config["TIMEZONE"])  # an unknown zone fails at start, not on the first page with a time
+    app.jinja_env.globals.update(vocab=vocab, price_label=vocab.price_label, zone_label=zone_label)
+    app.jinja_env.filters["dt"] = format_datetime
+    app.jinja_env.filters["d"] = format_date

@@ -1,4 +1,4 @@
-"""Shared column types, the audit log and time helpers."""
+"""Shared column types (labels, UTC timestamps) and the audit log."""
 
 from __future__ import annotations
 
@@ -10,11 +10,32 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDe
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .timeutil import utcnow  # also imported from here by column defaults and services
 
 
-def utcnow() -> datetime:
-    """Current time, UTC, without tzinfo (stored naive; SQLite has no time zones)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+class UTCDateTime(TypeDecorator):
+    """A timestamp: aware UTC in Python, stored as UTC without zone (SQLite DATETIME, PostgreSQL
+    TIMESTAMP WITHOUT TIME ZONE), as before, so existing rows need no migration.
+
+    Any aware value is converted to UTC on the way in; a naive value is refused (its zone is
+    unknown, and guessing hides bugs). Values read back always carry tzinfo=UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"UTCDateTime expects a datetime, not {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} refused: use an aware value (core.timeutil.utcnow())")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def new_ref(prefix: str):
@@ -23,11 +44,11 @@ def new_ref(prefix: str):
 
 
 class AuditLog(db.Model):
-    """One state change: who, when (UTC), which object, old → new, and why."""
+    """One state change: who, when, which object, old → new, and why."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(Integer)
@@ -66,11 +87,11 @@ class OutgoingMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the next delivery attempt is due (UTC); None once sent or given up.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: A worker holds the mail until then while it sends it; nobody else may send it meanwhile.
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,8 +13,9 @@ from .. import vocab
 from ..accounts.models import Organization
 from ..attachments.models import HasAttachments
 from ..core.labels import Labels
-from ..core.models import StrEnumColumn, new_ref, utcnow
+from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
+from ..core.timeutil import local_today
 from ..extensions import db
 from ..matching.registry import Searchable
 from ..platforms.models import Platform
@@ -71,10 +72,10 @@ class Demand(Searchable, HasAttachments, db.Model):
     city_preference = Labels("demand_city_preferences")
     confidential_detail: Mapped[str] = mapped_column(Text, default="")  #: only owner, admins, contacted platforms
     status: Mapped[DemandStatus] = mapped_column(StrEnumColumn(DemandStatus), default=S.DRAFT, index=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
     contacts: Mapped[list[DemandContact]] = relationship(back_populates="demand", cascade="all, delete-orphan")
@@ -86,12 +87,12 @@ class Demand(Searchable, HasAttachments, db.Model):
     @hybrid_property
     def is_open(self) -> bool:
         """The one definition of an open demand: published, and its deadline not passed."""
-        return self.status == S.OPEN and (self.deadline is None or self.deadline >= date.today())
+        return self.status == S.OPEN and (self.deadline is None or self.deadline >= local_today())
 
     @is_open.inplace.expression
     @classmethod
     def _is_open_expression(cls):
-        return and_(cls.status == S.OPEN, or_(cls.deadline.is_(None), cls.deadline >= date.today()))
+        return and_(cls.status == S.OPEN, or_(cls.deadline.is_(None), cls.deadline >= local_today()))
 
 
 class DemandContact(db.Model):
@@ -101,7 +102,7 @@ class DemandContact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     demand: Mapped[Demand] = relationship(back_populates="contacts")
     platform: Mapped[Platform] = relationship()

@@ -12,6 +12,7 @@ from ..accounts.models import Role
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
+from ..core.timeutil import local_today
 from ..extensions import db
 from ..platforms.models import Platform
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
@@ -128,7 +129,7 @@ def transition(user, demand: Demand, action: str, reason: str | None = None) -> 
 
 def _deadline_ahead(demand: Demand, _by):
     """Guard: a demand opens (publish, reopen) only with a deadline still ahead."""
-    if demand.deadline and demand.deadline < date.today():
+    if demand.deadline and demand.deadline < local_today():
         return ("deadline", "截止日期已过，请先修改截止日期。")
     return None
 
@@ -140,7 +141,7 @@ def owner_actions(demand: Demand) -> list[str]:
 
 def expire_overdue(today: date | None = None) -> int:
     """Move open demands whose deadline has passed to 'expired' (cron: `flask demands expire`)."""
-    today = today or date.today()
+    today = today or local_today()
     overdue = db.session.scalars(select(Demand).where(Demand.status == DemandStatus.OPEN, Demand.deadline < today)).all()
     for demand in overdue:
         DEMAND_WORKFLOW.apply(demand, "expire", by=None, reason="超过截止日期")

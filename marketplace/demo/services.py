@@ -4,12 +4,13 @@ then users for every role and a few platforms waiting in the review queue."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..accounts import services as account_services
 from ..accounts.models import Organization, Role, User
+from ..core.timeutil import local_today
 from ..extensions import db
 from ..interchange.services import FORMAT, import_document
 from ..platforms import services as platform_services
@@ -85,7 +86,7 @@ def build_document(seed: int = 2024, demands_per_domain: int = 15) -> dict:
                 if kind_code == "equipment":
                     record["quantity"] = rng.randint(1, 3)
                 offerings.append(record)
-    today = date.today()
+    today = local_today()
     firm_index = 0
     for domain, data in DOMAIN_DATA.items():
         for i in range(demands_per_domain):

@@ -33,7 +33,7 @@ from .models import SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  #: 8: versions and creation times come from aware UTC timestamps
 
 
 def make_schema() -> Schema:

@@ -8,12 +8,12 @@ import math
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 
 from flask import current_app
 
 from ..core.pagination import Page
+from ..core.timeutil import local_today
 from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
 from .ranking import Candidate, Need, Ranked, rank
@@ -99,7 +99,7 @@ def _mask(table, leaves, doc_type: str, filters: dict):
     if low is not None or high is not None:
         mask &= table.price < NEGOTIABLE_SORT
     if doc_type == "demand":
-        mask &= table.deadline >= int(date.today().strftime("%Y%m%d"))
+        mask &= table.deadline >= int(local_today().strftime("%Y%m%d"))
     return mask
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, and_
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..attachments.models import HasAttachments
 from ..core.labels import Labels
-from ..core.models import StrEnumColumn, new_ref, utcnow
+from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -77,8 +77,8 @@ class Offering(Searchable, HasAttachments, db.Model):
     # process
     scale: Mapped[str | None] = mapped_column(String(100))
     output: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     platform: Mapped[Platform] = relationship()
 

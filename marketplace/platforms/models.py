@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
 from ..core.labels import Labels
-from ..core.models import StrEnumColumn, new_ref, utcnow
+from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -71,10 +71,10 @@ class Platform(Searchable, db.Model):
     sharing_rules: Mapped[str] = mapped_column(Text, default="")  #: 开放共享规则
     fee_standard: Mapped[str] = mapped_column(Text, default="")  #: 收费标准
     status: Mapped[PlatformStatus] = mapped_column(StrEnumColumn(PlatformStatus), default=S.DRAFT, index=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  #: start of the current review wait
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: start of the current review wait
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
 

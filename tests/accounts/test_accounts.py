@@ -1,6 +1,7 @@
 """Registration, login, sessions, throttling, passwords, resets and API tokens."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -118,6 +119,37 @@ def test_copied_session_cookie_is_useless_after_logout(app, client, auth, firm_u
     thief = app.test_client()
     thief.set_cookie("session", cookie, domain="localhost")
     assert thief.get("/account/").status_code == 302
+
+
+def test_a_session_ends_twelve_hours_after_login(client, auth, firm_user, freeze_now):
+    login = freeze_now(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))
+    auth.login(firm_user)
+    freeze_now(login + timedelta(hours=11, minutes=59))
+    assert client.get("/account/").status_code == 200
+    freeze_now(login + timedelta(hours=12, minutes=1))
+    assert client.get("/account/").status_code == 302
+
+
+def test_login_failures_count_within_the_window_only(app, client, auth, firm_user, freeze_now):
+    start = freeze_now(datetime(2026, 3, 1, 23, 55, tzinfo=UTC))
+    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        auth.login(firm_user, "wrong password!")
+    freeze_now(start + timedelta(minutes=14))
+    assert "登录失败次数过多" in auth.login(firm_user).get_data(as_text=True)
+    freeze_now(start + timedelta(minutes=16))
+    assert auth.login(firm_user).status_code == 302
+
+
+def test_token_times_are_shown_in_beijing_time(client, auth, db, firm_user, freeze_now):
+    freeze_now(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    _, plaintext = services.create_api_token(firm_user, "导出脚本")
+    db.session.commit()
+    freeze_now(datetime(2026, 3, 1, 16, 30, tzinfo=UTC))
+    assert services.user_for_token(plaintext) == firm_user  # an API call records the use
+    db.session.commit()
+    auth.as_(firm_user)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "2026-03-01 08:00" in page and "2026-03-02 00:30" in page  # created, last used
 
 
 @pytest.mark.parametrize("target", [

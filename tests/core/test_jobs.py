@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from huey.storage import RedisStorage, SqliteStorage
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from marketplace.core.jobs import huey
 from marketplace.core.mail import deliver_mail, send_email
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
+from marketplace.core.timeutil import local_today
 from marketplace.extensions import mail as flask_mail
 from marketplace.matching import services as search
 from marketplace.matching.models import SearchOutbox
@@ -165,7 +166,7 @@ def test_two_workers_racing_for_one_mail_send_it_once(db, jobs, smtp):
 
 
 def test_the_hourly_job_closes_overdue_demands_once(db, jobs):
-    overdue = factories.DemandFactory(deadline=date.today() - timedelta(days=1))
+    overdue = factories.DemandFactory(deadline=local_today() - timedelta(days=1))
     current = factories.DemandFactory()
     db.session.commit()
     on_the_hour, half_past = datetime(2030, 5, 6, 13, 0), datetime(2030, 5, 6, 13, 30)

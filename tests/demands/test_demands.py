@@ -1,12 +1,13 @@
 """Demands: the firm's workflow, public summaries, confidential parts and expiry."""
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from marketplace.core.models import AuditLog
+from marketplace.core.timeutil import local_today
 from marketplace.demands import services
 from marketplace.demands.models import Demand
 from tests import factories
@@ -134,7 +135,7 @@ def test_confidential_attachments_follow_the_same_rule(client, auth, db, firm_us
 
 
 def test_open_demands_expire_after_their_deadline(client, runner, db):
-    overdue = factories.DemandFactory(deadline=date.today() - timedelta(days=1), title="过期的需求")
+    overdue = factories.DemandFactory(deadline=local_today() - timedelta(days=1), title="过期的需求")
     current = factories.DemandFactory(title="有效的需求")
     db.session.commit()
     listing = client.get("/demands").get_data(as_text=True)
@@ -149,10 +150,53 @@ def test_open_demands_expire_after_their_deadline(client, runner, db):
 
 def test_reopening_needs_a_future_deadline(db, firm_user):
     demand = factories.DemandFactory(organization=firm_user.organization, status="expired",
-                                     deadline=date.today() - timedelta(days=3))
+                                     deadline=local_today() - timedelta(days=3))
     with pytest.raises(services.DomainError) as refused:
         services.transition(firm_user, demand, "reopen")
     assert refused.value.errors[0][0] == "deadline"
+
+
+#: 17:00 UTC on 1 March is already 01:00 on 2 March in Shandong.
+SHANDONG_AFTER_MIDNIGHT = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+
+
+def test_a_deadline_is_a_day_in_shandong_not_in_utc(client, runner, db, freeze_now):
+    freeze_now(SHANDONG_AFTER_MIDNIGHT)
+    passed = factories.DemandFactory(deadline=date(2026, 3, 1), title="三月一日截止的需求")
+    today = factories.DemandFactory(deadline=date(2026, 3, 2), title="三月二日截止的需求")
+    db.session.commit()
+    assert (passed.is_open, today.is_open) == (False, True)
+    listing = client.get("/demands").get_data(as_text=True)
+    assert "三月一日截止的需求" not in listing and "三月二日截止的需求" in listing
+    assert client.get(f"/demands/{passed.id}").status_code == 404
+    assert client.get(f"/demands/{today.id}").status_code == 200
+    assert "1 条需求已过期" in runner.invoke(args=["demands", "expire"]).output
+    db.session.refresh(passed)
+    db.session.refresh(today)
+    assert (passed.status, today.status) == ("expired", "open")
+
+
+def test_publishing_checks_the_deadline_against_the_shandong_date(db, firm_user, freeze_now):
+    freeze_now(SHANDONG_AFTER_MIDNIGHT)
+    org = firm_user.organization
+    late = factories.DemandFactory(organization=org, status="draft", deadline=date(2026, 3, 1))
+    on_time = factories.DemandFactory(organization=org, status="draft", deadline=date(2026, 3, 2))
+    with pytest.raises(services.DomainError) as refused:
+        services.transition(firm_user, late, "publish")
+    assert refused.value.errors[0][0] == "deadline"
+    services.transition(firm_user, on_time, "publish")
+    assert on_time.status == "open" and on_time.published_at == SHANDONG_AFTER_MIDNIGHT
+
+
+def test_demand_pages_show_local_dates(client, auth, db, firm_user, freeze_now):
+    freeze_now(SHANDONG_AFTER_MIDNIGHT)
+    demand = factories.DemandFactory(organization=firm_user.organization, deadline=date(2026, 3, 20),
+                                     published_at=SHANDONG_AFTER_MIDNIGHT)
+    db.session.commit()
+    assert "发布于 2026-03-02" in client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    auth.as_(firm_user)
+    mine = client.get("/my/demands").get_data(as_text=True)
+    assert "2026-03-20" in mine and "2026-03-02 01:00" in mine  # deadline as is, last change in local time
 
 
 def test_operators_cannot_post_demands(client, auth, operator_user):

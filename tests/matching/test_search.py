@@ -1,6 +1,7 @@
 """The search page and API: hostile queries, facets, sorting, highlighting, scope permissions."""
 
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -89,3 +90,14 @@ def test_search_in_an_empty_marketplace_returns_an_empty_page(client, db):
     response = client.get("/search?q=发酵罐")
     assert response.status_code == 200 and "发酵罐" in response.get_data(as_text=True)
     assert client.get("/api/v1/search?q=发酵罐").get_json()["total"] == 0
+
+
+def test_demands_past_their_shandong_deadline_drop_out_of_search(client, auth, db, operator_user, freeze_now):
+    freeze_now(datetime(2026, 3, 1, 10, 0, tzinfo=UTC))  # 18:00 on 1 March in Shandong
+    factories.DemandFactory(title="喷雾干燥工艺验证", deadline=date(2026, 3, 1))
+    factories.DemandFactory(title="喷雾干燥设备选型", deadline=date(2026, 3, 2))
+    db.session.commit()  # both indexed while open
+    auth.as_(operator_user)
+    assert sorted(hit_titles(client.get("/search?q=喷雾干燥&scope=demand"))) == ["喷雾干燥工艺验证", "喷雾干燥设备选型"]
+    freeze_now(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))  # past midnight in Shandong, the index unchanged
+    assert hit_titles(client.get("/search?q=喷雾干燥&scope=demand")) == ["喷雾干燥设备选型"]

@@ -1,7 +1,7 @@
 """Platform registry: the approval workflow, the review queue, permissions and notifications."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -54,6 +54,22 @@ def test_review_queue_lists_longest_waiting_first_with_wait(client, auth, db, ad
     page = client.get("/admin/reviews").get_data(as_text=True)
     assert page.index(old.name) < page.index(recent.name)
     assert "3 天 8 小时" in page and 'class="overdue"' in page
+
+
+def test_review_pages_show_beijing_time_and_waits_from_the_clock(client, auth, db, admin_user, operator_user,
+                                                                  freeze_now):
+    platform = factories.PlatformFactory(organization=operator_user.organization, status="submitted",
+                                         submitted_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    factories.AuditLogFactory(object_id=platform.id, old_state="draft", new_state="submitted",
+                              at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    db.session.commit()
+    freeze_now(datetime(2026, 3, 4, 8, 30, tzinfo=UTC))
+    auth.as_(admin_user)
+    queue = client.get("/admin/reviews").get_data(as_text=True)
+    assert "2026-03-01 08:00" in queue and "3 天 8 小时" in queue and 'class="overdue"' in queue
+    review = client.get(f"/admin/platforms/{platform.id}").get_data(as_text=True)
+    # submission time and audit history, both in Beijing time
+    assert review.count("2026-03-01 08:00") == 2 and "00:00" not in review and "UTC" not in review
 
 
 @pytest.mark.parametrize("action,status", [("approve", "approved"), ("return", "returned"), ("reject", "rejected")])
