@@ -23,6 +23,7 @@ test: $(STAMP)
 	bash scripts/test.sh
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
 bench: $(STAMP)

@@ -51,10 +51,21 @@ def generate(n_offerings: int, n_demands: int, seed: int = 7):
         domain = domains[i % len(domains)]
         theme = rng.choice(DOMAIN_DATA[domain]["themes"])
         city = rng.choice(PLATFORM_CITIES)
-        platforms.append({"id": i + 1, "ref": f"bp-{i + 1}", "org_id": 1, "name": f"{city}{theme[0]}{i + 1}号",
-                          "level": rng.choice(LEVELS), "city": city, "domains": [domain],
-                          "certifications": rng.sample(CERTS, 2), "description": theme[2], "capabilities": theme[2],
-                          "status": "approved"})
+        platforms.append(
+            {
+                "id": i + 1,
+                "ref": f"bp-{i + 1}",
+                "org_id": 1,
+                "name": f"{city}{theme[0]}{i + 1}号",
+                "level": rng.choice(LEVELS),
+                "city": city,
+                "domains": [domain],
+                "certifications": rng.sample(CERTS, 2),
+                "description": theme[2],
+                "capabilities": theme[2],
+                "status": "approved",
+            }
+        )
     offerings = []
     for i in range(n_offerings):
         p = platforms[i % n_platforms]
@@ -63,27 +74,45 @@ def generate(n_offerings: int, n_demands: int, seed: int = 7):
         value = rng.choice(scales)
         if value is not None:
             value = int(value * rng.choice([0.5, 1, 1, 2, 3]))
-        offerings.append({
-            "id": i + 1, "ref": f"bo-{i + 1}", "platform_id": p["id"], "kind": kind,
-            "title": _fill(title, value).strip() + rng.choice(QUALIFIERS),
-            "description": f"{description}{p['city']}{rng.choice(['高新区', '经开区', '化工园区', '科技城'])}，"
-                           f"可提供{rng.choice(['技术支持', '驻场工程师', '数据报告', '工艺文件'])}。",
-            "specs": {k: _fill(v, value) for k, v in specs.items()}, "domains": [domain],
-            "price_amount": None if price is None else float(rng.randint(price[0], price[1])),
-            "price_unit": None if price is None else unit, "lead_time_days": rng.randint(1, 30),
-            "is_bookable": kind in ("equipment", "site"), "status": "active",
-        })
+        offerings.append(
+            {
+                "id": i + 1,
+                "ref": f"bo-{i + 1}",
+                "platform_id": p["id"],
+                "kind": kind,
+                "title": _fill(title, value).strip() + rng.choice(QUALIFIERS),
+                "description": f"{description}{p['city']}"
+                "{rng.choice(['高新区', '经开区', '化工园区', '科技城'])}，"
+                f"可提供{rng.choice(['技术支持', '驻场工程师', '数据报告', '工艺文件'])}。",
+                "specs": {k: _fill(v, value) for k, v in specs.items()},
+                "domains": [domain],
+                "price_amount": None if price is None else float(rng.randint(price[0], price[1])),
+                "price_unit": None if price is None else unit,
+                "lead_time_days": rng.randint(1, 30),
+                "is_bookable": kind in ("equipment", "site"),
+                "status": "active",
+            }
+        )
     demands = []
     for i in range(n_demands):
         domain = rng.choice(domains)
         title, description, kinds, budget, scales = rng.choice(DOMAIN_DATA[domain]["demands"])
         value = rng.choice(scales)
-        demands.append({
-            "id": i + 1, "ref": f"bd-{i + 1}", "org_id": 1, "title": _fill(title, value), "description": _fill(description, value),
-            "domains": [domain], "kinds": kinds, "budget_max": float(rng.randint(*budget)),
-            "city_preference": [rng.choice(PLATFORM_CITIES)], "status": "open",
-            "deadline": local_today() + timedelta(days=90),
-        })
+        demands.append(
+            {
+                "id": i + 1,
+                "ref": f"bd-{i + 1}",
+                "org_id": 1,
+                "title": _fill(title, value),
+                "description": _fill(description, value),
+                "domains": [domain],
+                "kinds": kinds,
+                "budget_max": float(rng.randint(*budget)),
+                "city_preference": [rng.choice(PLATFORM_CITIES)],
+                "status": "open",
+                "deadline": local_today() + timedelta(days=90),
+            }
+        )
     return platforms, offerings, demands
 
 
@@ -93,12 +122,20 @@ def bulk_insert(db, model, rows: list[dict]) -> None:
 
     labels = [name for name, attr in vars(model).items() if isinstance(attr, Labels)]
     tables = [(model, [{k: v for k, v in row.items() if k not in labels} for row in rows])]
-    tables += [(getattr(model, name).row, [{"owner_id": row["id"], "value": value, "position": position}
-                                           for row in rows for position, value in enumerate(row[name])])
-               for name in labels]
+    tables += [
+        (
+            getattr(model, name).row,
+            [
+                {"owner_id": row["id"], "value": value, "position": position}
+                for row in rows
+                for position, value in enumerate(row[name])
+            ],
+        )
+        for name in labels
+    ]
     for table, table_rows in tables:
         for chunk in range(0, len(table_rows), 5000):
-            db.session.execute(insert(table), table_rows[chunk:chunk + 5000])
+            db.session.execute(insert(table), table_rows[chunk : chunk + 5000])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -116,9 +153,16 @@ def like_baseline(db, Offering, Platform, demand_rows, analysis) -> list[float]:
     for d in demand_rows:
         terms = [t for t in dict.fromkeys(analysis.tokens(d["title"])) if len(t) > 1][:8]
         started = time.perf_counter()
-        conditions = [c for t in terms for c in (Offering.title.like(f"%{t}%"), Offering.description.like(f"%{t}%"))]
-        stmt = (select(Offering.id).join(Platform).where(Offering.status == "active", Platform.status == "approved",
-                                                         or_(*conditions)).order_by(Offering.id.desc()).limit(20))
+        conditions = [
+            c for t in terms for c in (Offering.title.like(f"%{t}%"), Offering.description.like(f"%{t}%"))
+        ]
+        stmt = (
+            select(Offering.id)
+            .join(Platform)
+            .where(Offering.status == "active", Platform.status == "approved", or_(*conditions))
+            .order_by(Offering.id.desc())
+            .limit(20)
+        )
         db.session.execute(stmt).all()
         times.append((time.perf_counter() - started) * 1000)
     return times
@@ -135,11 +179,17 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
     from marketplace.platforms.models import Platform
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
-                          "SEARCH_INDEX_DIR": f"{tmp}/index", "UPLOAD_DIR": f"{tmp}/uploads",
-                          # no background warm-up thread competing with the measurements; it is timed below
-                          "SEARCH_WARMUP_TERMS": 0,
-                          "JOBS_IMMEDIATE": True})  # index drains run in this process, as measured
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                "SEARCH_INDEX_DIR": f"{tmp}/index",
+                "UPLOAD_DIR": f"{tmp}/uploads",
+                # no background warm-up thread competing with the measurements; it is timed below
+                "SEARCH_WARMUP_TERMS": 0,
+                "JOBS_IMMEDIATE": True,
+            }
+        )  # index drains run in this process, as measured
         with app.app_context():
             upgrade()
             platforms, offerings, demands = generate(n, n_demands)
@@ -162,7 +212,13 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
                 t0 = time.perf_counter()
                 services.match_demand(d, limit=20)
                 match_ms.append((time.perf_counter() - t0) * 1000)
-            queries = [d.title[:12] for d in demand_objs] + ["发酵罐", "连续流 硝化", "GMP 洁净车间", "锂电池 安全测试", ""]
+            queries = [d.title[:12] for d in demand_objs] + [
+                "发酵罐",
+                "连续流 硝化",
+                "GMP 洁净车间",
+                "锂电池 安全测试",
+                "",
+            ]
             search_ms = []
             for q in queries:
                 t0 = time.perf_counter()
@@ -187,7 +243,10 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
             after_warm = engine._postings_cache.copy()
             start_match, start_search = [], []
             for d, q in zip(demand_objs[50:100], queries[50:100], strict=True):
-                for fn, arg, out in ((services.match_demand, d, start_match), (services.search, q, start_search)):
+                for fn, arg, out in (
+                    (services.match_demand, d, start_match),
+                    (services.search, q, start_search),
+                ):
                     engine._postings_cache.clear()
                     engine._postings_cache.update(after_warm)
                     t0 = time.perf_counter()
@@ -205,19 +264,42 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
                     time.sleep(0.01)
                 visible_ms.append((time.perf_counter() - t0) * 1000)
 
-            baseline = like_baseline(db, Offering, Platform,
-                                     [{"title": d.title} for d in demand_objs], analysis)
+            baseline = like_baseline(
+                db, Offering, Platform, [{"title": d.title} for d in demand_objs], analysis
+            )
 
-        print(f"\n== {n:,} offerings, {len(platforms):,} platforms, {len(demands)} demands (load {load_s:.1f} s)")
-        print(f"rebuild           {rebuild_s:7.1f} s   {count / rebuild_s:8.0f} docs/s   ({count:,} documents, procs={procs})")
-        print(f"match             p50 {statistics.median(match_ms):7.1f} ms   p95 {pct(match_ms, 95):7.1f} ms   (one pass over the needs from an empty cache; target p95 ≤ 50 ms at 50k)")
-        print(f"search            p50 {statistics.median(search_ms):7.1f} ms   p95 {pct(search_ms, 95):7.1f} ms   (target p95 ≤ 100 ms at 50k)")
-        print(f"  cold cache      match p95 {pct(cold_match, 95):7.1f} ms   search p95 {pct(cold_search, 95):7.1f} ms"
-              "   (posting-array cache emptied before each query)")
-        print(f"  after warm-up   match p95 {pct(start_match, 95):7.1f} ms   search p95 {pct(start_search, 95):7.1f} ms"
-              f"   (first queries after a start: {warmed} common posting lists preloaded in {warm_s:.1f} s)")
+        print(
+            f"\n== {n:,} offerings, {len(platforms):,} platforms, {len(demands)} demands (load "
+            f"{load_s:.1f} s)"
+        )
+        print(
+            f"rebuild           {rebuild_s:7.1f} s   {count / rebuild_s:8.0f} docs/s   ({count:,}"
+            f" documents, procs={procs})"
+        )
+        print(
+            f"match             p50 {statistics.median(match_ms):7.1f} ms   p95 "
+            f"{pct(match_ms, 95):7.1f} ms   "
+            "(one pass over the needs from an empty cache; target p95 ≤ 50 ms at 50k)"
+        )
+        print(
+            f"search            p50 {statistics.median(search_ms):7.1f} ms   p95 "
+            f"{pct(search_ms, 95):7.1f} ms   (target p95 ≤ 100 ms at 50k)"
+        )
+        print(
+            f"  cold cache      match p95 {pct(cold_match, 95):7.1f} ms   search p95 "
+            f"{pct(cold_search, 95):7.1f} ms"
+            "   (posting-array cache emptied before each query)"
+        )
+        print(
+            f"  after warm-up   match p95 {pct(start_match, 95):7.1f} ms   search p95 "
+            f"{pct(start_search, 95):7.1f} ms"
+            f"   (first queries after a start: {warmed} common posting lists preloaded in {warm_s:.1f} s)"
+        )
         print(f"change→visible    max {max(visible_ms):7.1f} ms   (target ≤ 1000 ms)")
-        print(f"baseline LIKE     p50 {statistics.median(baseline):7.1f} ms   p95 {pct(baseline, 95):7.1f} ms   (unranked, no reasons)")
+        print(
+            f"baseline LIKE     p50 {statistics.median(baseline):7.1f} ms   p95 "
+            f"{pct(baseline, 95):7.1f} ms   (unranked, no reasons)"
+        )
         print(f"peak memory       {peak_mb():7.0f} MB max RSS so far")
 
 

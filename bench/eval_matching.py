@@ -37,11 +37,16 @@ def matcher_runs(document: dict, workdir: Path, limit: int = 10) -> dict[str, li
     from marketplace.interchange.services import import_document
     from marketplace.matching import services
 
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "eval", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'eval.sqlite'}",
-        "SEARCH_INDEX_DIR": str(workdir / "index"), "UPLOAD_DIR": str(workdir / "uploads"),
-        "JOBS_IMMEDIATE": True,  # no queue file, no worker: jobs run here
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "eval",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'eval.sqlite'}",
+            "SEARCH_INDEX_DIR": str(workdir / "index"),
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            "JOBS_IMMEDIATE": True,  # no queue file, no worker: jobs run here
+        }
+    )
     with app.app_context():
         upgrade()
         import_document(document)
@@ -61,11 +66,17 @@ def run(set_path: Path, qrels_path: Path) -> tuple[Scores, Scores]:
         ours = evaluate(matcher_runs(document, Path(tmp)), qrels)
         elapsed = time.perf_counter() - started
     base = evaluate(baseline_runs(document), qrels)
-    print(f"judged demands: {len(qrels)}, offerings: {len(document['offerings'])}  (matcher run {elapsed:.1f} s incl. import)")
+    print(
+        f"judged demands: {len(qrels)}, offerings: {len(document['offerings'])}  (matcher run "
+        f"{elapsed:.1f} s incl. import)"
+    )
     print(ours.line("matcher (key terms + rerank)"))
     print(base.line("baseline (bigram BM25)"))
-    print(f"difference                   nDCG@5 {ours.ndcg5 - base.ndcg5:+.3f}   nDCG@10 {ours.ndcg10 - base.ndcg10:+.3f}"
-          f"   MRR {ours.mrr - base.mrr:+.3f}")
+    print(
+        f"difference                   nDCG@5 {ours.ndcg5 - base.ndcg5:+.3f}   nDCG@10 "
+        f"{ours.ndcg10 - base.ndcg10:+.3f}"
+        f"   MRR {ours.mrr - base.mrr:+.3f}"
+    )
     return ours, base
 
 

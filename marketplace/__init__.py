@@ -66,8 +66,19 @@ def _fill_instance_defaults(app: Flask) -> None:
 #: Feature packages, each plugging itself in with `init_app(app)`: blueprints, API endpoints, CLI
 #: commands, search registration, signal subscriptions and admin menu entries. Order matters only for
 #: the search registry (documents are rebuilt in this order).
-FEATURES = ("accounts", "platforms", "offerings", "demands", "catalog", "matching", "notifications",
-            "interchange", "demo", "admin", "attachments")
+FEATURES = (
+    "accounts",
+    "platforms",
+    "offerings",
+    "demands",
+    "catalog",
+    "matching",
+    "notifications",
+    "interchange",
+    "demo",
+    "admin",
+    "attachments",
+)
 
 
 def register_features(app: Flask) -> None:

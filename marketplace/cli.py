@@ -66,8 +66,11 @@ def worker_command(workers: int | None) -> None:
     if huey.immediate:
         raise click.UsageError("JOBS_IMMEDIATE 已开启：任务在提交它的进程里立即执行，不需要 worker。")
     workers = workers or current_app.config["JOBS_WORKERS"]
-    click.echo(f"后台任务 worker：队列 {describe_backend(current_app)}，{workers} 个线程，日志写到标准错误输出",
-               err=True)
-    consumer = huey.create_consumer(workers=workers, periodic=True, worker_type="thread",
-                                    graceful_signal="TERM", shutdown_timeout=30)
+    click.echo(
+        f"后台任务 worker：队列 {describe_backend(current_app)}，{workers} 个线程，日志写到标准错误输出",
+        err=True,
+    )
+    consumer = huey.create_consumer(
+        workers=workers, periodic=True, worker_type="thread", graceful_signal="TERM", shutdown_timeout=30
+    )
     consumer.run()

@@ -45,6 +45,10 @@ redis-server --bind 127.0.0.1 --port "$REDISPORT" --dir "$REDISDIR" --save "" --
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$REDISPORT) 2>/dev/null && break; sleep 0.1; done
 (exec 3<>/dev/tcp/127.0.0.1/$REDISPORT) 2>/dev/null || { echo "redis-server did not start:"; cat "$REDISDIR/log"; exit 1; }
 
+echo "== ruff (format and lint)"
+$BIN/ruff format --check --quiet . || { echo "run: .venv/bin/ruff format ."; exit 1; }
+$BIN/ruff check --quiet .
+
 status=0
 echo "== test suite on SQLite"
 $BIN/python -m pytest "$@" || status=$?

@@ -43,23 +43,25 @@ class IsolatedClient(FlaskClient):
 def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("marketplace")
     uri = os.environ.get("MARKETPLACE_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite'}"
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "SEARCH_INDEX_DIR": str(tmp / "index"),
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "WTF_CSRF_ENABLED": False,
-        "MAIL_SUPPRESS_SEND": True,
-        "SERVER_NAME": "localhost",
-        "SEARCH_WARMUP_TERMS": 0,
-        # Jobs run in-process at once, as before there was a queue; the `jobs` fixture queues them for
-        # real on the backend that scripts/test.sh names (SQLite storage, or Redis in the second pass).
-        "JOBS_IMMEDIATE": True,
-        "JOBS_BACKEND": os.environ.get("MARKETPLACE_TEST_JOBS_BACKEND", "sqlite"),
-        "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
-        "JOBS_REDIS_URL": os.environ.get("MARKETPLACE_TEST_JOBS_REDIS_URL", ""),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SEARCH_INDEX_DIR": str(tmp / "index"),
+            "UPLOAD_DIR": str(tmp / "uploads"),
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SUPPRESS_SEND": True,
+            "SERVER_NAME": "localhost",
+            "SEARCH_WARMUP_TERMS": 0,
+            # Jobs run in-process at once, as before there was a queue; the `jobs` fixture queues them for
+            # real on the backend that scripts/test.sh names (SQLite storage, or Redis in the second pass).
+            "JOBS_IMMEDIATE": True,
+            "JOBS_BACKEND": os.environ.get("MARKETPLACE_TEST_JOBS_BACKEND", "sqlite"),
+            "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+            "JOBS_REDIS_URL": os.environ.get("MARKETPLACE_TEST_JOBS_REDIS_URL", ""),
+        }
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":

@@ -181,6 +181,18 @@ class OutgoingMailFactory(Base):
     body = "您好：\n\n您的平台已通过审核。\n"
 
 
-ALL = [OrganizationFactory, UserFactory, PlatformFactory, OfferingFactory, DemandFactory, ApiTokenFactory,
-       LoginFailureFactory, AttachmentFactory, DemandContactFactory, NotificationFactory,
-       AuditLogFactory, SearchOutboxFactory, OutgoingMailFactory]
+ALL = [
+    OrganizationFactory,
+    UserFactory,
+    PlatformFactory,
+    OfferingFactory,
+    DemandFactory,
+    ApiTokenFactory,
+    LoginFailureFactory,
+    AttachmentFactory,
+    DemandContactFactory,
+    NotificationFactory,
+    AuditLogFactory,
+    SearchOutboxFactory,
+    OutgoingMailFactory,
+]

@@ -38,7 +38,10 @@ def scratch_app(app, tmp_path):
             conn.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
             conn.execute(text(f"CREATE SCHEMA {SCRATCH_SCHEMA}"))
         connect_args = {"options": f"-csearch_path={SCRATCH_SCHEMA}"}
-        config |= {"SQLALCHEMY_DATABASE_URI": uri, "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": connect_args}}
+        config |= {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": connect_args},
+        }
     else:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'scratch.sqlite'}"
     scratch = create_app(config)
@@ -58,26 +61,88 @@ def _insert(conn, table: str, **values) -> None:
 
 def test_upgrade_moves_label_strings_into_tables_in_order_and_downgrade_restores_them(scratch_app):
     stamp = "2024-05-01 08:00:00"
-    texts = {"description": "", "capabilities": "", "address": "", "contact_name": "", "contact_phone": "",
-             "contact_email": "", "sharing_rules": "", "fee_standard": ""}
+    texts = {
+        "description": "",
+        "capabilities": "",
+        "address": "",
+        "contact_name": "",
+        "contact_phone": "",
+        "contact_email": "",
+        "sharing_rules": "",
+        "fee_standard": "",
+    }
     with scratch_app.app_context():
         scripts = ScriptDirectory(scratch_app.extensions["migrate"].directory)
         before = scripts.get_revision(LABEL_TABLES).down_revision
         upgrade(revision=before)
         with _db.engine.begin() as conn:
-            _insert(conn, "organizations", id=1, ref="org-1", name="某公司", kind="enterprise", created_at=stamp)
-            _insert(conn, "platforms", id=1, ref="plat-1", org_id=1, name="平台一", level="省级", city="青岛",
-                    domains="|高端化工|生物医药|", certifications="|CNAS|GMP|CMA|GMP|", status="approved",
-                    created_at=stamp, updated_at=stamp, **texts)
-            _insert(conn, "platforms", id=2, ref="plat-2", org_id=1, name="平台二", level="市级", city="济南",
-                    domains="||", certifications="|", status="draft",
-                    created_at=stamp, updated_at=stamp, **texts)
-            _insert(conn, "offerings", id=1, ref="off-1", platform_id=1, kind="equipment", title="发酵罐",
-                    description="", domains="|食品|生物医药|", specs="{}", is_bookable=False, status="active",
-                    created_at=stamp, updated_at=stamp)
-            _insert(conn, "demands", id=1, ref="dem-1", org_id=1, title="放大", description="",
-                    domains="|新材料|高端化工|", kinds="|service|equipment|", city_preference="|青岛|济南|",
-                    confidential_detail="", status="open", created_at=stamp, updated_at=stamp)
+            _insert(
+                conn, "organizations", id=1, ref="org-1", name="某公司", kind="enterprise", created_at=stamp
+            )
+            _insert(
+                conn,
+                "platforms",
+                id=1,
+                ref="plat-1",
+                org_id=1,
+                name="平台一",
+                level="省级",
+                city="青岛",
+                domains="|高端化工|生物医药|",
+                certifications="|CNAS|GMP|CMA|GMP|",
+                status="approved",
+                created_at=stamp,
+                updated_at=stamp,
+                **texts,
+            )
+            _insert(
+                conn,
+                "platforms",
+                id=2,
+                ref="plat-2",
+                org_id=1,
+                name="平台二",
+                level="市级",
+                city="济南",
+                domains="||",
+                certifications="|",
+                status="draft",
+                created_at=stamp,
+                updated_at=stamp,
+                **texts,
+            )
+            _insert(
+                conn,
+                "offerings",
+                id=1,
+                ref="off-1",
+                platform_id=1,
+                kind="equipment",
+                title="发酵罐",
+                description="",
+                domains="|食品|生物医药|",
+                specs="{}",
+                is_bookable=False,
+                status="active",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            _insert(
+                conn,
+                "demands",
+                id=1,
+                ref="dem-1",
+                org_id=1,
+                title="放大",
+                description="",
+                domains="|新材料|高端化工|",
+                kinds="|service|equipment|",
+                city_preference="|青岛|济南|",
+                confidential_detail="",
+                status="open",
+                created_at=stamp,
+                updated_at=stamp,
+            )
 
         upgrade()
         first, second = _db.session.get(Platform, 1), _db.session.get(Platform, 2)
@@ -86,13 +151,21 @@ def test_upgrade_moves_label_strings_into_tables_in_order_and_downgrade_restores
         assert _db.session.get(Offering, 1).domains == ["食品", "生物医药"]
         demand = _db.session.get(Demand, 1)
         assert (demand.domains, demand.kinds, demand.city_preference) == (
-            ["新材料", "高端化工"], ["service", "equipment"], ["青岛", "济南"])
+            ["新材料", "高端化工"],
+            ["service", "equipment"],
+            ["青岛", "济南"],
+        )
         _db.session.remove()
 
         downgrade(revision=before)
         with _db.engine.connect() as conn:
             assert conn.execute(text("SELECT domains, certifications FROM platforms ORDER BY id")).all() == [
-                ("|高端化工|生物医药|", "|CNAS|GMP|CMA|"), ("|", "|")]
+                ("|高端化工|生物医药|", "|CNAS|GMP|CMA|"),
+                ("|", "|"),
+            ]
             assert conn.execute(text("SELECT domains FROM offerings")).scalar() == "|食品|生物医药|"
             assert conn.execute(text("SELECT domains, kinds, city_preference FROM demands")).one() == (
-                "|新材料|高端化工|", "|service|equipment|", "|青岛|济南|")
+                "|新材料|高端化工|",
+                "|service|equipment|",
+                "|青岛|济南|",
+            )

@@ -37,7 +37,8 @@ def modules_of(package: str):
 
 @pytest.mark.parametrize("package", [f for f in FEATURES if f != "notifications"])
 def test_no_feature_imports_notifications(package):
-    """Features announce through signals.py; notifications subscribes (adding a notice never edits a feature)."""
+    """Features announce through signals.py; notifications subscribes (adding a notice never edi"
+    "ts a feature)."""
     offenders = [m.name for m in modules_of(package) if "notifications" in imported_packages(m)]
     assert offenders == []
 
@@ -67,6 +68,10 @@ STATE_LITERAL = re.compile(r"""(status|role)\s*(==|!=|in)\s*[\('"]""")
 
 def test_templates_compare_no_state_or_role_strings():
     """Templates ask the model (`is_public`, `can_submit` …) or the workflow, never repeat a state name."""
-    offenders = [f"{p.relative_to(ROOT)}: {line.strip()}" for p in (ROOT / "templates").rglob("*.html")
-                 for line in p.read_text(encoding="utf-8").splitlines() if STATE_LITERAL.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}: {line.strip()}"
+        for p in (ROOT / "templates").rglob("*.html")
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if STATE_LITERAL.search(line)
+    ]
     assert offenders == []

@@ -39,8 +39,9 @@ print(json.dumps({
 
 
 def run(args: list, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -51,21 +52,45 @@ def installed(tmp_path_factory):
     virtualenv and a working directory with an environment that knows nothing of the checkout."""
     tmp = tmp_path_factory.mktemp("wheel")
     assert not tmp.resolve().is_relative_to(ROOT)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MARKETPLACE_") and k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", tmp / "dist", ROOT], cwd=tmp, env=env)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MARKETPLACE_") and k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            tmp / "dist",
+            ROOT,
+        ],
+        cwd=tmp,
+        env=env,
+    )
     (wheel,) = (tmp / "dist").glob("zhongshi_marketplace-*.whl")
 
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp, env=env)
     python = venv / "bin" / "python"
-    run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel],
-        cwd=tmp, env=env)
+    run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel],
+        cwd=tmp,
+        env=env,
+    )
     # The dependencies come from the project's virtualenv, as a plain path entry: its .pth files
     # (among them the editable install's, which points at the checkout) are not processed.
-    site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                    cwd=tmp, env=env).stdout.strip())
+    site = Path(
+        run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp, env=env
+        ).stdout.strip()
+    )
     (site / "project_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     work = tmp / "work"
@@ -81,10 +106,16 @@ def installed(tmp_path_factory):
 def test_wheel_carries_templates_static_files_migrations_and_dictionaries(installed):
     wheel, *_ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("marketplace/templates/base.html", "marketplace/templates/catalog/home.html",
-                 "marketplace/static/css/app.css", "marketplace/migrations/env.py",
-                 "marketplace/migrations/alembic.ini", "marketplace/migrations/script.py.mako",
-                 "marketplace/matching/data/dictionary_v1.txt", "marketplace/matching/data/synonyms_v1.txt"):
+    for name in (
+        "marketplace/templates/base.html",
+        "marketplace/templates/catalog/home.html",
+        "marketplace/static/css/app.css",
+        "marketplace/migrations/env.py",
+        "marketplace/migrations/alembic.ini",
+        "marketplace/migrations/script.py.mako",
+        "marketplace/matching/data/dictionary_v1.txt",
+        "marketplace/matching/data/synonyms_v1.txt",
+    ):
         assert name in names
     assert any(n.startswith("marketplace/migrations/versions/") and n.endswith(".py") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]

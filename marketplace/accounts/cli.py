@@ -18,7 +18,9 @@ accounts_cli = AppGroup("accounts", help="管理账户 / manage accounts")
 @click.password_option(prompt="密码 / password")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create the first (or another) administrator."""
-    org = db.session.scalar(select(Organization).where(Organization.kind == "government").order_by(Organization.id))
+    org = db.session.scalar(
+        select(Organization).where(Organization.kind == "government").order_by(Organization.id)
+    )
     if org is None:
         org = Organization(name="山东省工业和信息化厅", kind="government", city="济南")
         db.session.add(org)

@@ -18,20 +18,33 @@ class LoginForm(Form):
 
 class RegisterForm(Form):
     role = SelectField("注册身份", choices=[(role.value, vocab.ROLES[role]) for role in SELF_SERVICE_ROLES])
-    name = StringField("姓名", validators=[DataRequired(REQUIRED), Length(max=100, message="姓名不能超过 100 个字符。")])
-    email = EmailField("邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。"), Length(max=254)])
+    name = StringField(
+        "姓名", validators=[DataRequired(REQUIRED), Length(max=100, message="姓名不能超过 100 个字符。")]
+    )
+    email = EmailField(
+        "邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。"), Length(max=254)]
+    )
     password = PasswordField("密码（至少 8 位）", validators=[DataRequired(REQUIRED)])
-    confirm = PasswordField("确认密码", validators=[DataRequired(REQUIRED), EqualTo("password", "两次输入的密码不一致。")])
-    org_name = StringField("单位名称", validators=[DataRequired(REQUIRED), Length(max=200, message="单位名称不能超过 200 个字符。")])
+    confirm = PasswordField(
+        "确认密码", validators=[DataRequired(REQUIRED), EqualTo("password", "两次输入的密码不一致。")]
+    )
+    org_name = StringField(
+        "单位名称",
+        validators=[DataRequired(REQUIRED), Length(max=200, message="单位名称不能超过 200 个字符。")],
+    )
     org_kind = SelectField("单位类型", choices=choices(vocab.ORG_KINDS))
     org_city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES))
-    credit_code = StringField("统一社会信用代码（选填）", validators=[Optional(), Length(max=18, message="应为 18 位。")])
+    credit_code = StringField(
+        "统一社会信用代码（选填）", validators=[Optional(), Length(max=18, message="应为 18 位。")]
+    )
 
 
 class ChangePasswordForm(Form):
     current_password = PasswordField("当前密码", validators=[DataRequired(REQUIRED)])
     new_password = PasswordField("新密码（至少 8 位）", validators=[DataRequired(REQUIRED)])
-    confirm = PasswordField("确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")])
+    confirm = PasswordField(
+        "确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")]
+    )
 
 
 class ForgotPasswordForm(Form):
@@ -40,7 +53,9 @@ class ForgotPasswordForm(Form):
 
 class ResetPasswordForm(Form):
     new_password = PasswordField("新密码（至少 8 位）", validators=[DataRequired(REQUIRED)])
-    confirm = PasswordField("确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")])
+    confirm = PasswordField(
+        "确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")]
+    )
 
 
 class ApiTokenForm(Form):

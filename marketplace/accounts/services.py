@@ -35,7 +35,9 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise DomainError((field, f"密码不能超过 {PASSWORD_MAX} 个字符。"))
 
 
-def validate_organization(name: str, kind: str, city: str | None, credit_code: str | None) -> list[tuple[str, str]]:
+def validate_organization(
+    name: str, kind: str, city: str | None, credit_code: str | None
+) -> list[tuple[str, str]]:
     errors = []
     if not (name or "").strip():
         errors.append(("org_name", "请填写单位名称。"))
@@ -48,8 +50,17 @@ def validate_organization(name: str, kind: str, city: str | None, credit_code: s
     return errors
 
 
-def register(*, email: str, password: str, name: str, role: str, org_name: str, org_kind: str,
-             org_city: str | None, credit_code: str | None = None) -> User:
+def register(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: str,
+    org_name: str,
+    org_kind: str,
+    org_city: str | None,
+    credit_code: str | None = None,
+) -> User:
     """Self-registration of a firm member or platform operator, with a new organisation."""
     email = normalise_email(email)
     credit_code = (credit_code or "").strip().upper() or None
@@ -58,7 +69,9 @@ def register(*, email: str, password: str, name: str, role: str, org_name: str, 
         errors.append(("role", "只能注册为需求企业用户或平台运营方。"))
     if db.session.scalar(select(User.id).where(User.email == email)):
         errors.append(("email", "该邮箱已注册。"))
-    if credit_code and db.session.scalar(select(Organization.id).where(Organization.credit_code == credit_code)):
+    if credit_code and db.session.scalar(
+        select(Organization.id).where(Organization.credit_code == credit_code)
+    ):
         errors.append(("credit_code", "该统一社会信用代码已被其他单位使用，请联系单位管理员。"))
     try:
         check_password_rules(password)
@@ -67,8 +80,13 @@ def register(*, email: str, password: str, name: str, role: str, org_name: str, 
     if errors:
         raise DomainError(*errors)
     org = Organization(name=org_name.strip(), kind=org_kind, city=org_city or None, credit_code=credit_code)
-    user = User(email=email, name=name.strip(), role=role, organization=org,
-                password_hash=generate_password_hash(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organization=org,
+        password_hash=generate_password_hash(password),
+    )
     db.session.add_all([org, user])
     db.session.flush()
     return user
@@ -77,8 +95,13 @@ def register(*, email: str, password: str, name: str, role: str, org_name: str, 
 def create_user(*, email: str, password: str, name: str, role: str, organization: Organization) -> User:
     """Create a user of any role (administrators, CLI and demo data)."""
     check_password_rules(password)
-    user = User(email=normalise_email(email), name=name, role=role, organization=organization,
-                password_hash=generate_password_hash(password))
+    user = User(
+        email=normalise_email(email),
+        name=name,
+        role=role,
+        organization=organization,
+        password_hash=generate_password_hash(password),
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -99,7 +122,10 @@ def authenticate(email: str, password: str, address: str) -> User:
     """Return the user for these credentials, or raise; failures are counted per account and address."""
     email = normalise_email(email)
     cfg = current_app.config
-    keys = [(f"account:{email}", cfg["LOGIN_FAILURES_PER_ACCOUNT"]), (f"addr:{address}", cfg["LOGIN_FAILURES_PER_ADDRESS"])]
+    keys = [
+        (f"account:{email}", cfg["LOGIN_FAILURES_PER_ACCOUNT"]),
+        (f"addr:{address}", cfg["LOGIN_FAILURES_PER_ADDRESS"]),
+    ]
     if _throttled(keys):
         log.warning("login throttled email=%s addr=%s", email, address)
         raise DomainError(("email", "登录失败次数过多，请 15 分钟后再试。"))
@@ -139,8 +165,11 @@ def request_password_reset(email: str) -> None:
     # The password hash's tail is part of the token: once the password changes the link is dead.
     token = _reset_serializer().dumps({"uid": user.id, "h": user.password_hash[-16:]})
     link = url_for("accounts.reset_password", token=token, _external=True)
-    send_email(user.email, "重置您的中试平台服务市场密码",
-               render_template("email/reset_password.txt", user=user, link=link))
+    send_email(
+        user.email,
+        "重置您的中试平台服务市场密码",
+        render_template("email/reset_password.txt", user=user, link=link),
+    )
 
 
 def reset_password(token: str, new: str) -> User:
@@ -169,7 +198,9 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise DomainError(("name", "请为令牌命名。"))
     plaintext = "zs_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:100], token_hash=_hash_token(plaintext), prefix=plaintext[:10])
+    token = ApiToken(
+        user_id=user.id, name=name[:100], token_hash=_hash_token(plaintext), prefix=plaintext[:10]
+    )
     db.session.add(token)
     db.session.flush()
     return token, plaintext

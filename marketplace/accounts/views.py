@@ -47,7 +47,13 @@ def safe_next(target: str | None) -> str | None:
         return None
     target = target.strip()
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or "\\" in target
+    ):
         return None
     if any(ord(c) < 32 for c in target):
         return None
@@ -67,8 +73,10 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     done, user = submit_form(
-        form, lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "?"),
-        None)
+        form,
+        lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "?"),
+        None,
+    )
     if done:
         _start_session(user)
         flash(f"欢迎回来，{user.name}。", "success")
@@ -90,10 +98,20 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
-    done, user = submit_form(form, lambda: services.register(
-        email=form.email.data, password=form.password.data, name=form.name.data, role=form.role.data,
-        org_name=form.org_name.data, org_kind=form.org_kind.data, org_city=form.org_city.data,
-        credit_code=form.credit_code.data), None)
+    done, user = submit_form(
+        form,
+        lambda: services.register(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            role=form.role.data,
+            org_name=form.org_name.data,
+            org_kind=form.org_kind.data,
+            org_city=form.org_city.data,
+            credit_code=form.credit_code.data,
+        ),
+        None,
+    )
     if done:
         _start_session(user)
         flash("注册成功。", "success")
@@ -107,17 +125,25 @@ def profile():
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
-    return render_template("accounts/profile.html", tokens=tokens, token_form=ApiTokenForm(),
-                           new_token=session.pop("new_token", None))
+    return render_template(
+        "accounts/profile.html",
+        tokens=tokens,
+        token_form=ApiTokenForm(),
+        new_token=session.pop("new_token", None),
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    done, _ = submit_form(form, lambda: services.change_password(
-        acting_user(), current=form.current_password.data, new=form.new_password.data),
-        None)
+    done, _ = submit_form(
+        form,
+        lambda: services.change_password(
+            acting_user(), current=form.current_password.data, new=form.new_password.data
+        ),
+        None,
+    )
     if done:
         _start_session(acting_user())
         flash("密码已修改，其他设备上的登录已失效。", "success")
@@ -128,8 +154,11 @@ def change_password():
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if submit_form(form, lambda: services.request_password_reset(form.email.data),
-                   "如果该邮箱已注册，重置链接已发送，请查收邮件（1 小时内有效）。")[0]:
+    if submit_form(
+        form,
+        lambda: services.request_password_reset(form.email.data),
+        "如果该邮箱已注册，重置链接已发送，请查收邮件（1 小时内有效）。",
+    )[0]:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="找回密码", submit="发送重置链接")
 
@@ -137,8 +166,9 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
-    if submit_form(form, lambda: services.reset_password(token, form.new_password.data),
-                   "密码已重置，请使用新密码登录。")[0]:
+    if submit_form(
+        form, lambda: services.reset_password(token, form.new_password.data), "密码已重置，请使用新密码登录。"
+    )[0]:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="设置新密码", submit="重置密码")
 

@@ -15,11 +15,16 @@ from ..extensions import api, csrf
 
 def init_api(app: Flask) -> None:
     """The API object and its docs page; features add their endpoints afterwards."""
-    api.init_app(app, spec_kwargs={
-        "info": {"description": "山东省中试平台服务市场开放接口。写操作需要在“我的账户”中创建的个人令牌："
-                                "`Authorization: Bearer <token>`。"},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    })
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "山东省中试平台服务市场开放接口。写操作需要在“我的账户”中创建的个人令牌："
+                "`Authorization: Bearer <token>`。"
+            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
     app.register_blueprint(docs_bp)
 
 
@@ -31,7 +36,12 @@ def register_blueprint(blp) -> None:
 
 docs_bp = Blueprint("api_docs", __name__, url_prefix="/api/v1/docs")
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
-SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"}
+SWAGGER_FILES = {
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+}
 
 
 @docs_bp.route("/")
@@ -41,7 +51,8 @@ def docs():
     # Swagger UI sets inline styles; everything else stays as strict as the rest of the site.
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
     return response
 
 

@@ -49,7 +49,11 @@ def domain_errors(view):
             abort(422, message="请求数据无效", errors={"json": exc.as_dict()})
         except (Forbidden, LookupError):
             db.session.rollback()
-            log.warning("api refused or missing object user=%s path=%s", getattr(g.get("api_user"), "id", None), request.path)
+            log.warning(
+                "api refused or missing object user=%s path=%s",
+                getattr(g.get("api_user"), "id", None),
+                request.path,
+            )
             abort(404, message="对象不存在或无权访问")
 
     return wrapped

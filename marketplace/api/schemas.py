@@ -14,9 +14,12 @@ class PageArgs(Schema):
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)), "total": fields.Integer(),
-        "page": fields.Integer(), "per_page": fields.Integer(),
-    }, name=name)
-
-
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )

@@ -65,8 +65,9 @@ class HasAttachments:
         owner_type = cls.__attachment_owner__
         return relationship(
             Attachment,
-            primaryjoin=lambda: and_(foreign(Attachment.owner_id) == cls.id,
-                                     Attachment.owner_type == owner_type),
+            primaryjoin=lambda: and_(
+                foreign(Attachment.owner_id) == cls.id, Attachment.owner_type == owner_type
+            ),
             cascade="all, delete-orphan",
             order_by=Attachment.id,
             overlaps="attachments",  # every owner writes owner_id; the owner_type condition keeps them apart

@@ -64,8 +64,13 @@ def serve(attachment_id: int):
     if not path.exists():
         log.error("stored file missing attachment=%s stored_name=%s", attachment.id, attachment.stored_name)
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=not attachment.is_image,
-                         download_name=attachment.filename, max_age=0)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        download_name=attachment.filename,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

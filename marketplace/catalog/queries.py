@@ -122,5 +122,6 @@ def totals() -> dict[str, int]:
         "offerings": db.session.scalar(select(func.count()).select_from(public_offerings().subquery())) or 0,
         "cities": db.session.scalar(
             select(func.count(func.distinct(Platform.city))).where(Platform.is_public)
-        ) or 0,
+        )
+        or 0,
     }

@@ -35,15 +35,27 @@ def dashboard():
 @bp.route("/offerings")
 def offerings():
     filters = queries.OfferingFilters(
-        domain=request.args.get("domain") or None, city=request.args.get("city") or None,
-        kind=request.args.get("kind") or None, level=request.args.get("level") or None,
+        domain=request.args.get("domain") or None,
+        city=request.args.get("city") or None,
+        kind=request.args.get("kind") or None,
+        level=request.args.get("level") or None,
         certification=request.args.get("certification") or None,
-        price_min=float_arg("price_min"), price_max=float_arg("price_max"),
+        price_min=float_arg("price_min"),
+        price_max=float_arg("price_max"),
         sort=request.args.get("sort", "newest"),
     )
     page = paginate(queries.filter_offerings(filters), page_arg(), page_size())
-    return render_template("catalog/offerings.html", page=page, filters=filters, sorts={
-        "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低", "title": "名称"})
+    return render_template(
+        "catalog/offerings.html",
+        page=page,
+        filters=filters,
+        sorts={
+            "newest": "最新发布",
+            "price_asc": "价格从低到高",
+            "price_desc": "价格从高到低",
+            "title": "名称",
+        },
+    )
 
 
 @bp.route("/offerings/<int:offering_id>")
@@ -57,13 +69,19 @@ def offering(offering_id: int):
 @bp.route("/platforms")
 def platforms():
     filters = queries.PlatformFilters(
-        domain=request.args.get("domain") or None, city=request.args.get("city") or None,
-        level=request.args.get("level") or None, certification=request.args.get("certification") or None,
+        domain=request.args.get("domain") or None,
+        city=request.args.get("city") or None,
+        level=request.args.get("level") or None,
+        certification=request.args.get("certification") or None,
         sort=request.args.get("sort", "newest"),
     )
     page = paginate(queries.filter_platforms(filters), page_arg(), page_size())
-    return render_template("catalog/platforms.html", page=page, filters=filters,
-                           sorts={"newest": "最新入驻", "name": "名称", "level": "级别"})
+    return render_template(
+        "catalog/platforms.html",
+        page=page,
+        filters=filters,
+        sorts={"newest": "最新入驻", "name": "名称", "level": "级别"},
+    )
 
 
 @bp.route("/platforms/<int:platform_id>")
@@ -71,5 +89,7 @@ def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:
         abort(404)
-    page = paginate(queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)), page_arg(), page_size())
+    page = paginate(
+        queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)), page_arg(), page_size()
+    )
     return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)

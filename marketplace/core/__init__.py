@@ -38,7 +38,9 @@ def configure_logging() -> None:
     if not any(getattr(h, "_marketplace", False) for h in root.handlers):
         handler = logging.StreamHandler()
         handler._marketplace = True
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
         root.addHandler(handler)
         root.setLevel(logging.INFO)
 
@@ -67,19 +69,30 @@ def register_core(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         log.warning("csrf refused path=%s request_id=%s", request.path, g.get("request_id"))
-        return render_template("errors/error.html", code=400, message="表单已过期或来源无效，请刷新页面后重试。"), 400
+        return render_template(
+            "errors/error.html", code=400, message="表单已过期或来源无效，请刷新页面后重试。"
+        ), 400
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if wants_json():
             data = getattr(error, "data", None) or {}
-            payload = {"code": error.code, "status": error.name, "message": data.get("message") or error.description}
+            payload = {
+                "code": error.code,
+                "status": error.name,
+                "message": data.get("message") or error.description,
+            }
             errors = data.get("errors") or data.get("messages")
             if errors:
                 payload["errors"] = errors
             return jsonify(payload), error.code, data.get("headers") or {}
-        messages = {403: "您无权访问此页面。", 404: "页面不存在或已被移除。", 413: "上传的文件过大。",
-                    405: "不支持的请求方式。", 429: "请求过于频繁，请稍后再试。"}
+        messages = {
+            403: "您无权访问此页面。",
+            404: "页面不存在或已被移除。",
+            413: "上传的文件过大。",
+            405: "不支持的请求方式。",
+            429: "请求过于频繁，请稍后再试。",
+        }
         message = messages.get(error.code, error.description)
         return render_template("errors/error.html", code=error.code, message=message), error.code
 

@@ -22,7 +22,9 @@ def role_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                log.warning("forbidden user=%s role=%s path=%s", current_user.id, current_user.role, request.path)
+                log.warning(
+                    "forbidden user=%s role=%s path=%s", current_user.id, current_user.role, request.path
+                )
                 abort(403)
             return view(*args, **kwargs)
 
@@ -42,5 +44,7 @@ def or_404():
     try:
         yield
     except (LookupError, Forbidden):
-        log.warning("refused or missing object user=%s path=%s", getattr(current_user, "id", None), request.path)
+        log.warning(
+            "refused or missing object user=%s path=%s", getattr(current_user, "id", None), request.path
+        )
         abort(404)

@@ -81,8 +81,9 @@ def init_jobs(app: Flask) -> None:
         storage_class, storage_kwargs = SqliteStorage, {"filename": path}
     elif backend == "redis":
         # Bounded waits: an unreachable Redis costs an after-commit enqueue seconds, never a hung request.
-        pool = ConnectionPool.from_url(app.config["JOBS_REDIS_URL"], socket_connect_timeout=5,
-                                       socket_timeout=30)
+        pool = ConnectionPool.from_url(
+            app.config["JOBS_REDIS_URL"], socket_connect_timeout=5, socket_timeout=30
+        )
         storage_class, storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         raise RuntimeError(f"JOBS_BACKEND must be 'sqlite' or 'redis', not {backend!r}")

@@ -41,14 +41,21 @@ class Labels:
         # set here is mapped with the owner's own columns.
         self.owner, self.name, self.rows_attr = owner, name, f"{name}_rows"
         owner_fk = ForeignKey(f"{owner.__tablename__}.id", ondelete="CASCADE")
-        self.row = type(f"{owner.__name__}{name.title().replace('_', '')}Row", (LabelRow, db.Model), {
-            "__module__": owner.__module__,
-            "__tablename__": self.table,
-            "__doc__": f"One label of {owner.__name__}.{name}.",
-            "owner_id": mapped_column(owner_fk, primary_key=True),
-        })
-        setattr(owner, self.rows_attr, relationship(
-            self.row, order_by=self.row.position, cascade="all, delete-orphan", lazy="selectin"))
+        self.row = type(
+            f"{owner.__name__}{name.title().replace('_', '')}Row",
+            (LabelRow, db.Model),
+            {
+                "__module__": owner.__module__,
+                "__tablename__": self.table,
+                "__doc__": f"One label of {owner.__name__}.{name}.",
+                "owner_id": mapped_column(owner_fk, primary_key=True),
+            },
+        )
+        setattr(
+            owner,
+            self.rows_attr,
+            relationship(self.row, order_by=self.row.position, cascade="all, delete-orphan", lazy="selectin"),
+        )
 
     def __get__(self, obj, objtype=None):
         if obj is None:

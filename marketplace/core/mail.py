@@ -48,14 +48,20 @@ def deliver(mail_id: int) -> bool:
     """Send one stored mail unless it is sent, given up or held by another worker. Returns whether this
     call sent it. A failure is recorded on the row and raised as Huey's RetryTask with the delay."""
     now = utcnow()
-    claimed = db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None),
-               OutgoingMail.next_attempt_at.is_not(None),
-               or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
-        .values(claimed_until=now + CLAIM_LEASE, attempts=OutgoingMail.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(OutgoingMail)
+            .where(
+                OutgoingMail.id == mail_id,
+                OutgoingMail.sent_at.is_(None),
+                OutgoingMail.next_attempt_at.is_not(None),
+                or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now),
+            )
+            .values(claimed_until=now + CLAIM_LEASE, attempts=OutgoingMail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.commit()  # the claim is visible to every other worker before anything is sent
     if not claimed:
         log.info("mail %s already sent, given up or being sent by another worker", mail_id)
@@ -71,11 +77,22 @@ def deliver(mail_id: int) -> bool:
         outgoing.next_attempt_at = None if gave_up else utcnow() + delay
         db.session.commit()
         if gave_up:
-            log.error("mail %s to %s given up after %d attempts: %s", mail_id, outgoing.recipient,
-                      outgoing.attempts, outgoing.last_error)
+            log.error(
+                "mail %s to %s given up after %d attempts: %s",
+                mail_id,
+                outgoing.recipient,
+                outgoing.attempts,
+                outgoing.last_error,
+            )
             return False
-        log.warning("mail %s to %s failed (attempt %d), retry in %s: %s", mail_id, outgoing.recipient,
-                    outgoing.attempts, delay, outgoing.last_error)
+        log.warning(
+            "mail %s to %s failed (attempt %d), retry in %s: %s",
+            mail_id,
+            outgoing.recipient,
+            outgoing.attempts,
+            delay,
+            outgoing.last_error,
+        )
         raise RetryTask(outgoing.last_error, delay=delay.total_seconds()) from exc
     outgoing.sent_at = utcnow()
     outgoing.claimed_until = outgoing.next_attempt_at = None
@@ -86,8 +103,12 @@ def deliver(mail_id: int) -> bool:
 def _send(outgoing: OutgoingMail) -> None:
     app = current_app._get_current_object()
     if app.config.get("MAIL_SUPPRESS_SEND", True):
-        log.info("mail captured (not sent) to=%s subject=%s\n%s", outgoing.recipient, outgoing.subject,
-                 outgoing.body)
+        log.info(
+            "mail captured (not sent) to=%s subject=%s\n%s",
+            outgoing.recipient,
+            outgoing.subject,
+            outgoing.body,
+        )
         captured = app.extensions.setdefault("captured_mail", [])
         captured.append({"to": outgoing.recipient, "subject": outgoing.subject, "body": outgoing.body})
         del captured[:-100]  # keep the last hundred for tests and the dev console
@@ -99,17 +120,26 @@ def requeue_due(now=None) -> int:
     """Queue again every unsent mail whose attempt is MAIL_REQUEUE_AFTER overdue. Returns the count."""
     now = now or utcnow()
     overdue = now - current_app.config["MAIL_REQUEUE_AFTER"]
-    ids = list(db.session.scalars(
-        select(OutgoingMail.id)
-        .where(OutgoingMail.next_attempt_at <= overdue,
-               or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
-        .order_by(OutgoingMail.id).limit(500)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(OutgoingMail.id)
+            .where(
+                OutgoingMail.next_attempt_at <= overdue,
+                or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now),
+            )
+            .order_by(OutgoingMail.id)
+            .limit(500)
+        )
+    )
     if not ids:
         return 0
     # Due again from now: a busy queue is not mistaken for a lost job at the next run.
-    db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids)).values(next_attempt_at=now)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id.in_(ids))
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     log.warning("requeueing %d mail(s) whose delivery job was lost", len(ids))
     for mail_id in ids:

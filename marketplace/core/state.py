@@ -34,8 +34,11 @@ class Workflow:
     def allowed_actions(self, state: str, among: Iterable[str] | None = None) -> list[str]:
         """Actions the table allows from `state` (optionally only those in `among`), in table order."""
         wanted = set(among) if among is not None else None
-        return [action for (old, action) in self.transitions
-                if old == state and (wanted is None or action in wanted)]
+        return [
+            action
+            for (old, action) in self.transitions
+            if old == state and (wanted is None or action in wanted)
+        ]
 
     def can(self, obj, action: str) -> bool:
         return (obj.status, action) in self.transitions
@@ -43,8 +46,16 @@ class Workflow:
     def label(self, state: str) -> str:
         return self.labels.get(state, state)
 
-    def apply(self, obj, action: str, *, by, reason: str | None = None, details: dict | None = None,
-              guards: Iterable[Guard] = ()) -> StrEnum:
+    def apply(
+        self,
+        obj,
+        action: str,
+        *,
+        by,
+        reason: str | None = None,
+        details: dict | None = None,
+        guards: Iterable[Guard] = (),
+    ) -> StrEnum:
         """Move `obj.status` by `action`, record the audit row, send `signals.state_changed` and
         return the new state. Raises DomainError (field 'status', or the guard's field) when the
         table or a guard refuses; nothing is changed then."""
@@ -74,11 +85,24 @@ class Workflow:
         self._audit(obj, None, obj.status, by=by, reason=reason)
 
     def _audit(self, obj, old, new, *, by, reason, details=None) -> None:
-        db.session.add(AuditLog(actor_id=getattr(by, "id", None), object_type=self.object_type,
-                                object_id=obj.id, old_state=old, new_state=new, reason=reason, details=details))
+        db.session.add(
+            AuditLog(
+                actor_id=getattr(by, "id", None),
+                object_type=self.object_type,
+                object_id=obj.id,
+                old_state=old,
+                new_state=new,
+                reason=reason,
+                details=details,
+            )
+        )
 
     def history(self, obj) -> list[AuditLog]:
         """The object's audit rows, oldest first."""
-        return list(db.session.scalars(
-            db.select(AuditLog).where(AuditLog.object_type == self.object_type, AuditLog.object_id == obj.id)
-            .order_by(AuditLog.id)))
+        return list(
+            db.session.scalars(
+                db.select(AuditLog)
+                .where(AuditLog.object_type == self.object_type, AuditLog.object_id == obj.id)
+                .order_by(AuditLog.id)
+            )
+        )

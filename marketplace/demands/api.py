@@ -38,5 +38,13 @@ class DemandMatches(MethodView):
             raise LookupError(ref)
         if not (user.is_admin or services.is_owner(user, demand)):
             raise Forbidden()
-        return [{"offering_ref": m.ref, "offering_id": m.obj_id, "title": m.title, "score": m.score, "reasons": m.reasons}
-                for m in matching.match_demand(demand, limit=args["limit"])]
+        return [
+            {
+                "offering_ref": m.ref,
+                "offering_id": m.obj_id,
+                "title": m.title,
+                "score": m.score,
+                "reasons": m.reasons,
+            }
+            for m in matching.match_demand(demand, limit=args["limit"])
+        ]

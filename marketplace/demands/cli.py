@@ -39,8 +39,10 @@ def match_command(refs: tuple[str, ...], all_open: bool, limit: int, fmt: str) -
     out = {}
     for demand in demands:
         key = demand.ref or f"id:{demand.id}"
-        out[key] = [{"offering_ref": m.ref or f"id:{m.obj_id}", "score": m.score}
-                    for m in matching.match_demand(demand, limit=limit)]
+        out[key] = [
+            {"offering_ref": m.ref or f"id:{m.obj_id}", "score": m.score}
+            for m in matching.match_demand(demand, limit=limit)
+        ]
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:

@@ -10,26 +10,47 @@ REQUIRED = "此项为必填项。"
 
 
 class DemandForm(Form):
-    title = StringField("需求标题", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
-    description = TextAreaField("需求描述（公开摘要，用自己的话写清要做什么、做到什么规模）",
-                                validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符。")])
+    title = StringField(
+        "需求标题", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")]
+    )
+    description = TextAreaField(
+        "需求描述（公开摘要，用自己的话写清要做什么、做到什么规模）",
+        validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符。")],
+    )
     domains = CheckboxListField("所属领域", choices=choices(vocab.DOMAINS))
     kinds = CheckboxListField("所需资源类型", choices=choices(vocab.OFFERING_KINDS))
-    trl = IntegerField("技术成熟度 TRL（1-9）", validators=[Optional(), NumberRange(1, 9, "应在 1 到 9 之间。")])
-    budget_max = DecimalField("预算上限（元）", validators=[Optional(), NumberRange(min=0, message="预算不能为负数。")])
+    trl = IntegerField(
+        "技术成熟度 TRL（1-9）", validators=[Optional(), NumberRange(1, 9, "应在 1 到 9 之间。")]
+    )
+    budget_max = DecimalField(
+        "预算上限（元）", validators=[Optional(), NumberRange(min=0, message="预算不能为负数。")]
+    )
     window_start = DateField("期望开始日期", validators=[Optional()])
     window_end = DateField("期望完成日期", validators=[Optional()])
     deadline = DateField("征集截止日期（默认为期望完成日期）", validators=[Optional()])
     city_preference = CheckboxListField("优先城市", choices=choices(vocab.ALL_CITIES))
-    confidential_detail = TextAreaField("保密信息（仅您联系的平台和管理员可见）",
-                                        validators=[Length(max=20000, message="不能超过 20000 个字符。")])
+    confidential_detail = TextAreaField(
+        "保密信息（仅您联系的平台和管理员可见）",
+        validators=[Length(max=20000, message="不能超过 20000 个字符。")],
+    )
 
     def to_data(self) -> dict:
-        data = {name: getattr(self, name).data for name in (
-            "title", "description", "domains", "kinds", "trl", "window_start", "window_end", "deadline",
-            "city_preference", "confidential_detail")}
+        data = {
+            name: getattr(self, name).data
+            for name in (
+                "title",
+                "description",
+                "domains",
+                "kinds",
+                "trl",
+                "window_start",
+                "window_end",
+                "deadline",
+                "city_preference",
+                "confidential_detail",
+            )
+        }
         data["budget_max"] = float(self.budget_max.data) if self.budget_max.data is not None else None
         data["description"] = data["description"] or ""
         data["confidential_detail"] = data["confidential_detail"] or ""
         return data
-

@@ -45,8 +45,13 @@ DEMAND_WORKFLOW = Workflow(
         (S.WITHDRAWN, "reopen"): S.OPEN,
         (S.EXPIRED, "reopen"): S.OPEN,
     },
-    action_labels={"publish": "发布", "fulfil": "标记为已对接完成", "withdraw": "撤回", "reopen": "重新开放",
-                   "expire": "过期"},
+    action_labels={
+        "publish": "发布",
+        "fulfil": "标记为已对接完成",
+        "withdraw": "撤回",
+        "reopen": "重新开放",
+        "expire": "过期",
+    },
 )
 #: What the firm does from the demand page (`expire` is the system's, by the deadline).
 OWNER_ACTIONS = ("publish", "fulfil", "withdraw", "reopen")
@@ -70,7 +75,9 @@ class Demand(Searchable, HasAttachments, db.Model):
     window_end: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date, index=True)  #: after it an open demand expires
     city_preference = Labels("demand_city_preferences")
-    confidential_detail: Mapped[str] = mapped_column(Text, default="")  #: only owner, admins, contacted platforms
+    confidential_detail: Mapped[str] = mapped_column(
+        Text, default=""
+    )  #: only owner, admins, contacted platforms
     status: Mapped[DemandStatus] = mapped_column(StrEnumColumn(DemandStatus), default=S.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,7 +85,9 @@ class Demand(Searchable, HasAttachments, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
-    contacts: Mapped[list[DemandContact]] = relationship(back_populates="demand", cascade="all, delete-orphan")
+    contacts: Mapped[list[DemandContact]] = relationship(
+        back_populates="demand", cascade="all, delete-orphan"
+    )
 
     @property
     def status_label(self) -> str:
@@ -108,4 +117,3 @@ class DemandContact(db.Model):
     platform: Mapped[Platform] = relationship()
 
     __table_args__ = (UniqueConstraint("demand_id", "platform_id"),)
-

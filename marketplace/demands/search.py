@@ -13,16 +13,34 @@ from .models import Demand
 def demand_document(d: Demand) -> dict:
     text = f"{d.title} {d.description}"
     return {
-        **base_fields("demand", d.id, title=d.title, body=d.description or "", context=d.organization.name,
-                      version=stamp(d.updated_at), created=int((d.published_at or d.created_at).timestamp()),
-                      ref=d.ref),
-        "domain": ",".join(d.domains), "kind": ",".join(d.kinds), "city": ",".join(d.city_preference),
-        "certs": ",".join(sorted(analysis.certifications(text))), **price_fields(d.budget_max),
+        **base_fields(
+            "demand",
+            d.id,
+            title=d.title,
+            body=d.description or "",
+            context=d.organization.name,
+            version=stamp(d.updated_at),
+            created=int((d.published_at or d.created_at).timestamp()),
+            ref=d.ref,
+        ),
+        "domain": ",".join(d.domains),
+        "kind": ",".join(d.kinds),
+        "city": ",".join(d.city_preference),
+        "certs": ",".join(sorted(analysis.certifications(text))),
+        **price_fields(d.budget_max),
         "deadline": int(d.deadline.strftime("%Y%m%d")) if d.deadline else 99991231,
         "platform_name": d.organization.name,
-        "volumes": analysis.volumes_litres(text), "masses": analysis.masses_tonnes(text),
+        "volumes": analysis.volumes_litres(text),
+        "masses": analysis.masses_tonnes(text),
     }
 
 
-register(DocumentSource(doc_type="demand", model=Demand, public=lambda: Demand.is_open, build=demand_document,
-                        options=lambda: (joinedload(Demand.organization),)))
+register(
+    DocumentSource(
+        doc_type="demand",
+        model=Demand,
+        public=lambda: Demand.is_open,
+        build=demand_document,
+        options=lambda: (joinedload(Demand.organization),),
+    )
+)

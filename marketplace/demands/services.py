@@ -17,8 +17,19 @@ from ..extensions import db
 from ..platforms.models import Platform
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
 
-EDITABLE_FIELDS = ("title", "description", "domains", "kinds", "trl", "budget_max", "window_start", "window_end",
-                   "deadline", "city_preference", "confidential_detail")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "domains",
+    "kinds",
+    "trl",
+    "budget_max",
+    "window_start",
+    "window_end",
+    "deadline",
+    "city_preference",
+    "confidential_detail",
+)
 
 
 def is_owner(user, demand: Demand) -> bool:
@@ -39,10 +50,14 @@ def can_read_confidential(user, demand: Demand) -> bool:
         return True
     if not user.is_operator:
         return False
-    return db.session.scalar(
-        select(DemandContact.id).join(Platform, Platform.id == DemandContact.platform_id)
-        .where(DemandContact.demand_id == demand.id, Platform.org_id == user.org_id)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(DemandContact.id)
+            .join(Platform, Platform.id == DemandContact.platform_id)
+            .where(DemandContact.demand_id == demand.id, Platform.org_id == user.org_id)
+        )
+        is not None
+    )
 
 
 def get_visible(user, demand_id: int) -> Demand | None:
@@ -58,7 +73,9 @@ def get_by_ref(ref: str) -> Demand | None:
 
 
 def demands_of(user) -> list[Demand]:
-    return list(db.session.scalars(select(Demand).where(Demand.org_id == user.org_id).order_by(Demand.id.desc())))
+    return list(
+        db.session.scalars(select(Demand).where(Demand.org_id == user.org_id).order_by(Demand.id.desc()))
+    )
 
 
 def validate(data: dict) -> None:
@@ -119,7 +136,9 @@ def update_demand(user, demand: Demand, data: dict) -> Demand:
 
 def transition(user, demand: Demand, action: str, reason: str | None = None) -> None:
     """Publish, fulfil, withdraw or reopen (owner; administrators may withdraw), with the audit record."""
-    if action not in OWNER_ACTIONS or not (is_owner(user, demand) or (user.is_admin and action == "withdraw")):
+    if action not in OWNER_ACTIONS or not (
+        is_owner(user, demand) or (user.is_admin and action == "withdraw")
+    ):
         raise Forbidden()
     opening = action in ("publish", "reopen")
     DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason, guards=[_deadline_ahead] if opening else [])
@@ -142,7 +161,9 @@ def owner_actions(demand: Demand) -> list[str]:
 def expire_overdue(today: date | None = None) -> int:
     """Move open demands whose deadline has passed to 'expired' (cron: `flask demands expire`)."""
     today = today or local_today()
-    overdue = db.session.scalars(select(Demand).where(Demand.status == DemandStatus.OPEN, Demand.deadline < today)).all()
+    overdue = db.session.scalars(
+        select(Demand).where(Demand.status == DemandStatus.OPEN, Demand.deadline < today)
+    ).all()
     for demand in overdue:
         DEMAND_WORKFLOW.apply(demand, "expire", by=None, reason="超过截止日期")
     return len(overdue)
@@ -154,8 +175,11 @@ def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
         raise Forbidden()
     if not platform.is_public:
         raise DomainError(("platform", "该平台当前不可联系。"))
-    existing = db.session.scalar(select(DemandContact).where(
-        DemandContact.demand_id == demand.id, DemandContact.platform_id == platform.id))
+    existing = db.session.scalar(
+        select(DemandContact).where(
+            DemandContact.demand_id == demand.id, DemandContact.platform_id == platform.id
+        )
+    )
     if existing:
         return existing
     contact = DemandContact(demand=demand, platform=platform)
@@ -170,7 +194,10 @@ def public_open() -> object:
     return select(Demand).where(Demand.is_open).order_by(Demand.published_at.desc(), Demand.id.desc())
 
 
-
 # The firm attaches confidential files to its own demand; whoever may read the confidential part reads them.
-register_owner(Demand, can_view=can_read_confidential, can_manage=is_owner,
-               url=lambda demand: url_for("demands.detail", demand_id=demand.id))
+register_owner(
+    Demand,
+    can_view=can_read_confidential,
+    can_manage=is_owner,
+    url=lambda demand: url_for("demands.detail", demand_id=demand.id),
+)

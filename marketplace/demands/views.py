@@ -36,8 +36,11 @@ def mine():
 def create():
     form = DemandForm()
     publish = request.form.get("publish") == "1"
-    done, demand = submit_form(form, lambda: services.create_demand(acting_user(), form.to_data(), publish=publish),
-                               "需求已发布，下面是为您匹配的中试资源。" if publish else "需求已保存为草稿。")
+    done, demand = submit_form(
+        form,
+        lambda: services.create_demand(acting_user(), form.to_data(), publish=publish),
+        "需求已发布，下面是为您匹配的中试资源。" if publish else "需求已保存为草稿。",
+    )
     if done:
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, title="发布中试需求")
@@ -49,7 +52,9 @@ def edit(demand_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
     form = DemandForm(obj=demand)
-    done, _ = submit_form(form, lambda: services.update_demand(acting_user(), demand, form.to_data()), "需求已保存。")
+    done, _ = submit_form(
+        form, lambda: services.update_demand(acting_user(), demand, form.to_data()), "需求已保存。"
+    )
     if done:
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, title=f"编辑需求：{demand.title}", demand=demand)
@@ -65,9 +70,15 @@ def detail(demand_id: int):
     matches = matching.match_demand(demand, limit=20) if owner_or_admin else []
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     return render_template(
-        "demands/detail.html", demand=demand, matches=matches, contacted=contacted,
-        is_owner=services.is_owner(user, demand), confidential=services.can_read_confidential(user, demand),
-        actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)] if owner_or_admin else [],
+        "demands/detail.html",
+        demand=demand,
+        matches=matches,
+        contacted=contacted,
+        is_owner=services.is_owner(user, demand),
+        confidential=services.can_read_confidential(user, demand),
+        actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)]
+        if owner_or_admin
+        else [],
     )
 
 
@@ -76,7 +87,10 @@ def detail(demand_id: int):
 def act(demand_id: int, action: str):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
-    perform(lambda: services.transition(acting_user(), demand, action), f"已{DEMAND_WORKFLOW.action_labels[action]}。")
+    perform(
+        lambda: services.transition(acting_user(), demand, action),
+        f"已{DEMAND_WORKFLOW.action_labels[action]}。",
+    )
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
 
@@ -86,7 +100,8 @@ def contact(demand_id: int, platform_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
     platform = db.get_or_404(Platform, platform_id)
-    perform(lambda: services.contact_platform(acting_user(), demand, platform),
-            f"已联系“{platform.name}”，对方可查看您的保密信息。")
+    perform(
+        lambda: services.contact_platform(acting_user(), demand, platform),
+        f"已联系“{platform.name}”，对方可查看您的保密信息。",
+    )
     return redirect(url_for("demands.detail", demand_id=demand.id))
-

@@ -30,8 +30,10 @@ def import_command(path: str) -> None:
             click.echo(f"错误 {error}", err=True)
         raise click.ClickException(f"{len(failed.errors)} 处错误，未导入任何记录。") from None
     for section in services.SECTIONS:
-        click.echo(f"{section}: 新增 {report.created[section]}，更新 {report.updated[section]}，"
-                   f"未变 {report.unchanged[section]}")
+        click.echo(
+            f"{section}: 新增 {report.created[section]}，更新 {report.updated[section]}，"
+            f"未变 {report.unchanged[section]}"
+        )
 
 
 @click.command("export-data")

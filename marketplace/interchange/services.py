@@ -23,8 +23,18 @@ from ..platforms.models import PLATFORM_WORKFLOW, Platform, PlatformStatus
 FORMAT = "zhongshi/v1"
 SECTIONS = ("organizations", "platforms", "offerings", "demands")
 #: Offering fields beyond the documented core, carried so export → import round-trips.
-OFFERING_EXTRAS = ("model", "capacity", "quantity", "area_m2", "cleanroom_class", "is_explosion_proof",
-                   "allows_hazardous_chemicals", "service_type", "scale", "output")
+OFFERING_EXTRAS = (
+    "model",
+    "capacity",
+    "quantity",
+    "area_m2",
+    "cleanroom_class",
+    "is_explosion_proof",
+    "allows_hazardous_chemicals",
+    "service_type",
+    "scale",
+    "output",
+)
 PLATFORM_EXTRAS = ("capabilities", "address", "sharing_rules", "fee_standard")
 
 
@@ -91,6 +101,7 @@ def _number(value, field: str, *, integer: bool = False):
 
 # --- record → model fields ---------------------------------------------------------------------
 
+
 def organization_fields(rec: dict) -> dict:
     name = _str(rec, "name", 200).strip()
     kind = rec.get("kind", "enterprise")
@@ -115,10 +126,14 @@ def platform_fields(rec: dict) -> dict:
     if not isinstance(contact, dict):
         raise DomainError(("contact", "应为对象。"))
     data = {
-        "name": _str(rec, "name", 200), "level": rec.get("level"), "city": rec.get("city"),
-        "domains": _labels(rec, "domains"), "description": _str(rec, "description"),
+        "name": _str(rec, "name", 200),
+        "level": rec.get("level"),
+        "city": rec.get("city"),
+        "domains": _labels(rec, "domains"),
+        "description": _str(rec, "description"),
         "certifications": _labels(rec, "certifications"),
-        "contact_name": str(contact.get("name") or "")[:100], "contact_phone": str(contact.get("phone") or "")[:50],
+        "contact_name": str(contact.get("name") or "")[:100],
+        "contact_phone": str(contact.get("phone") or "")[:50],
         "contact_email": str(contact.get("email") or "")[:254],
         **{k: _str(rec, k) for k in PLATFORM_EXTRAS},
     }
@@ -138,9 +153,13 @@ def offering_fields(rec: dict) -> dict:
     if not isinstance(specs, dict):
         raise DomainError(("specs", "应为对象（名称 → 值）。"))
     data = {
-        "kind": rec.get("kind"), "title": _str(rec, "title", 300), "description": _str(rec, "description"),
-        "domains": _labels(rec, "domains"), "specs": {str(k)[:50]: str(v)[:200] for k, v in specs.items()},
-        "price_amount": amount, "price_unit": unit,
+        "kind": rec.get("kind"),
+        "title": _str(rec, "title", 300),
+        "description": _str(rec, "description"),
+        "domains": _labels(rec, "domains"),
+        "specs": {str(k)[:50]: str(v)[:200] for k, v in specs.items()},
+        "price_amount": amount,
+        "price_unit": unit,
         "lead_time_days": _number(rec.get("lead_time_days"), "lead_time_days", integer=True),
         "is_bookable": bool(rec.get("bookable", False)),
     }
@@ -155,8 +174,12 @@ def offering_fields(rec: dict) -> dict:
     try:
         offering_services.validate(data)
     except DomainError as exc:
-        raise DomainError(*[("price.unit" if f == "price_unit" else "price.amount" if f == "price_amount" else f, m)
-                            for f, m in exc.errors]) from exc
+        raise DomainError(
+            *[
+                ("price.unit" if f == "price_unit" else "price.amount" if f == "price_amount" else f, m)
+                for f, m in exc.errors
+            ]
+        ) from exc
     return data
 
 
@@ -168,8 +191,10 @@ def demand_fields(rec: dict) -> dict:
     if not isinstance(window, dict):
         raise DomainError(("window", "应为对象。"))
     data = {
-        "title": _str(rec, "title", 300), "description": _str(rec, "description"),
-        "domains": _labels(rec, "domains"), "kinds": _labels(rec, "kinds"),
+        "title": _str(rec, "title", 300),
+        "description": _str(rec, "description"),
+        "domains": _labels(rec, "domains"),
+        "kinds": _labels(rec, "kinds"),
         "trl": _number(rec.get("trl"), "trl", integer=True),
         "budget_max": _number(budget.get("max"), "budget.max"),
         "window_start": _date(window.get("start"), "window.start"),
@@ -188,10 +213,11 @@ def demand_fields(rec: dict) -> dict:
 
 # --- import ------------------------------------------------------------------------------------
 
+
 def _existing(model, refs: list[str]) -> dict:
     found = {}
     for start in range(0, len(refs), 500):
-        chunk = refs[start:start + 500]
+        chunk = refs[start : start + 500]
         found.update({obj.ref: obj for obj in db.session.scalars(select(model).where(model.ref.in_(chunk)))})
     return found
 
@@ -200,13 +226,18 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
     errors: list[RecordError] = []
     parsed: dict[str, list[tuple[dict, dict]]] = {s: [] for s in SECTIONS}
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return [RecordError("document", "-", "format", f"应为 \"{FORMAT}\"。")], parsed
+        return [RecordError("document", "-", "format", f'应为 "{FORMAT}"。')], parsed
     builders: dict[str, Callable[[dict], dict]] = {
-        "organizations": organization_fields, "platforms": platform_fields,
-        "offerings": offering_fields, "demands": demand_fields,
+        "organizations": organization_fields,
+        "platforms": platform_fields,
+        "offerings": offering_fields,
+        "demands": demand_fields,
     }
-    parents = {"platforms": ("org_ref", "organizations", Organization), "offerings": ("platform_ref", "platforms", Platform),
-               "demands": ("org_ref", "organizations", Organization)}
+    parents = {
+        "platforms": ("org_ref", "organizations", Organization),
+        "offerings": ("platform_ref", "platforms", Platform),
+        "demands": ("org_ref", "organizations", Organization),
+    }
     refs_in_file: dict[str, set[str]] = {}
     for section in SECTIONS:
         records = document.get(section) or []
@@ -236,7 +267,9 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
         refs_in_file[section] = seen
     for section, (key, parent_section, parent_model) in parents.items():
         wanted = {rec.get(key) for rec, _ in parsed[section]}
-        known = refs_in_file.get(parent_section, set()) | set(_existing(parent_model, [r for r in wanted if isinstance(r, str)]))
+        known = refs_in_file.get(parent_section, set()) | set(
+            _existing(parent_model, [r for r in wanted if isinstance(r, str)])
+        )
         for rec, _ in parsed[section]:
             if rec.get(key) not in known:
                 errors.append(RecordError(section, rec["ref"], key, f"引用的记录不存在：{rec.get(key)!r}。"))
@@ -259,8 +292,9 @@ def import_document(document: dict, progress: Callable[[int], None] | None = Non
     errors, parsed = _validate(document)
     if errors:
         raise ImportFailed(errors)
-    report = ImportReport(created={s: 0 for s in SECTIONS}, updated={s: 0 for s in SECTIONS},
-                          unchanged={s: 0 for s in SECTIONS})
+    report = ImportReport(
+        created={s: 0 for s in SECTIONS}, updated={s: 0 for s in SECTIONS}, unchanged={s: 0 for s in SECTIONS}
+    )
     models = {"organizations": Organization, "platforms": Platform, "offerings": Offering, "demands": Demand}
     resolved: dict[str, dict] = {}
     for section in SECTIONS:
@@ -333,6 +367,7 @@ def record_count(document: dict) -> int:
 
 # --- export ------------------------------------------------------------------------------------
 
+
 def export_document() -> dict:
     """Every organisation, platform, offering and demand, in the import format."""
     orgs = db.session.scalars(select(Organization).order_by(Organization.id)).all()
@@ -349,22 +384,51 @@ def export_document() -> dict:
         return out
 
     def platform(p):
-        return {"ref": p.ref, "org_ref": org_ref[p.org_id], "name": p.name, "level": p.level, "city": p.city,
-                "domains": p.domains, "description": p.description, "certifications": p.certifications,
-                "contact": {"name": p.contact_name, "phone": p.contact_phone, "email": p.contact_email},
-                **{k: getattr(p, k) for k in PLATFORM_EXTRAS}}
+        return {
+            "ref": p.ref,
+            "org_ref": org_ref[p.org_id],
+            "name": p.name,
+            "level": p.level,
+            "city": p.city,
+            "domains": p.domains,
+            "description": p.description,
+            "certifications": p.certifications,
+            "contact": {"name": p.contact_name, "phone": p.contact_phone, "email": p.contact_email},
+            **{k: getattr(p, k) for k in PLATFORM_EXTRAS},
+        }
 
     def offering(o):
-        price = {"negotiable": True} if o.price_amount is None else {"amount": o.price_amount, "unit": o.price_unit}
-        out = {"ref": o.ref, "platform_ref": platform_ref[o.platform_id], "kind": o.kind, "title": o.title,
-               "description": o.description, "specs": o.specs, "domains": o.domains, "price": price,
-               "lead_time_days": o.lead_time_days, "bookable": o.is_bookable}
+        price = (
+            {"negotiable": True}
+            if o.price_amount is None
+            else {"amount": o.price_amount, "unit": o.price_unit}
+        )
+        out = {
+            "ref": o.ref,
+            "platform_ref": platform_ref[o.platform_id],
+            "kind": o.kind,
+            "title": o.title,
+            "description": o.description,
+            "specs": o.specs,
+            "domains": o.domains,
+            "price": price,
+            "lead_time_days": o.lead_time_days,
+            "bookable": o.is_bookable,
+        }
         out.update({k: getattr(o, k) for k in OFFERING_EXTRAS if getattr(o, k) is not None})
         return out
 
     def demand(d):
-        out = {"ref": d.ref, "org_ref": org_ref[d.org_id], "title": d.title, "description": d.description,
-               "domains": d.domains, "kinds": d.kinds, "trl": d.trl, "city_preference": d.city_preference}
+        out = {
+            "ref": d.ref,
+            "org_ref": org_ref[d.org_id],
+            "title": d.title,
+            "description": d.description,
+            "domains": d.domains,
+            "kinds": d.kinds,
+            "trl": d.trl,
+            "city_preference": d.city_preference,
+        }
         if d.budget_max is not None:
             out["budget"] = {"max": d.budget_max}
         window = {k: v.isoformat() for k, v in (("start", d.window_start), ("end", d.window_end)) if v}
@@ -376,5 +440,10 @@ def export_document() -> dict:
             out["confidential_detail"] = d.confidential_detail
         return out
 
-    return {"format": FORMAT, "organizations": [org(o) for o in orgs], "platforms": [platform(p) for p in platforms],
-            "offerings": [offering(o) for o in offerings], "demands": [demand(d) for d in demands]}
+    return {
+        "format": FORMAT,
+        "organizations": [org(o) for o in orgs],
+        "platforms": [platform(p) for p in platforms],
+        "offerings": [offering(o) for o in offerings],
+        "demands": [demand(d) for d in demands],
+    }

@@ -21,7 +21,10 @@ from whoosh.analysis import Token, Tokenizer
 DICTIONARY_VERSION = "v1"
 _DATA = resources.files("marketplace.matching") / "data"
 
-UNITS = r"(?:ml|l|m3|m³|m2|㎡|kg|g|t|mm|cm|m|nm|μm|um|kw|mw|kv|v|w|rpm|mpa|kpa|bar|°c|kwh|ah|wh|英寸|吨|升|立方米|平方米|公斤)"
+UNITS = (
+    r"(?:ml|l|m3|m³|m2|㎡|kg|g|t|mm|cm|m|nm|μm|um|kw|mw|kv|v|w|rpm|mpa|kpa|bar|°c|kwh|ah|wh"
+    r"|英寸|吨|升|立方米|平方米|公斤)"
+)
 _UNIT_JOIN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s+(" + UNITS + r")(?![a-z])")
 _STD_JOIN = re.compile(r"(?<![a-z])(iso|iatf|gb|gb/t|astm|iec)\s*(\d{3,6})")
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]")
@@ -114,8 +117,18 @@ class ZhongshiTokenizer(Tokenizer):
     def __eq__(self, other):
         return isinstance(other, ZhongshiTokenizer)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, word in enumerate(tokens(value), start=start_pos):
             token.text = word

@@ -27,7 +27,9 @@ def check_command() -> None:
     """Report documents missing from, stale in, or extra in the index. Exit 1 when any."""
     report = indexer.check(current_app)
     for kind in ("missing", "stale", "extra"):
-        click.echo(f"{kind}: {len(report[kind])}" + (f"  {', '.join(report[kind][:20])}" if report[kind] else ""))
+        click.echo(
+            f"{kind}: {len(report[kind])}" + (f"  {', '.join(report[kind][:20])}" if report[kind] else "")
+        )
     if any(report.values()):
         raise SystemExit(1)
 

@@ -40,14 +40,41 @@ def stamp(*moments) -> str:
     return max(m for m in moments if m is not None).isoformat()
 
 
-def base_fields(doc_type: str, obj_id: int, *, title: str, specs: str = "", body: str = "", context: str = "",
-                version: str, created: int, ref: str | None) -> dict:
+def base_fields(
+    doc_type: str,
+    obj_id: int,
+    *,
+    title: str,
+    specs: str = "",
+    body: str = "",
+    context: str = "",
+    version: str,
+    created: int,
+    ref: str | None,
+) -> dict:
     """The fields every document has; a feature adds its facets, price and structured attributes."""
     return {
-        "id": doc_key(doc_type, obj_id), "doc_type": doc_type, "obj_id": obj_id, "version": version,
-        "title": title, "specs": specs, "body": body, "content": content_text(title, specs, body, context),
-        "domain": "", "kind": "", "city": "", "level": "", "certs": "", **price_fields(None), "price_unit": "",
-        "created": created, "platform_id": 0, "platform_name": "", "ref": ref or "", "volumes": [], "masses": [],
+        "id": doc_key(doc_type, obj_id),
+        "doc_type": doc_type,
+        "obj_id": obj_id,
+        "version": version,
+        "title": title,
+        "specs": specs,
+        "body": body,
+        "content": content_text(title, specs, body, context),
+        "domain": "",
+        "kind": "",
+        "city": "",
+        "level": "",
+        "certs": "",
+        **price_fields(None),
+        "price_unit": "",
+        "created": created,
+        "platform_id": 0,
+        "platform_name": "",
+        "ref": ref or "",
+        "volumes": [],
+        "masses": [],
     }
 
 
@@ -58,7 +85,7 @@ def _public_rows(session: Session, source: registry.DocumentSource, ids: Iterabl
         return
     ids = sorted(ids)
     for start in range(0, len(ids), 1000):  # bounded IN lists (SQLite's variable limit)
-        yield from session.scalars(stmt.where(source.model.id.in_(ids[start:start + 1000])))
+        yield from session.scalars(stmt.where(source.model.id.in_(ids[start : start + 1000])))
 
 
 def all_documents(session: Session) -> Iterator[dict]:

@@ -51,11 +51,14 @@ class Table:
     @classmethod
     def concat(cls, tables: list[Table]) -> Table:
         return cls(
-            live=np.concatenate([t.live for t in tables]), length=np.concatenate([t.length for t in tables]),
+            live=np.concatenate([t.live for t in tables]),
+            length=np.concatenate([t.length for t in tables]),
             doc_type=np.concatenate([t.doc_type for t in tables]),
             bits={name: np.concatenate([t.bits[name] for t in tables]) for name in FACET_VALUES},
-            price=np.concatenate([t.price for t in tables]), price_desc=np.concatenate([t.price_desc for t in tables]),
-            created=np.concatenate([t.created for t in tables]), deadline=np.concatenate([t.deadline for t in tables]),
+            price=np.concatenate([t.price for t in tables]),
+            price_desc=np.concatenate([t.price_desc for t in tables]),
+            created=np.concatenate([t.created for t in tables]),
+            deadline=np.concatenate([t.deadline for t in tables]),
         )
 
 
@@ -102,7 +105,9 @@ def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarra
         if m._weights is None:
             m._read_weights()
         ids.append(np.asarray(m._ids, dtype=np.int64))
-        weights.append(np.asarray(m._weights if m._weights is not None else [1.0] * len(m._ids), dtype=np.float32))
+        weights.append(
+            np.asarray(m._weights if m._weights is not None else [1.0] * len(m._ids), dtype=np.float32)
+        )
         m._next_block()
     if not ids:
         return np.empty(0, np.int64), np.empty(0, np.float32)
@@ -127,7 +132,9 @@ def warm(ix, terms: int) -> int:
 
 def _column(reader, field: str, n: int, default: int) -> np.ndarray:
     if reader.has_column(field):
-        return np.fromiter((v if v is not None else default for v in reader.column_reader(field)), np.int64, n)
+        return np.fromiter(
+            (v if v is not None else default for v in reader.column_reader(field)), np.int64, n
+        )
     return np.full(n, default, np.int64)
 
 
@@ -156,9 +163,16 @@ def _build_table(reader) -> Table:
         bits[facet] = mask
     from .documents import NEGOTIABLE_SORT
 
-    return Table(live=live, length=length, doc_type=doc_type, bits=bits,
-                 price=_column(reader, "price", n, NEGOTIABLE_SORT), price_desc=_column(reader, "price_desc", n, NEGOTIABLE_SORT),
-                 created=_column(reader, "created", n, 0), deadline=_column(reader, "deadline", n, 99991231))
+    return Table(
+        live=live,
+        length=length,
+        doc_type=doc_type,
+        bits=bits,
+        price=_column(reader, "price", n, NEGOTIABLE_SORT),
+        price_desc=_column(reader, "price_desc", n, NEGOTIABLE_SORT),
+        created=_column(reader, "created", n, 0),
+        deadline=_column(reader, "deadline", n, 99991231),
+    )
 
 
 _segment_tables: dict[tuple, Table] = {}  #: (segment id, size) → static arrays
@@ -169,8 +183,11 @@ def table_for(searcher) -> tuple[Table, list[tuple[object, int]]]:
     """The whole-index table and the (segment reader, offset) pairs, cached by segment state:
     a write adds a small segment and marks deletions, so only those arrays are rebuilt."""
     # An index with no documents has an EmptyReader (no segment): it contributes nothing.
-    leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()
-              if hasattr(leaf.reader(), "_segment")]
+    leaves = [
+        (leaf.reader(), offset)
+        for leaf, offset in searcher.leaf_searchers()
+        if hasattr(leaf.reader(), "_segment")
+    ]
     keys = tuple((r._segment.segment_id(), r.doc_count_all(), r._segment.deleted_count()) for r, _ in leaves)
     with _lock:
         table = _index_tables.get(keys)
@@ -192,8 +209,16 @@ def table_for(searcher) -> tuple[Table, list[tuple[object, int]]]:
 
 def _empty() -> Table:
     z = np.zeros(0, np.int64)
-    return Table(live=np.zeros(0, bool), length=np.zeros(0, np.float32), doc_type=np.zeros(0, np.int8),
-                 bits={name: z for name in FACET_VALUES}, price=z, price_desc=z, created=z, deadline=z)
+    return Table(
+        live=np.zeros(0, bool),
+        length=np.zeros(0, np.float32),
+        doc_type=np.zeros(0, np.int8),
+        bits={name: z for name in FACET_VALUES},
+        price=z,
+        price_desc=z,
+        created=z,
+        deadline=z,
+    )
 
 
 def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 
 def dcg(grades: list[int], k: int) -> float:
-    return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
 
 
 def ndcg(ranked: list[str], judged: dict[str, int], k: int) -> float:
@@ -50,7 +50,7 @@ def evaluate(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> Sc
 
 def _bigrams(text: str) -> list[str]:
     chars = [c for c in unicodedata.normalize("NFKC", text).lower() if not c.isspace()]
-    return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+    return ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
 
 
 class BigramBM25:
@@ -89,4 +89,6 @@ def offering_text(record: dict) -> str:
 
 def baseline_runs(document: dict, limit: int = 10) -> dict[str, list[str]]:
     engine = BigramBM25({o["ref"]: offering_text(o) for o in document["offerings"]})
-    return {d["ref"]: engine.rank(f"{d['title']} {d.get('description', '')}", limit) for d in document["demands"]}
+    return {
+        d["ref"]: engine.rank(f"{d['title']} {d.get('description', '')}", limit) for d in document["demands"]
+    }

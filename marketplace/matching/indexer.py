@@ -106,7 +106,11 @@ def _read_current(root: Path) -> dict | None:
 
 
 def _is_usable(root: Path, current: dict | None) -> bool:
-    if not current or current.get("schema") != SCHEMA_VERSION or current.get("dictionary") != analysis.DICTIONARY_VERSION:
+    if (
+        not current
+        or current.get("schema") != SCHEMA_VERSION
+        or current.get("dictionary") != analysis.DICTIONARY_VERSION
+    ):
         return False
     try:
         whoosh_index.open_dir(str(root / current["gen"])).doc_count()
@@ -190,14 +194,20 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
         path = root / gen
         path.mkdir()
         ix = whoosh_index.create_in(str(path), make_schema())
-        writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1) if procs > 1 else ix.writer(limitmb=256)
+        writer = (
+            ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
+            if procs > 1
+            else ix.writer(limitmb=256)
+        )
         count = 0
         for doc in all_documents(session):
             writer.add_document(**doc)
             count += 1
         writer.commit(optimize=True)
         tmp = root / "CURRENT.tmp"
-        tmp.write_text(json.dumps({"gen": gen, "schema": SCHEMA_VERSION, "dictionary": analysis.DICTIONARY_VERSION}))
+        tmp.write_text(
+            json.dumps({"gen": gen, "schema": SCHEMA_VERSION, "dictionary": analysis.DICTIONARY_VERSION})
+        )
         os.replace(tmp, root / "CURRENT")
         # Work queued before the snapshot is in the new generation; later rows stay for the next drain.
         session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high_water))
@@ -224,7 +234,9 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
             while True:
                 with Session(db.engine) as session:
                     rows = session.execute(
-                        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id).order_by(SearchOutbox.id).limit(batch)
+                        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
+                        .order_by(SearchOutbox.id)
+                        .limit(batch)
                     ).all()
                     if not rows:
                         break

@@ -29,9 +29,16 @@ from dataclasses import dataclass, field
 from . import analysis
 
 DEFAULT_WEIGHTS = {
-    "text": 0.62, "domain": 0.15, "kind": 0.12, "scale": 0.06, "cert": 0.05, "budget": 0.03, "city": 0.03,
+    "text": 0.62,
+    "domain": 0.15,
+    "kind": 0.12,
+    "scale": 0.06,
+    "cert": 0.05,
+    "budget": 0.03,
+    "city": 0.03,
     "level": 0.03,
-    "off_domain": 0.2, "off_kind": 0.2,
+    "off_domain": 0.2,
+    "off_kind": 0.2,
 }
 SIGNALS = ("text", "domain", "kind", "scale", "cert", "budget", "city", "level")
 LEVEL_SCORES = {"国家级": 1.0, "省级": 0.75, "市级": 0.5, "企业自建": 0.25}
@@ -81,10 +88,16 @@ def _overlap(wanted: frozenset, offered: frozenset) -> float:
 
 
 def signals(need: Need, c: Candidate, best_text: float) -> dict[str, float]:
-    scales = [s for s in (analysis.scale_fit(list(need.volumes), list(c.volumes)),
-                          analysis.scale_fit(list(need.masses), list(c.masses)),
-                          # a '吨级' batch and a 1000 L vessel are the same scale of liquid work
-                          analysis.scale_fit([m * 1000 for m in need.masses], list(c.volumes))) if s is not None]
+    scales = [
+        s
+        for s in (
+            analysis.scale_fit(list(need.volumes), list(c.volumes)),
+            analysis.scale_fit(list(need.masses), list(c.masses)),
+            # a '吨级' batch and a 1000 L vessel are the same scale of liquid work
+            analysis.scale_fit([m * 1000 for m in need.masses], list(c.volumes)),
+        )
+        if s is not None
+    ]
     if need.budget_max is None or c.price is None:
         budget = 0.5
     elif c.price <= need.budget_max:
@@ -96,7 +109,9 @@ def signals(need: Need, c: Candidate, best_text: float) -> dict[str, float]:
         "domain": _overlap(need.domains, c.domains),
         "kind": _overlap(need.kinds, c.kinds),
         "scale": max(scales) if scales else 0.5,
-        "cert": len(need.certifications & c.certifications) / len(need.certifications) if need.certifications else 0.5,
+        "cert": len(need.certifications & c.certifications) / len(need.certifications)
+        if need.certifications
+        else 0.5,
         "budget": budget,
         "city": _overlap(need.cities, c.cities),
         "level": LEVEL_SCORES.get(c.level or "", 0.25),
@@ -115,7 +130,9 @@ def reasons(need: Need, c: Candidate, s: dict[str, float]) -> list[str]:
     if s["scale"] == 1.0 and (need.volumes or need.masses):
         out.append("规模相当")
     if need.certifications and s["cert"] > 0:
-        out.append("具备所需资质：" + "、".join(sorted(x.upper() for x in need.certifications & c.certifications)))
+        out.append(
+            "具备所需资质：" + "、".join(sorted(x.upper() for x in need.certifications & c.certifications))
+        )
     if need.budget_max is not None and c.price is not None and s["budget"] == 1.0:
         out.append("报价在预算内")
     if need.cities and s["city"] == 1.0:

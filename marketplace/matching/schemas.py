@@ -10,12 +10,16 @@ from ..api.schemas import PageArgs
 
 class SearchArgs(PageArgs):
     q = fields.String(load_default="", validate=validate.Length(max=5000))
-    scope = fields.String(load_default="offering", validate=validate.OneOf(["offering", "platform", "demand"]))
+    scope = fields.String(
+        load_default="offering", validate=validate.OneOf(["offering", "platform", "demand"])
+    )
     domain = fields.String(validate=validate.OneOf(vocab.DOMAINS))
     city = fields.String(validate=validate.OneOf(vocab.ALL_CITIES))
     kind = fields.String(validate=validate.OneOf(list(vocab.OFFERING_KINDS)))
     level = fields.String(validate=validate.OneOf(vocab.PLATFORM_LEVELS))
-    sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "price_asc", "price_desc", "newest"]))
+    sort = fields.String(
+        load_default="relevance", validate=validate.OneOf(["relevance", "price_asc", "price_desc", "newest"])
+    )
 
 
 class SearchHitOut(Schema):

@@ -106,8 +106,15 @@ def _mask(table, leaves, doc_type: str, filters: dict):
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 
 
-def search(text: str, *, doc_type: str = "offering", filters: dict | None = None, sort: str = "relevance",
-           page: int = 1, per_page: int = 20) -> SearchPage:
+def search(
+    text: str,
+    *,
+    doc_type: str = "offering",
+    filters: dict | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
     """Full-text search with facets. Any input returns a page: the query is made of analysed
     terms (OR, BM25), never parsed as query syntax. Facet counts cover every match."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -124,17 +131,34 @@ def search(text: str, *, doc_type: str = "offering", filters: dict | None = None
         if terms:
             scores = engine.bm25(searcher, table, leaves, [(t, 1.0) for t in terms])
             mask &= scores > 0
-        order = {"relevance": lambda: -scores, "price_asc": lambda: table.price, "price_desc": lambda: table.price_desc,
-                 "newest": lambda: -table.created}[sort]()
+        order = {
+            "relevance": lambda: -scores,
+            "price_asc": lambda: table.price,
+            "price_desc": lambda: table.price_desc,
+            "newest": lambda: -table.created,
+        }[sort]()
         docnums = engine.top(order, mask, (page - 1) * per_page, page * per_page)
         hits = []
         for docnum in docnums:
             stored = searcher.stored_fields(int(docnum))
-            hits.append(Hit(doc_type=stored["doc_type"], obj_id=stored["obj_id"], title=stored["title"], fields=stored,
-                            score=float(scores[docnum]) if scores is not None else 0.0,
-                            snippet=snippet(stored.get("body") or stored.get("specs") or "", terms)))
-        return SearchPage(items=hits, total=int(mask.sum()), page=page, per_page=per_page,
-                          facets=engine.facet_counts(table, mask), terms=terms)
+            hits.append(
+                Hit(
+                    doc_type=stored["doc_type"],
+                    obj_id=stored["obj_id"],
+                    title=stored["title"],
+                    fields=stored,
+                    score=float(scores[docnum]) if scores is not None else 0.0,
+                    snippet=snippet(stored.get("body") or stored.get("specs") or "", terms),
+                )
+            )
+        return SearchPage(
+            items=hits,
+            total=int(mask.sum()),
+            page=page,
+            per_page=per_page,
+            facets=engine.facet_counts(table, mask),
+            terms=terms,
+        )
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bool]]:
@@ -173,6 +197,7 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bo
 
 # --- matching ----------------------------------------------------------------------------------
 
+
 def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
     """The need's most telling terms with weights in (0, 1].
 
@@ -180,8 +205,8 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
     ('压阻式') falls back to its known parts. Weight = (1 + log tf) · idf, with idf capped so a
     term seen once in the corpus is not worth more than one seen a few times (rare words in a
     long need are usually noise), and in a large index terms in over a fifth of all documents are
-    left out (they select nothing and cost the most); terms of the domain dictionary weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from
-    the index are dropped."""
+    left out (they select nothing and cost the most); terms of the domain dictionary weigh 1.3
+    times. Synonyms join at 0.6 of the source weight; terms absent from the index are dropped."""
     n_docs = max(searcher.doc_count(), 1)
     cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
 
@@ -195,7 +220,7 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
     counts: Counter = Counter()
     for text, times in ((title, 2), (body, 1)):
         for word, parts in analysis.compound_groups(text):
-            for term in ([word] if idf(word) else parts):
+            for term in [word] if idf(word) else parts:
                 counts[term] += times
     weights: dict[str, float] = {}
     synonyms = analysis.synonyms()
@@ -215,21 +240,28 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
 def _need_of(demand) -> Need:
     text = f"{demand.title} {demand.description}"
     return Need(
-        domains=frozenset(demand.domains), kinds=frozenset(demand.kinds), budget_max=demand.budget_max,
-        cities=frozenset(demand.city_preference), certifications=frozenset(analysis.certifications(text)),
-        volumes=tuple(analysis.volumes_litres(text)), masses=tuple(analysis.masses_tonnes(text)),
+        domains=frozenset(demand.domains),
+        kinds=frozenset(demand.kinds),
+        budget_max=demand.budget_max,
+        cities=frozenset(demand.city_preference),
+        certifications=frozenset(analysis.certifications(text)),
+        volumes=tuple(analysis.volumes_litres(text)),
+        masses=tuple(analysis.masses_tonnes(text)),
     )
 
 
 def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidate:
     return Candidate(
-        key=stored["id"], text_score=score,
+        key=stored["id"],
+        text_score=score,
         domains=frozenset(filter(None, stored.get("domain", "").split(","))),
         kinds=frozenset(filter(None, stored.get("kind", "").split(","))),
         price=stored.get("price_yuan"),
-        cities=frozenset(filter(None, stored.get("city", "").split(","))), level=stored.get("level"),
+        cities=frozenset(filter(None, stored.get("city", "").split(","))),
+        level=stored.get("level"),
         certifications=frozenset(filter(None, stored.get("certs", "").split(","))),
-        volumes=tuple(stored.get("volumes") or ()), masses=tuple(stored.get("masses") or ()),
+        volumes=tuple(stored.get("volumes") or ()),
+        masses=tuple(stored.get("masses") or ()),
         matched_terms=matched,
     )
 
@@ -249,8 +281,13 @@ def bigram_scores(query_text: str, doc_texts: list[str], k1: float = 1.2, b: flo
     scores = []
     for doc_grams in grams:
         norm = k1 * (1 - b + b * sum(doc_grams.values()) / avg)
-        scores.append(sum(qtf * idf[g] * doc_grams[g] * (k1 + 1) / (doc_grams[g] + norm)
-                          for g, qtf in query.items() if doc_grams[g]))
+        scores.append(
+            sum(
+                qtf * idf[g] * doc_grams[g] * (k1 + 1) / (doc_grams[g] + norm)
+                for g, qtf in query.items()
+                if doc_grams[g]
+            )
+        )
     return scores
 
 
@@ -280,7 +317,9 @@ def title_coverage(idf, vocabulary: frozenset[str], title: str) -> float:
     return covered / total if total else 0.0
 
 
-def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text: str) -> list[tuple[dict, float, tuple[str, ...]]]:
+def _retrieve(
+    searcher, terms: list[tuple[str, float]], doc_type: str, need_text: str
+) -> list[tuple[dict, float, tuple[str, ...]]]:
     """Candidate pool from the key-term query; each text score blends the word-level BM25, the
     bigram BM25 of the whole need (both scaled to the pool's best) and the title coverage."""
     if not terms:
@@ -291,7 +330,9 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
     pool, texts = [], []
     for docnum in engine.top(-scores, mask, 0, POOL):
         stored = searcher.stored_fields(int(docnum))
-        text = analysis.normalise(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}")
+        text = analysis.normalise(
+            f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}"
+        )
         texts.append(text)
         pool.append((stored, float(scores[docnum]), tuple(t for t, _w in terms if t in text)))
     if not pool:
@@ -307,17 +348,33 @@ def _retrieve(searcher, terms: list[tuple[str, float]], doc_type: str, need_text
 
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
     gram_share = 1 - WORD_SHARE - TITLE_SHARE
-    return [(stored, WORD_SHARE * score / best_word + gram_share * gram / best_gram
-             + TITLE_SHARE * title_coverage(idf, vocabulary, stored.get("title", "")), matched)
-            for (stored, score, matched), gram in zip(pool, grams, strict=True)]
+    return [
+        (
+            stored,
+            WORD_SHARE * score / best_word
+            + gram_share * gram / best_gram
+            + TITLE_SHARE * title_coverage(idf, vocabulary, stored.get("title", "")),
+            matched,
+        )
+        for (stored, score, matched), gram in zip(pool, grams, strict=True)
+    ]
 
 
 def _to_matches(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
     matches = []
     for r in ranked[:limit]:
         stored = pool[r.candidate.key]
-        matches.append(Match(doc_type=stored["doc_type"], obj_id=stored["obj_id"], ref=stored.get("ref", ""),
-                             title=stored["title"], score=r.score, reasons=r.reasons, fields=stored))
+        matches.append(
+            Match(
+                doc_type=stored["doc_type"],
+                obj_id=stored["obj_id"],
+                ref=stored.get("ref", ""),
+                title=stored["title"],
+                score=r.score,
+                reasons=r.reasons,
+                fields=stored,
+            )
+        )
     return matches
 
 
@@ -339,9 +396,14 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
         pool = _retrieve(searcher, terms, "demand", text)
     offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
     # The platform plays the part of the 'need': its domains, kinds and certifications.
-    need = Need(domains=frozenset(platform.domains), kinds=frozenset(o.kind for o in offerings),
-                cities=frozenset(), certifications=frozenset(analysis.certifications(" ".join(platform.certifications))),
-                volumes=tuple(analysis.volumes_litres(offered_text)), masses=tuple(analysis.masses_tonnes(offered_text)))
+    need = Need(
+        domains=frozenset(platform.domains),
+        kinds=frozenset(o.kind for o in offerings),
+        cities=frozenset(),
+        certifications=frozenset(analysis.certifications(" ".join(platform.certifications))),
+        volumes=tuple(analysis.volumes_litres(offered_text)),
+        masses=tuple(analysis.masses_tonnes(offered_text)),
+    )
     candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
     ranked = rank(need, candidates)
     for r in ranked:  # a demand preferring the platform's city: say so

@@ -19,12 +19,26 @@ def search():
     may_see_demands = services.may_search_demands(current_user)
     if scope not in SCOPES or (scope == "demand" and not may_see_demands):
         scope = "offering"
-    filters = {name: (request.args.get(name) or "")[:40] for name in ("domain", "city", "kind", "level", "certification")}
+    filters = {
+        name: (request.args.get(name) or "")[:40]
+        for name in ("domain", "city", "kind", "level", "certification")
+    }
     filters["price_min"], filters["price_max"] = float_arg("price_min"), float_arg("price_max")
     results = services.search(
-        request.args.get("q", ""), doc_type=scope, filters=filters, sort=request.args.get("sort", "relevance"),
-        page=page_arg(), per_page=page_size(),
+        request.args.get("q", ""),
+        doc_type=scope,
+        filters=filters,
+        sort=request.args.get("sort", "relevance"),
+        page=page_arg(),
+        per_page=page_size(),
     )
     scopes = {k: v for k, v in SCOPES.items() if k != "demand" or may_see_demands}
-    return render_template("search/results.html", results=results, q=request.args.get("q", ""), scope=scope,
-                           scopes=scopes, filters=filters, sort=request.args.get("sort", "relevance"))
+    return render_template(
+        "search/results.html",
+        results=results,
+        q=request.args.get("q", ""),
+        scope=scope,
+        scopes=scopes,
+        filters=filters,
+        sort=request.args.get("sort", "relevance"),
+    )

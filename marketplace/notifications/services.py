@@ -22,25 +22,39 @@ def notify(user, message: str, link: str | None = None, *, email: bool = True) -
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def list_for(user, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_all_read(user) -> None:
     db.session.execute(
-        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
     )
 
 
 def _operators_of(platform) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR)))
+    return list(
+        db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR))
+    )
 
 
 def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> None:
@@ -55,7 +69,9 @@ def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> 
 def _on_demand_contacted(demand, *, platform, **_) -> None:
     link = url_for("demands.detail", demand_id=demand.id, _external=True)
     for user in _operators_of(platform):
-        notify(user, f"{demand.organization.name} 就需求“{demand.title}”联系了您的平台“{platform.name}”。", link)
+        notify(
+            user, f"{demand.organization.name} 就需求“{demand.title}”联系了您的平台“{platform.name}”。", link
+        )
 
 
 def subscribe() -> None:

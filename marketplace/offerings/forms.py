@@ -29,21 +29,34 @@ def format_specs(specs: dict | None) -> str:
 
 class OfferingForm(Form):
     kind = SelectField("资源类型", choices=choices(vocab.OFFERING_KINDS))
-    title = StringField("名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")])
+    title = StringField(
+        "名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")]
+    )
     description = TextAreaField("详细说明", validators=[Length(max=10000, message="不能超过 10000 个字符。")])
     domains = CheckboxListField("适用领域", choices=choices(vocab.DOMAINS))
     specs_text = TextAreaField("技术参数（每行一项，如“容积: 500 L”）", validators=[Length(max=5000)])
-    price_amount = DecimalField("价格（元）", places=2, validators=[Optional(), NumberRange(min=0, message="价格不能为负数。")],
-                                render_kw={"inputmode": "decimal"})
+    price_amount = DecimalField(
+        "价格（元）",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, message="价格不能为负数。")],
+        render_kw={"inputmode": "decimal"},
+    )
     price_unit = SelectField("计价单位", choices=choices(vocab.PRICE_UNITS, blank="面议"), default="")
-    lead_time_days = IntegerField("交付周期（天）", validators=[Optional(), NumberRange(min=0, max=3650, message="应在 0 到 3650 之间。")])
+    lead_time_days = IntegerField(
+        "交付周期（天）",
+        validators=[Optional(), NumberRange(min=0, max=3650, message="应在 0 到 3650 之间。")],
+    )
     is_bookable = BooleanField("可在线预约")
     # equipment
     model = StringField("设备型号", validators=[Length(max=100)])
     capacity = StringField("处理能力 / 容量", validators=[Length(max=100)])
-    quantity = IntegerField("数量（台/套）", validators=[Optional(), NumberRange(min=1, message="数量至少为 1。")])
+    quantity = IntegerField(
+        "数量（台/套）", validators=[Optional(), NumberRange(min=1, message="数量至少为 1。")]
+    )
     # site
-    area_m2 = DecimalField("面积（㎡）", validators=[Optional(), NumberRange(min=0.1, message="面积必须大于 0。")])
+    area_m2 = DecimalField(
+        "面积（㎡）", validators=[Optional(), NumberRange(min=0.1, message="面积必须大于 0。")]
+    )
     cleanroom_class = SelectField("洁净级别", choices=choices(vocab.CLEANROOM_CLASSES, blank="—"), default="")
     is_explosion_proof = BooleanField("防爆")
     allows_hazardous_chemicals = BooleanField("允许使用危险化学品")
@@ -80,11 +93,25 @@ class OfferingForm(Form):
         }
 
     def load(self, offering) -> None:
-        for name in ("kind", "title", "description", "domains", "lead_time_days", "is_bookable", "model", "capacity",
-                     "quantity", "area_m2", "cleanroom_class", "is_explosion_proof", "allows_hazardous_chemicals",
-                     "service_type", "scale", "output"):
+        for name in (
+            "kind",
+            "title",
+            "description",
+            "domains",
+            "lead_time_days",
+            "is_bookable",
+            "model",
+            "capacity",
+            "quantity",
+            "area_m2",
+            "cleanroom_class",
+            "is_explosion_proof",
+            "allows_hazardous_chemicals",
+            "service_type",
+            "scale",
+            "output",
+        ):
             getattr(self, name).data = getattr(offering, name)
         self.specs_text.data = format_specs(offering.specs)
         self.price_amount.data = offering.price_amount
         self.price_unit.data = offering.price_unit or ""
-

@@ -58,11 +58,14 @@ class Offering(Searchable, HasAttachments, db.Model):
     domains = Labels("offering_domains")
     specs: Mapped[dict] = mapped_column(JSON, default=dict)  #: key specs, name → value
     price_amount: Mapped[float | None] = mapped_column(Float, index=True)  #: yuan; None when 面议
-    price_unit: Mapped[str | None] = mapped_column(String(10))  #: hour | day | batch | sample | month | project
+    price_unit: Mapped[str | None] = mapped_column(
+        String(10)
+    )  #: hour | day | batch | sample | month | project
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
     is_bookable: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[OfferingStatus] = mapped_column(StrEnumColumn(OfferingStatus, 10), default=OfferingStatus.ACTIVE,
-                                                   index=True)
+    status: Mapped[OfferingStatus] = mapped_column(
+        StrEnumColumn(OfferingStatus, 10), default=OfferingStatus.ACTIVE, index=True
+    )
     # equipment
     model: Mapped[str | None] = mapped_column(String(100))
     capacity: Mapped[str | None] = mapped_column(String(100))
@@ -111,4 +114,3 @@ class Offering(Searchable, HasAttachments, db.Model):
     @property
     def status_label(self) -> str:
         return vocab.OFFERING_STATUSES[self.status]
-

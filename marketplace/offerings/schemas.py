@@ -17,7 +17,9 @@ class OfferingFilterArgs(PageArgs):
     price_min = fields.Float(validate=validate.Range(min=0))
     price_max = fields.Float(validate=validate.Range(min=0))
     platform_id = fields.Integer()
-    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "price_asc", "price_desc", "title"]))
+    sort = fields.String(
+        load_default="newest", validate=validate.OneOf(["newest", "price_asc", "price_desc", "title"])
+    )
 
 
 class PriceSchema(Schema):
@@ -44,8 +46,13 @@ class OfferingOut(Schema):
     description = fields.String()
     domains = fields.List(fields.String())
     specs = fields.Dict(keys=fields.String(), values=fields.String())
-    price = fields.Function(lambda o: {"negotiable": True} if o.price_amount is None
-                            else {"amount": o.price_amount, "unit": o.price_unit})
+    price = fields.Function(
+        lambda o: (
+            {"negotiable": True}
+            if o.price_amount is None
+            else {"amount": o.price_amount, "unit": o.price_unit}
+        )
+    )
     lead_time_days = fields.Integer(allow_none=True)
     bookable = fields.Boolean(attribute="is_bookable")
     status = fields.String()
@@ -70,8 +77,13 @@ class OfferingUpdate(Schema):
 
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=10000))
-    domains = fields.List(fields.String(validate=validate.OneOf(vocab.DOMAINS)), validate=validate.Length(min=1))
-    specs = fields.Dict(keys=fields.String(validate=validate.Length(max=50)), values=fields.String(validate=validate.Length(max=200)))
+    domains = fields.List(
+        fields.String(validate=validate.OneOf(vocab.DOMAINS)), validate=validate.Length(min=1)
+    )
+    specs = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=50)),
+        values=fields.String(validate=validate.Length(max=200)),
+    )
     price = fields.Nested(PriceSchema)
     lead_time_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3650))
     bookable = fields.Boolean()
@@ -91,7 +103,9 @@ class OfferingCreate(OfferingUpdate):
     platform_id = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(list(vocab.OFFERING_KINDS)))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    domains = fields.List(fields.String(validate=validate.OneOf(vocab.DOMAINS)), required=True, validate=validate.Length(min=1))
+    domains = fields.List(
+        fields.String(validate=validate.OneOf(vocab.DOMAINS)), required=True, validate=validate.Length(min=1)
+    )
 
 
 def offering_data(payload: dict) -> dict:

@@ -13,8 +13,9 @@ from .models import Offering
 
 def _specs_text(o: Offering) -> str:
     listed = " ".join(f"{k} {v}" for k, v in (o.specs or {}).items())
-    kind_bits = " ".join(str(v) for v in (o.model, o.capacity, o.cleanroom_class, o.service_type, o.scale, o.output)
-                         if v)
+    kind_bits = " ".join(
+        str(v) for v in (o.model, o.capacity, o.cleanroom_class, o.service_type, o.scale, o.output) if v
+    )
     return f"{listed} {kind_bits}"
 
 
@@ -23,14 +24,28 @@ def offering_document(o: Offering) -> dict:
     specs = _specs_text(o)
     everything = f"{o.title} {specs} {o.description}"
     return {
-        **base_fields("offering", o.id, title=o.title, specs=specs, body=o.description or "",
-                      context=f"{p.name} {' '.join(p.certifications)}", version=stamp(o.updated_at, p.updated_at),
-                      created=int(o.created_at.timestamp()), ref=o.ref),
-        "domain": ",".join(o.domains), "kind": o.kind, "city": p.city, "level": p.level,
+        **base_fields(
+            "offering",
+            o.id,
+            title=o.title,
+            specs=specs,
+            body=o.description or "",
+            context=f"{p.name} {' '.join(p.certifications)}",
+            version=stamp(o.updated_at, p.updated_at),
+            created=int(o.created_at.timestamp()),
+            ref=o.ref,
+        ),
+        "domain": ",".join(o.domains),
+        "kind": o.kind,
+        "city": p.city,
+        "level": p.level,
         "certs": ",".join(sorted(analysis.certifications(f"{everything} {' '.join(p.certifications)}"))),
-        **price_fields(o.price_amount), "price_unit": o.price_unit or "",
-        "platform_id": p.id, "platform_name": p.name,
-        "volumes": analysis.volumes_litres(everything), "masses": analysis.masses_tonnes(everything),
+        **price_fields(o.price_amount),
+        "price_unit": o.price_unit or "",
+        "platform_id": p.id,
+        "platform_name": p.name,
+        "volumes": analysis.volumes_litres(everything),
+        "masses": analysis.masses_tonnes(everything),
     }
 
 
@@ -38,6 +53,13 @@ def _offerings_of_platforms(session, platform_ids: list[int]):
     return session.scalars(select(Offering.id).where(Offering.platform_id.in_(platform_ids)))
 
 
-register(DocumentSource(doc_type="offering", model=Offering, public=lambda: Offering.is_public,
-                        build=offering_document, options=lambda: (joinedload(Offering.platform),),
-                        built_from={"platform": _offerings_of_platforms}))
+register(
+    DocumentSource(
+        doc_type="offering",
+        model=Offering,
+        public=lambda: Offering.is_public,
+        build=offering_document,
+        options=lambda: (joinedload(Offering.platform),),
+        built_from={"platform": _offerings_of_platforms},
+    )
+)

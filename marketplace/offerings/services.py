@@ -31,8 +31,11 @@ def can_view(user, offering: Offering) -> bool:
 
 def offerings_of(platform) -> list[Offering]:
     """All offerings of a platform, newest first (its operators' and administrators' view)."""
-    return list(db.session.scalars(
-        select(Offering).where(Offering.platform_id == platform.id).order_by(Offering.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Offering).where(Offering.platform_id == platform.id).order_by(Offering.id.desc())
+        )
+    )
 
 
 def get_visible(user, offering_id: int) -> Offering | None:
@@ -67,7 +70,11 @@ def validate(data: dict) -> None:
     lead = data.get("lead_time_days")
     if lead is not None and not 0 <= lead <= 3650:
         errors.append(("lead_time_days", "交付周期应在 0 到 3650 天之间。"))
-    if data.get("kind") == "service" and data.get("service_type") and data["service_type"] not in vocab.SERVICE_TYPES:
+    if (
+        data.get("kind") == "service"
+        and data.get("service_type")
+        and data["service_type"] not in vocab.SERVICE_TYPES
+    ):
         errors.append(("service_type", "请选择有效的服务类型。"))
     if data.get("quantity") is not None and data["quantity"] < 1:
         errors.append(("quantity", "数量至少为 1。"))
@@ -93,7 +100,10 @@ def _assign(offering: Offering, data: dict) -> None:
 
 
 def _snapshot(offering: Offering) -> dict:
-    return {f: getattr(offering, f) for f in ("kind",) + COMMON_FIELDS + ("price_amount", "price_unit") + ALL_KIND_FIELDS}
+    return {
+        f: getattr(offering, f)
+        for f in ("kind",) + COMMON_FIELDS + ("price_amount", "price_unit") + ALL_KIND_FIELDS
+    }
 
 
 def create_offering(user, platform, data: dict) -> Offering:
@@ -138,7 +148,10 @@ def offering_actions(user, offering: Offering) -> list[str]:
     return OFFERING_WORKFLOW.allowed_actions(offering.status, among=permitted)
 
 
-
 # Operators attach images and documents to their offerings; whoever may see the offering sees them.
-register_owner(Offering, can_view=can_view, can_manage=can_manage,
-               url=lambda offering: url_for("offerings.edit", offering_id=offering.id))
+register_owner(
+    Offering,
+    can_view=can_view,
+    can_manage=can_manage,
+    url=lambda offering: url_for("offerings.edit", offering_id=offering.id),
+)

@@ -25,8 +25,9 @@ def create(platform_id: int):
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "equipment")
         form.domains.data = list(platform.domains)
-    done, offering = submit_form(form, lambda: services.create_offering(acting_user(), platform, form.to_data()),
-                                 "资源已发布。")
+    done, offering = submit_form(
+        form, lambda: services.create_offering(acting_user(), platform, form.to_data()), "资源已发布。"
+    )
     if done:
         return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template("offerings/form.html", form=form, platform=platform, title="发布中试资源")
@@ -40,10 +41,17 @@ def edit(offering_id: int):
     form = OfferingForm()
     if request.method == "GET":
         form.load(offering)
-    elif submit_form(form, lambda: services.update_offering(acting_user(), offering, form.to_data()), "已保存。")[0]:
+    elif submit_form(
+        form, lambda: services.update_offering(acting_user(), offering, form.to_data()), "已保存。"
+    )[0]:
         return redirect(url_for("offerings.edit", offering_id=offering.id))
-    return render_template("offerings/form.html", form=form, platform=offering.platform, offering=offering,
-                           title=f"编辑：{offering.title}")
+    return render_template(
+        "offerings/form.html",
+        form=form,
+        platform=offering.platform,
+        offering=offering,
+        title=f"编辑：{offering.title}",
+    )
 
 
 @bp.route("/my/offerings/<int:offering_id>/<any(pause, resume):action>", methods=["POST"])
@@ -52,9 +60,15 @@ def set_status(offering_id: int, action: str):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
     change = services.pause_offering if action == "pause" else services.resume_offering
-    perform(lambda: change(acting_user(), offering), "已暂停对外展示。" if action == "pause" else "已恢复对外展示。")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("platforms.manage", platform_id=offering.platform_id))
+    perform(
+        lambda: change(acting_user(), offering),
+        "已暂停对外展示。" if action == "pause" else "已恢复对外展示。",
+    )
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("platforms.manage", platform_id=offering.platform_id)
+    )
 
 
 @bp.route("/admin/offerings/<int:offering_id>/pause", methods=["POST"])

@@ -14,5 +14,13 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_blueprint(blp)
-    add_menu_item(app, "平台审核队列", "platforms.review_queue", description="即到即受理：等待最久的排在最前。", order=10)
-    add_menu_item(app, "全部平台", "platforms.all_platforms", description="按状态查看、暂停或恢复平台。", order=20)
+    add_menu_item(
+        app,
+        "平台审核队列",
+        "platforms.review_queue",
+        description="即到即受理：等待最久的排在最前。",
+        order=10,
+    )
+    add_menu_item(
+        app, "全部平台", "platforms.all_platforms", description="按状态查看、暂停或恢复平台。", order=20
+    )

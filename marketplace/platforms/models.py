@@ -42,8 +42,14 @@ PLATFORM_WORKFLOW = Workflow(
         (S.APPROVED, "suspend"): S.SUSPENDED,
         (S.SUSPENDED, "reinstate"): S.APPROVED,
     },
-    action_labels={"submit": "提交审核", "approve": "通过", "return": "退回修改", "reject": "不予通过",
-                   "suspend": "暂停", "reinstate": "恢复"},
+    action_labels={
+        "submit": "提交审核",
+        "approve": "通过",
+        "return": "退回修改",
+        "reject": "不予通过",
+        "suspend": "暂停",
+        "reinstate": "恢复",
+    },
 )
 #: Decisions an administrator takes (the operator's only action is `submit`).
 REVIEW_ACTIONS = ("approve", "return", "reject", "suspend", "reinstate")

@@ -32,4 +32,8 @@ class PlatformOut(Schema):
     contact = fields.Method("get_contact", metadata={"type": "object"})
 
     def get_contact(self, platform):
-        return {"name": platform.contact_name, "phone": platform.contact_phone, "email": platform.contact_email}
+        return {
+            "name": platform.contact_name,
+            "phone": platform.contact_phone,
+            "email": platform.contact_email,
+        }

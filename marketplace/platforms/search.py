@@ -11,12 +11,28 @@ from .models import Platform
 def platform_document(p: Platform) -> dict:
     certs = " ".join(p.certifications)
     return {
-        **base_fields("platform", p.id, title=p.name, specs=p.capabilities or "", body=p.description or "",
-                      context=certs, version=stamp(p.updated_at), created=int(p.created_at.timestamp()), ref=p.ref),
-        "domain": ",".join(p.domains), "city": p.city, "level": p.level,
-        "certs": ",".join(sorted(analysis.certifications(certs))), "platform_id": p.id, "platform_name": p.name,
+        **base_fields(
+            "platform",
+            p.id,
+            title=p.name,
+            specs=p.capabilities or "",
+            body=p.description or "",
+            context=certs,
+            version=stamp(p.updated_at),
+            created=int(p.created_at.timestamp()),
+            ref=p.ref,
+        ),
+        "domain": ",".join(p.domains),
+        "city": p.city,
+        "level": p.level,
+        "certs": ",".join(sorted(analysis.certifications(certs))),
+        "platform_id": p.id,
+        "platform_name": p.name,
     }
 
 
-register(DocumentSource(doc_type="platform", model=Platform, public=lambda: Platform.is_public,
-                        build=platform_document))
+register(
+    DocumentSource(
+        doc_type="platform", model=Platform, public=lambda: Platform.is_public, build=platform_document
+    )
+)

@@ -12,8 +12,19 @@ from ..extensions import db
 from .models import PLATFORM_WORKFLOW, REASON_REQUIRED, REVIEW_ACTIONS, Platform, PlatformStatus
 
 EDITABLE_FIELDS = (
-    "name", "level", "city", "domains", "description", "capabilities", "certifications", "address",
-    "contact_name", "contact_phone", "contact_email", "sharing_rules", "fee_standard",
+    "name",
+    "level",
+    "city",
+    "domains",
+    "description",
+    "capabilities",
+    "certifications",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "sharing_rules",
+    "fee_standard",
 )
 
 
@@ -37,7 +48,9 @@ def get_managed(user, platform_id: int) -> Platform:
 
 
 def platforms_of(user) -> list[Platform]:
-    return list(db.session.scalars(select(Platform).where(Platform.org_id == user.org_id).order_by(Platform.id)))
+    return list(
+        db.session.scalars(select(Platform).where(Platform.org_id == user.org_id).order_by(Platform.id))
+    )
 
 
 def validate(data: dict) -> None:
@@ -111,10 +124,13 @@ def review_actions(platform: Platform) -> list[str]:
 
 def review_queue() -> list[Platform]:
     """Submitted platforms, longest waiting first (即到即受理)."""
-    return list(db.session.scalars(
-        select(Platform).where(Platform.status == PlatformStatus.SUBMITTED)
-        .order_by(Platform.submitted_at, Platform.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Platform)
+            .where(Platform.status == PlatformStatus.SUBMITTED)
+            .order_by(Platform.submitted_at, Platform.id)
+        )
+    )
 
 
 def all_platforms() -> list[Platform]:

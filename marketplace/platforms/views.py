@@ -37,8 +37,11 @@ def mine():
 @role_required(Role.OPERATOR)
 def create():
     form = PlatformForm()
-    done, platform = submit_form(form, lambda: services.create_platform(acting_user(), _form_data(form)),
-                                 "平台已保存为草稿。完善信息后请提交审核。")
+    done, platform = submit_form(
+        form,
+        lambda: services.create_platform(acting_user(), _form_data(form)),
+        "平台已保存为草稿。完善信息后请提交审核。",
+    )
     if done:
         return redirect(url_for("platforms.manage", platform_id=platform.id))
     return render_template("platforms/form.html", form=form, title="登记新平台")
@@ -50,11 +53,19 @@ def manage(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
     offerings = offering_services.offerings_of(platform)
-    matches = matching.match_platform(platform, [o for o in offerings if o.is_public]) if platform.is_public else []
+    matches = (
+        matching.match_platform(platform, [o for o in offerings if o.is_public]) if platform.is_public else []
+    )
     history = PLATFORM_WORKFLOW.history(platform)
-    return render_template("platforms/manage.html", platform=platform, offerings=offerings, matches=matches,
-                           actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
-                           offering_workflow=OFFERING_WORKFLOW, decision=history[-1] if history else None)
+    return render_template(
+        "platforms/manage.html",
+        platform=platform,
+        offerings=offerings,
+        matches=matches,
+        actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
+        offering_workflow=OFFERING_WORKFLOW,
+        decision=history[-1] if history else None,
+    )
 
 
 @bp.route("/my/platforms/<int:platform_id>/edit", methods=["GET", "POST"])
@@ -63,10 +74,13 @@ def edit(platform_id: int):
     with or_404():
         platform = services.get_managed(acting_user(), platform_id)
     form = PlatformForm(obj=platform)
-    if submit_form(form, lambda: services.update_platform(acting_user(), platform, _form_data(form)),
-                   "平台信息已保存。")[0]:
+    if submit_form(
+        form, lambda: services.update_platform(acting_user(), platform, _form_data(form)), "平台信息已保存。"
+    )[0]:
         return redirect(url_for("platforms.manage", platform_id=platform.id))
-    return render_template("platforms/form.html", form=form, title=f"编辑平台：{platform.name}", platform=platform)
+    return render_template(
+        "platforms/form.html", form=form, title=f"编辑平台：{platform.name}", platform=platform
+    )
 
 
 @bp.route("/my/platforms/<int:platform_id>/submit", methods=["POST"])
@@ -100,10 +114,18 @@ def review(platform_id: int):
     actions = services.review_actions(platform)
     form = ReviewForm().offer(actions, PLATFORM_WORKFLOW.action_labels)
     label = PLATFORM_WORKFLOW.action_labels.get(form.action.data, "")
-    if submit_form(form, lambda: services.review_platform(acting_user(), platform, form.action.data, form.reason.data),
-                   f"已处理：{platform.name}（{label}）")[0]:
+    if submit_form(
+        form,
+        lambda: services.review_platform(acting_user(), platform, form.action.data, form.reason.data),
+        f"已处理：{platform.name}（{label}）",
+    )[0]:
         return redirect(url_for("platforms.review_queue"))
-    return render_template("platforms/review.html", platform=platform, form=form, actions=actions,
-                           workflow=PLATFORM_WORKFLOW,
-                           history=PLATFORM_WORKFLOW.history(platform),
-                           offerings=offering_services.offerings_of(platform))
+    return render_template(
+        "platforms/review.html",
+        platform=platform,
+        form=form,
+        actions=actions,
+        workflow=PLATFORM_WORKFLOW,
+        history=PLATFORM_WORKFLOW.history(platform),
+        offerings=offering_services.offerings_of(platform),
+    )

@@ -15,19 +15,30 @@ VALID_CODE = "91350100M000100Y43"  # a well-formed GB 32100-2015 code
 
 
 def registration(**overrides):
-    data = {"role": "firm", "name": "王工", "email": "wang@example.cn", "password": "a-long-password",
-            "confirm": "a-long-password", "org_name": "济南某新材料有限公司", "org_kind": "enterprise",
-            "org_city": "济南", "credit_code": ""}
+    data = {
+        "role": "firm",
+        "name": "王工",
+        "email": "wang@example.cn",
+        "password": "a-long-password",
+        "confirm": "a-long-password",
+        "org_name": "济南某新材料有限公司",
+        "org_kind": "enterprise",
+        "org_city": "济南",
+        "credit_code": "",
+    }
     data.update(overrides)
     return data
 
 
-@pytest.mark.parametrize("code,valid", [
-    (VALID_CODE, True),
-    ("91350100M000100Y44", False),  # wrong check character
-    ("91350100M000100Y4", False),   # 17 characters
-    ("91350100M000100YI3", False),  # I is not in the character set
-])
+@pytest.mark.parametrize(
+    "code,valid",
+    [
+        (VALID_CODE, True),
+        ("91350100M000100Y44", False),  # wrong check character
+        ("91350100M000100Y4", False),  # 17 characters
+        ("91350100M000100YI3", False),  # I is not in the character set
+    ],
+)
 def test_credit_code_check_character(code, valid):
     assert credit_code_is_valid(code) is valid
 
@@ -41,13 +52,16 @@ def test_register_creates_user_and_organisation_and_logs_in(client, db):
     assert client.get("/account/").status_code == 200
 
 
-@pytest.mark.parametrize("overrides,field_message", [
-    ({"password": "short", "confirm": "short"}, "密码至少需要 8 个字符"),
-    ({"credit_code": "91350100M000100Y44"}, "统一社会信用代码无效"),
-    ({"email": "not-an-email"}, "请输入有效的邮箱地址"),
-    ({"confirm": "different-password"}, "两次输入的密码不一致"),
-    ({"role": "admin"}, "不是有效的选择"),
-])
+@pytest.mark.parametrize(
+    "overrides,field_message",
+    [
+        ({"password": "short", "confirm": "short"}, "密码至少需要 8 个字符"),
+        ({"credit_code": "91350100M000100Y44"}, "统一社会信用代码无效"),
+        ({"email": "not-an-email"}, "请输入有效的邮箱地址"),
+        ({"confirm": "different-password"}, "两次输入的密码不一致"),
+        ({"role": "admin"}, "不是有效的选择"),
+    ],
+)
 def test_register_rejects_bad_input_with_message_beside_field(client, db, overrides, field_message):
     response = client.post("/account/register", data=registration(**overrides))
     assert response.status_code == 200
@@ -92,13 +106,22 @@ def test_login_is_throttled_per_address_across_accounts(app, client, db):
     users = factories.UserFactory.create_batch(limit)  # one failure each: no single account is locked
     db.session.commit()
     for i in range(limit):
-        client.post("/account/login", data={"email": users[i].email, "password": "wrong password!"},
-                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
-    response = client.post("/account/login", data={"email": users[0].email, "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        client.post(
+            "/account/login",
+            data={"email": users[i].email, "password": "wrong password!"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        )
+    response = client.post(
+        "/account/login",
+        data={"email": users[0].email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
     assert "登录失败次数过多" in response.get_data(as_text=True)
-    other = client.post("/account/login", data={"email": users[0].email, "password": PASSWORD},
-                        environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    other = client.post(
+        "/account/login",
+        data={"email": users[0].email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.1.1"},
+    )
     assert other.status_code == 302
 
 
@@ -152,10 +175,17 @@ def test_token_times_are_shown_in_beijing_time(client, auth, db, firm_user, free
     assert "2026-03-01 08:00" in page and "2026-03-02 00:30" in page  # created, last used
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "%2F%2Fevil.example",
-    "/\t/evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example",
+        "/\t/evil.example",
+    ],
+)
 def test_next_never_leaves_the_site(client, auth, firm_user, target):
     response = auth.login(firm_user, next=target)
     assert response.status_code == 302
@@ -173,11 +203,19 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(app, clie
     other_device = app.test_client()
     Auth = type(auth)
     Auth(other_device).login(firm_user)
-    bad = client.post("/account/password", data={"current_password": "wrong-wrong", "new_password": "new-password-1",
-                                                  "confirm": "new-password-1"})
+    bad = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong-wrong",
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
     assert "当前密码不正确" in bad.get_data(as_text=True)
-    ok = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "new-password-1",
-                                                 "confirm": "new-password-1"})
+    ok = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "new-password-1", "confirm": "new-password-1"},
+    )
     assert ok.status_code == 302
     assert client.get("/account/").status_code == 200  # this session continues
     assert other_device.get("/account/").status_code == 302  # the other one is logged out
@@ -224,8 +262,12 @@ def test_cannot_revoke_someone_elses_token(client, auth, db, firm_user):
 
 
 def test_create_admin_command(runner, db):
-    result = runner.invoke(args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n")
+    result = runner.invoke(
+        args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n"
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.email == "boss@example.cn")).role == "admin"
-    again = runner.invoke(args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n")
+    again = runner.invoke(
+        args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n"
+    )
     assert again.exit_code != 0 and "已注册" in again.output

@@ -14,8 +14,14 @@ def operator_token(db, operator_user):
     return platform, {"Authorization": f"Bearer {token}"}
 
 
-NEW = {"kind": "equipment", "title": "200 L 高压加氢釜", "domains": ["高端化工"], "specs": {"设计压力": "10 MPa"},
-       "price": {"amount": 6000, "unit": "day"}, "bookable": True}
+NEW = {
+    "kind": "equipment",
+    "title": "200 L 高压加氢釜",
+    "domains": ["高端化工"],
+    "specs": {"设计压力": "10 MPa"},
+    "price": {"amount": 6000, "unit": "day"},
+    "bookable": True,
+}
 
 
 def test_public_lists_are_paginated(client, db):
@@ -56,8 +62,11 @@ def test_writes_need_a_valid_token_and_never_use_the_session(client, auth, db, o
     auth.as_(operator_user)  # a logged-in browser session is not an API credential
     response = client.post("/api/v1/offerings", json={**NEW, "platform_id": platform.id})
     assert response.status_code == 401 and response.is_json
-    bad = client.post("/api/v1/offerings", json={**NEW, "platform_id": platform.id},
-                      headers={"Authorization": "Bearer zs_not-a-token"})
+    bad = client.post(
+        "/api/v1/offerings",
+        json={**NEW, "platform_id": platform.id},
+        headers={"Authorization": "Bearer zs_not-a-token"},
+    )
     assert bad.status_code == 401
 
 
@@ -65,21 +74,32 @@ def test_someone_elses_platform_or_offering_is_404(client, db, operator_token):
     _, headers = operator_token
     foreign = factories.OfferingFactory()
     db.session.commit()
-    assert client.post("/api/v1/offerings", json={**NEW, "platform_id": foreign.platform_id}, headers=headers).status_code == 404
-    assert client.patch(f"/api/v1/offerings/{foreign.id}", json={"title": "x"}, headers=headers).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/offerings", json={**NEW, "platform_id": foreign.platform_id}, headers=headers
+        ).status_code
+        == 404
+    )
+    assert (
+        client.patch(f"/api/v1/offerings/{foreign.id}", json={"title": "x"}, headers=headers).status_code
+        == 404
+    )
     assert client.post(f"/api/v1/offerings/{foreign.id}/pause", headers=headers).status_code == 404
     assert client.patch("/api/v1/offerings/999999", json={"title": "x"}, headers=headers).status_code == 404
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"status": "paused"}, "status"),
-    ({"platform_id": 1}, "platform_id"),
-    ({"price": {"amount": -1, "unit": "day"}}, "price"),
-    ({"price": {"amount": 5}}, "price"),
-    ({"domains": ["火星"]}, "domains"),
-    ({"title": ""}, "title"),
-    ({"lead_time_days": "soon"}, "lead_time_days"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"status": "paused"}, "status"),
+        ({"platform_id": 1}, "platform_id"),
+        ({"price": {"amount": -1, "unit": "day"}}, "price"),
+        ({"price": {"amount": 5}}, "price"),
+        ({"domains": ["火星"]}, "domains"),
+        ({"title": ""}, "title"),
+        ({"lead_time_days": "soon"}, "lead_time_days"),
+    ],
+)
 def test_update_errors_name_the_field(client, db, operator_token, payload, field):
     platform, headers = operator_token
     offering = factories.OfferingFactory(platform=platform)
@@ -94,8 +114,11 @@ def test_update_and_pause_own_offering(client, db, operator_token):
     platform, headers = operator_token
     offering = factories.OfferingFactory(platform=platform)
     db.session.commit()
-    response = client.patch(f"/api/v1/offerings/{offering.id}", json={"title": "新名称", "price": {"negotiable": True}},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/offerings/{offering.id}",
+        json={"title": "新名称", "price": {"negotiable": True}},
+        headers=headers,
+    )
     assert response.status_code == 200 and response.json["price"] == {"negotiable": True}
     assert client.post(f"/api/v1/offerings/{offering.id}/pause", headers=headers).json["status"] == "paused"
     assert client.get(f"/api/v1/offerings/{offering.id}").status_code == 404  # no longer public
@@ -103,7 +126,9 @@ def test_update_and_pause_own_offering(client, db, operator_token):
 
 def test_malformed_json_is_a_4xx(client, db, operator_token):
     _, headers = operator_token
-    response = client.post("/api/v1/offerings", data="{nope", headers={**headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/offerings", data="{nope", headers={**headers, "Content-Type": "application/json"}
+    )
     assert 400 <= response.status_code < 500 and response.is_json
 
 
@@ -112,6 +137,9 @@ def test_openapi_document_and_local_docs_page(client, db):
     assert "/api/v1/offerings" in spec["paths"] and "/api/v1/demands/{ref}/matches" in spec["paths"]
     assert "OfferingUpdate" in spec["components"]["schemas"]
     page = client.get("/api/v1/docs/").get_data(as_text=True)
-    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page and "http" not in page.split("<body>")[1].split("</body>")[0]
+    assert (
+        "/api/v1/docs/assets/swagger-ui-bundle.js" in page
+        and "http" not in page.split("<body>")[1].split("</body>")[0]
+    )
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/v1/docs/assets/../../../etc/passwd").status_code == 404

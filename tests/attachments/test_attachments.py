@@ -61,8 +61,11 @@ def stored_files(app) -> list[str]:
 
 
 def upload(client, owner, data: bytes, name: str, **extra):
-    return client.post(f"/attachments/{owner.__attachment_owner__}/{owner.id}",
-                       data={"file": (io.BytesIO(data), name), **extra}, content_type="multipart/form-data")
+    return client.post(
+        f"/attachments/{owner.__attachment_owner__}/{owner.id}",
+        data={"file": (io.BytesIO(data), name), **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def login(auth, client, user):
@@ -118,13 +121,27 @@ def test_manager_uploads_sees_and_deletes_files(app, client, auth, db, world, ow
 #: Who may download a file: public offerings for everyone, hidden ones for their operator and
 #: administrators, a demand's confidential files for the firm, contacted platforms and administrators.
 ACCESS = {
-    "public offering": ("anonymous", "other firm", "other operator", "contacted operator", "admin",
-                        "offering operator", "demand firm"),
+    "public offering": (
+        "anonymous",
+        "other firm",
+        "other operator",
+        "contacted operator",
+        "admin",
+        "offering operator",
+        "demand firm",
+    ),
     "paused offering": ("admin", "offering operator"),
     "demand": ("contacted operator", "admin", "demand firm"),
 }
-ACTORS = ("anonymous", "other firm", "other operator", "contacted operator", "admin", "offering operator",
-          "demand firm")
+ACTORS = (
+    "anonymous",
+    "other firm",
+    "other operator",
+    "contacted operator",
+    "admin",
+    "offering operator",
+    "demand firm",
+)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -172,7 +189,10 @@ def test_refusals_and_unknown_files_are_404_and_logged(client, auth, db, world, 
     assert client.post(f"/attachments/platform/{world.demand.id}", data={}).status_code == 404
     refusals = [r for r in caplog.records if r.name == "marketplace.auth" and "refused" in r.getMessage()]
     assert [r.getMessage().split("path=")[1] for r in refusals] == [
-        f"/attachments/{attachment.id}", "/attachments/999999", f"/attachments/platform/{world.demand.id}"]
+        f"/attachments/{attachment.id}",
+        "/attachments/999999",
+        f"/attachments/platform/{world.demand.id}",
+    ]
 
 
 def test_a_missing_stored_file_is_404_and_logged(client, auth, db, world, caplog):
@@ -183,15 +203,19 @@ def test_a_missing_stored_file_is_404_and_logged(client, auth, db, world, caplog
     assert any("stored file missing" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("data,name,message", [
-    (b"<script>alert(1)</script>", "evil.png", "只支持 PNG、JPEG、WebP 图片和 PDF 文件"),
-    (b"GIF89a" + b"\x00" * 32, "anim.gif", "只支持 PNG、JPEG、WebP 图片和 PDF 文件"),
-    (PNG + b"\x00" * (8 * 1024 * 1024), "big.png", "文件过大（单个文件不超过 8 MB）"),
-    (b"", "empty.pdf", "请选择要上传的文件"),
-])
+@pytest.mark.parametrize(
+    "data,name,message",
+    [
+        (b"<script>alert(1)</script>", "evil.png", "只支持 PNG、JPEG、WebP 图片和 PDF 文件"),
+        (b"GIF89a" + b"\x00" * 32, "anim.gif", "只支持 PNG、JPEG、WebP 图片和 PDF 文件"),
+        (PNG + b"\x00" * (8 * 1024 * 1024), "big.png", "文件过大（单个文件不超过 8 MB）"),
+        (b"", "empty.pdf", "请选择要上传的文件"),
+    ],
+)
 @pytest.mark.parametrize("owner_type", ["offering", "demand"])
-def test_content_is_checked_before_anything_is_stored(app, client, auth, db, world, owner_type, data, name,
-                                                       message):
+def test_content_is_checked_before_anything_is_stored(
+    app, client, auth, db, world, owner_type, data, name, message
+):
     owner = world.owner(owner_type)
     auth.as_(world.manager(owner_type))
     response = upload(client, owner, data, name)
@@ -215,14 +239,20 @@ def test_owner_pages_offer_the_upload_form_only_to_managers(client, auth, db, wo
     db.session.commit()
     auth.as_(world.firm)
     html = client.get(f"/demands/{world.demand.id}").get_data(as_text=True)
-    assert f'action="/attachments/demand/{world.demand.id}"' in html and "保密附件（图片或 PDF，不超过 8 MB）" in html
+    assert (
+        f'action="/attachments/demand/{world.demand.id}"' in html
+        and "保密附件（图片或 PDF，不超过 8 MB）" in html
+    )
     assert "/delete" in html
     auth.as_(world.users["contacted operator"])
     html = client.get(f"/demands/{world.demand.id}").get_data(as_text=True)
     assert "spec.pdf" in html and "/attachments/demand/" not in html and "/delete" not in html
     auth.as_(world.operator)
     html = client.get(f"/my/offerings/{world.offering.id}").get_data(as_text=True)
-    assert f'action="/attachments/offering/{world.offering.id}"' in html and "上传图片或 PDF（单个不超过 8 MB）" in html
+    assert (
+        f'action="/attachments/offering/{world.offering.id}"' in html
+        and "上传图片或 PDF（单个不超过 8 MB）" in html
+    )
 
 
 @pytest.mark.parametrize("owner_type", ["offering", "demand"])
@@ -234,8 +264,8 @@ def test_upload_and_delete_need_the_csrf_token(app, client, auth, db, world, own
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         page = client.get(OWNER_PAGES[owner_type].format(id=owner.id)).get_data(as_text=True)
-        upload_form = page[page.index(f'action="/attachments/{owner_type}/'):]
-        delete_form = page[page.index(f'action="/attachments/{attachment.id}/delete"'):]
+        upload_form = page[page.index(f'action="/attachments/{owner_type}/') :]
+        delete_form = page[page.index(f'action="/attachments/{attachment.id}/delete"') :]
         assert 'name="csrf_token"' in upload_form[:500] and 'name="csrf_token"' in delete_form[:200]
         refused = upload(client, owner, PNG, "x.png")
         assert refused.status_code == 400 and "表单已过期" in refused.get_data(as_text=True)
@@ -249,8 +279,10 @@ def test_upload_and_delete_need_the_csrf_token(app, client, auth, db, world, own
 @pytest.mark.parametrize("owner_type", ["offering", "demand"])
 def test_deleting_the_owner_removes_rows_and_files_after_the_commit(app, db, world, owner_type):
     owner = world.owner(owner_type)
-    kept = add(world.owner("demand" if owner_type == "offering" else "offering"), world.manager(
-        "demand" if owner_type == "offering" else "offering"))
+    kept = add(
+        world.owner("demand" if owner_type == "offering" else "offering"),
+        world.manager("demand" if owner_type == "offering" else "offering"),
+    )
     first, second = add(owner, world.manager(owner_type)), add(owner, world.manager(owner_type), PDF, "a.pdf")
     db.session.commit()
     doomed = {first.stored_name, second.stored_name}

@@ -12,8 +12,16 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -103,18 +111,30 @@ def test_operator_registers_publishes_and_admin_approves(page, live_server, db, 
 def test_firm_posts_a_demand_and_sees_the_matching_offering_first(page, live_server, db):
     base = live_server
     bio = factories.PlatformFactory(city="济南", domains=["生物医药"], certifications=["GMP"])
-    factories.OfferingFactory(platform=bio, title="500 L 不锈钢机械搅拌发酵罐", specs={"容积": "500 L"},
-                              description="大肠杆菌高密度发酵，GMP车间。")
-    factories.OfferingFactory(platform=bio, title="冻干制剂处方开发", kind="service", description="冻干曲线开发")
-    factories.OfferingFactory(platform=factories.PlatformFactory(domains=["高端化工"]), title="1000 L 搪玻璃反应釜",
-                              domains=["高端化工"], description="精细化工合成放大")
+    factories.OfferingFactory(
+        platform=bio,
+        title="500 L 不锈钢机械搅拌发酵罐",
+        specs={"容积": "500 L"},
+        description="大肠杆菌高密度发酵，GMP车间。",
+    )
+    factories.OfferingFactory(
+        platform=bio, title="冻干制剂处方开发", kind="service", description="冻干曲线开发"
+    )
+    factories.OfferingFactory(
+        platform=factories.PlatformFactory(domains=["高端化工"]),
+        title="1000 L 搪玻璃反应釜",
+        domains=["高端化工"],
+        description="精细化工合成放大",
+    )
     firm = factories.UserFactory(role="firm")
     db.session.commit()
 
     login(page, base, firm.email)
     page.goto(f"{base}/my/demands/new")
     page.fill("input[name=title]", "重组蛋白发酵工艺放大到500 L")
-    page.fill("textarea[name=description]", "我们的大肠杆菌表达体系在5 L罐稳定，需要在GMP条件下放大到500 L发酵罐。")
+    page.fill(
+        "textarea[name=description]", "我们的大肠杆菌表达体系在5 L罐稳定，需要在GMP条件下放大到500 L发酵罐。"
+    )
     page.check("input[name=domains][value=生物医药]")
     page.check("input[name=kinds][value=equipment]")
     page.click("button:has-text('发布并查看匹配')")

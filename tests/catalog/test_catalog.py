@@ -17,9 +17,17 @@ def catalogue(db):
     bio = factories.PlatformFactory(city="青岛", level="国家级", domains=["生物医药"], certifications=["GMP"])
     chem = factories.PlatformFactory(city="淄博", level="市级", domains=["高端化工"], certifications=["CNAS"])
     factories.OfferingFactory(platform=bio, title="500 L 发酵罐", price_amount=800, domains=["生物医药"])
-    factories.OfferingFactory(platform=bio, title="无菌灌装车间", kind="site", price_amount=90000, price_unit="month",
-                              domains=["生物医药"])
-    factories.OfferingFactory(platform=chem, title="微通道反应器", price_amount=None, price_unit=None, domains=["高端化工"])
+    factories.OfferingFactory(
+        platform=bio,
+        title="无菌灌装车间",
+        kind="site",
+        price_amount=90000,
+        price_unit="month",
+        domains=["生物医药"],
+    )
+    factories.OfferingFactory(
+        platform=chem, title="微通道反应器", price_amount=None, price_unit=None, domains=["高端化工"]
+    )
     factories.OfferingFactory(platform=factories.PlatformFactory(status="draft"), title="草稿平台的设备")
     db.session.commit()
     return bio, chem
@@ -38,22 +46,29 @@ def test_home_explains_and_counts_by_domain(client, catalogue):
     assert "<b>1</b> 个平台 · <b>2</b> 项资源" in page
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("", {"500 L 发酵罐", "无菌灌装车间", "微通道反应器"}),
-    ("?domain=高端化工", {"微通道反应器"}),
-    ("?city=青岛&kind=site", {"无菌灌装车间"}),
-    ("?level=国家级", {"500 L 发酵罐", "无菌灌装车间"}),
-    ("?certification=CNAS", {"微通道反应器"}),
-    ("?price_min=1000", {"无菌灌装车间"}),
-    ("?price_max=1000", {"500 L 发酵罐"}),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", {"500 L 发酵罐", "无菌灌装车间", "微通道反应器"}),
+        ("?domain=高端化工", {"微通道反应器"}),
+        ("?city=青岛&kind=site", {"无菌灌装车间"}),
+        ("?level=国家级", {"500 L 发酵罐", "无菌灌装车间"}),
+        ("?certification=CNAS", {"微通道反应器"}),
+        ("?price_min=1000", {"无菌灌装车间"}),
+        ("?price_max=1000", {"500 L 发酵罐"}),
+    ],
+)
 def test_offering_filters(client, catalogue, query, expected):
     assert set(titles(client.get("/offerings" + query))) == expected
 
 
 def test_sort_by_price_puts_negotiable_last(client, catalogue):
     assert titles(client.get("/offerings?sort=price_asc")) == ["500 L 发酵罐", "无菌灌装车间", "微通道反应器"]
-    assert titles(client.get("/offerings?sort=price_desc")) == ["无菌灌装车间", "500 L 发酵罐", "微通道反应器"]
+    assert titles(client.get("/offerings?sort=price_desc")) == [
+        "无菌灌装车间",
+        "500 L 发酵罐",
+        "微通道反应器",
+    ]
 
 
 def test_pagination(client, db):
@@ -65,10 +80,19 @@ def test_pagination(client, db):
     assert "第 2 / 2 页" in second.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", [
-    "?page=-3", "?page=abc", "?price_min=abc&price_max=nan", "?price_min=1e400", "?domain=%3Cscript%3E",
-    "?sort=drop%20table", "?certification=" + "x" * 5000, "?city=%00",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=-3",
+        "?page=abc",
+        "?price_min=abc&price_max=nan",
+        "?price_min=1e400",
+        "?domain=%3Cscript%3E",
+        "?sort=drop%20table",
+        "?certification=" + "x" * 5000,
+        "?city=%00",
+    ],
+)
 def test_hostile_parameters_still_render(client, catalogue, query):
     response = client.get("/offerings" + query)
     assert response.status_code == 200
@@ -113,18 +137,28 @@ def mixed_catalogue(db):
     for i in range(12):
         platform = factories.PlatformFactory(
             status=rng.choice(["approved", "approved", "draft", "suspended"]),
-            domains=rng.sample(vocab.DOMAINS, rng.randint(1, 3)) + (["不在词表的领域"] if i == 3 else []))
+            domains=rng.sample(vocab.DOMAINS, rng.randint(1, 3)) + (["不在词表的领域"] if i == 3 else []),
+        )
         for _ in range(rng.randint(0, 4)):
-            factories.OfferingFactory(platform=platform, status=rng.choice(["active", "active", "paused"]),
-                                      domains=rng.sample(vocab.DOMAINS, rng.randint(1, 2)))
+            factories.OfferingFactory(
+                platform=platform,
+                status=rng.choice(["active", "active", "paused"]),
+                domains=rng.sample(vocab.DOMAINS, rng.randint(1, 2)),
+            )
     db.session.commit()
 
 
 def test_counts_by_domain_match_a_brute_force_count_in_one_statement(db, mixed_catalogue):
     platforms = db.session.scalars(select(Platform)).all()
     offerings = db.session.scalars(select(Offering)).all()
-    expected = [(d, sum(p.is_public and d in p.domains for p in platforms),
-                 sum(o.is_public and d in o.domains for o in offerings)) for d in vocab.DOMAINS]
+    expected = [
+        (
+            d,
+            sum(p.is_public and d in p.domains for p in platforms),
+            sum(o.is_public and d in o.domains for o in offerings),
+        )
+        for d in vocab.DOMAINS
+    ]
     assert sum(n for _, _, n in expected) > 0 and any(n == 0 for _, n, _ in expected)
     db.session.expire_all()
     with Statements(db.engine) as statements:
@@ -148,8 +182,9 @@ def test_offering_list_loads_platforms_and_labels_without_a_query_per_card(clien
     db.session.commit()
     few = statements_for_offerings_page()
     for _ in range(6):
-        factories.OfferingFactory.create_batch(2, platform=factories.PlatformFactory(domains=["新材料", "建材"]),
-                                               domains=["新材料"])
+        factories.OfferingFactory.create_batch(
+            2, platform=factories.PlatformFactory(domains=["新材料", "建材"]), domains=["新材料"]
+        )
     db.session.commit()
     assert statements_for_offerings_page() == few
 

@@ -207,15 +207,34 @@ def test_the_periodic_drain_applies_work_left_by_a_crash(app, db, jobs, monkeypa
 
 def test_flask_jobs_worker_runs_queued_jobs_until_stopped(app, db, jobs, tmp_path):
     mail_id = queue_mail(db, to="worker@example.cn")
-    settings = {key: app.config[key] for key in (
-        "SQLALCHEMY_DATABASE_URI", "SEARCH_INDEX_DIR", "UPLOAD_DIR", "JOBS_BACKEND", "JOBS_SQLITE_PATH",
-        "JOBS_REDIS_URL")}
+    settings = {
+        key: app.config[key]
+        for key in (
+            "SQLALCHEMY_DATABASE_URI",
+            "SEARCH_INDEX_DIR",
+            "UPLOAD_DIR",
+            "JOBS_BACKEND",
+            "JOBS_SQLITE_PATH",
+            "JOBS_REDIS_URL",
+        )
+    }
     settings.update(SECRET_KEY="test-secret", MAIL_SUPPRESS_SEND=True, SEARCH_WARMUP_TERMS=0, JOBS_WORKERS=1)
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", f"marketplace:create_app({settings!r})", "jobs", "worker"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                f"marketplace:create_app({settings!r})",
+                "jobs",
+                "worker",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and worker.poll() is None:

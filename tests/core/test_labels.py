@@ -14,7 +14,9 @@ def reloaded(db, model, obj_id):
 
 
 def test_labels_keep_the_users_order_through_save_and_load(db):
-    platform = factories.PlatformFactory(domains=["高端化工", "生物医药"], certifications=["GMP", "CNAS", "CMA"])
+    platform = factories.PlatformFactory(
+        domains=["高端化工", "生物医药"], certifications=["GMP", "CNAS", "CMA"]
+    )
     demand = factories.DemandFactory(kinds=["service", "equipment"], city_preference=["青岛", "济南"])
     db.session.commit()
     platform = reloaded(db, Platform, platform.id)

@@ -61,8 +61,11 @@ def test_login_failures_are_logged_with_the_request_id_and_without_the_password(
     import logging
 
     caplog.set_level(logging.INFO, logger="marketplace")
-    response = client.post("/account/login", data={"email": firm_user.email, "password": "wrong-secret-123"},
-                           headers={"X-Request-Id": "req-42"})
+    response = client.post(
+        "/account/login",
+        data={"email": firm_user.email, "password": "wrong-secret-123"},
+        headers={"X-Request-Id": "req-42"},
+    )
     assert response.headers["X-Request-Id"] == "req-42"
     records = [r for r in caplog.records if "login failed" in r.getMessage()]
     assert records and records[0].request_id == "req-42"

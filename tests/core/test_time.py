@@ -49,8 +49,9 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db, freeze_now):
 
 
 def test_rows_written_before_the_change_read_as_utc(db):
-    db.session.execute(text("INSERT INTO login_failures (key, at) VALUES ('account:old@example.cn', "
-                            "'2026-03-01 00:00:00')"))
+    db.session.execute(
+        text("INSERT INTO login_failures (key, at) VALUES ('account:old@example.cn', '2026-03-01 00:00:00')")
+    )
     stored = db.session.execute(select(LoginFailure.at)).scalar_one()
     assert stored == datetime(2026, 3, 1, 8, 0, tzinfo=SHANGHAI) and stored.tzinfo is UTC
 
@@ -68,8 +69,9 @@ def test_a_naive_datetime_is_refused(db):
 
 
 def test_pages_show_local_time_and_name_the_zone(client, auth, db, firm_user):
-    factories.NotificationFactory(user_id=firm_user.id, message="审核结果已出",
-                                  created_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    factories.NotificationFactory(
+        user_id=firm_user.id, message="审核结果已出", created_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    )
     db.session.commit()
     auth.as_(firm_user)
     page = client.get("/notifications/").get_data(as_text=True)
@@ -82,7 +84,8 @@ def test_date_filter_shows_the_local_date_of_a_timestamp(app):
         template = "{{ moment|d }} / {{ day|d }} / {{ moment|dt }} / {{ none|dt }}"
         render = app.jinja_env.from_string(template).render
         assert render(moment=datetime(2026, 3, 1, 17, 0, tzinfo=UTC), day=date(2026, 3, 1)) == (
-            "2026-03-02 / 2026-03-01 / 2026-03-02 01:00 / ")
+            "2026-03-02 / 2026-03-01 / 2026-03-02 01:00 / "
+        )
 
 
 NAIVE_CLOCK = re.compile(r"\bdate\.today\(|\bdatetime\.(now\(\)|today\(|utcnow\(|(utc)?fromtimestamp\()")
@@ -92,8 +95,10 @@ NAIVE_CLOCK = re.compile(r"\bdate\.today\(|\bdatetime\.(now\(\)|today\(|utcnow\(
 def test_no_naive_clock_is_read_anywhere(folder):
     """Server-local or naive "now" would be 8 hours off in Shandong: every clock read goes through
     core.timeutil (utcnow, local_now, local_today)."""
-    offenders = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-                 for path in sorted((ROOT / folder).rglob("*.py"))
-                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if NAIVE_CLOCK.search(line)]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if NAIVE_CLOCK.search(line)
+    ]
     assert offenders == []

@@ -18,9 +18,13 @@ class Lamp(StrEnum):
     ON = "on"
 
 
-LAMP = Workflow(object_type="lamp", states=Lamp, labels={"off": "关", "on": "开"},
-                transitions={(Lamp.OFF, "switch_on"): Lamp.ON, (Lamp.ON, "switch_off"): Lamp.OFF},
-                action_labels={"switch_on": "打开", "switch_off": "关闭"})
+LAMP = Workflow(
+    object_type="lamp",
+    states=Lamp,
+    labels={"off": "关", "on": "开"},
+    transitions={(Lamp.OFF, "switch_on"): Lamp.ON, (Lamp.ON, "switch_off"): Lamp.OFF},
+    action_labels={"switch_on": "打开", "switch_off": "关闭"},
+)
 
 
 class Thing:
@@ -62,10 +66,17 @@ def test_applying_writes_the_audit_row_and_announces_the_change(db, admin_user):
         signals.state_changed.disconnect(listener)
     assert heard == [(platform, "approve", "submitted", "approved", admin_user)]
     row = PLATFORM_WORKFLOW.history(platform)[-1]
-    assert (row.actor_id, row.old_state, row.new_state, row.reason) == (admin_user.id, "submitted", "approved", "材料齐全")
+    assert (row.actor_id, row.old_state, row.new_state, row.reason) == (
+        admin_user.id,
+        "submitted",
+        "approved",
+        "材料齐全",
+    )
 
 
 def test_allowed_actions_follow_the_table():
     assert PLATFORM_WORKFLOW.allowed_actions(PlatformStatus.SUBMITTED) == ["approve", "return", "reject"]
-    assert PLATFORM_WORKFLOW.allowed_actions(PlatformStatus.APPROVED, among={"suspend", "submit"}) == ["suspend"]
+    assert PLATFORM_WORKFLOW.allowed_actions(PlatformStatus.APPROVED, among={"suspend", "submit"}) == [
+        "suspend"
+    ]
     assert PLATFORM_WORKFLOW.allowed_actions(PlatformStatus.REJECTED) == []

@@ -12,10 +12,18 @@ from marketplace.demands import services
 from marketplace.demands.models import Demand
 from tests import factories
 
-FORM = {"title": "重组蛋白发酵工艺放大", "description": "实验室5 L罐表达稳定，需放大到500 L发酵罐。",
-        "domains": ["生物医药"], "kinds": ["equipment", "service"], "trl": "5", "budget_max": "300000",
-        "window_start": "2099-01-01", "window_end": "2099-06-30", "city_preference": ["青岛"],
-        "confidential_detail": "菌株编号 ZS-42"}
+FORM = {
+    "title": "重组蛋白发酵工艺放大",
+    "description": "实验室5 L罐表达稳定，需放大到500 L发酵罐。",
+    "domains": ["生物医药"],
+    "kinds": ["equipment", "service"],
+    "trl": "5",
+    "budget_max": "300000",
+    "window_start": "2099-01-01",
+    "window_end": "2099-06-30",
+    "city_preference": ["青岛"],
+    "confidential_detail": "菌株编号 ZS-42",
+}
 
 
 @pytest.fixture
@@ -30,7 +38,9 @@ def test_firm_posts_and_publishes_a_demand(client, auth, db, firm_user):
     response = client.post("/my/demands/new", data={**FORM, "publish": "1"})
     demand = db.session.scalar(select(Demand))
     assert response.headers["Location"].endswith(f"/demands/{demand.id}")
-    assert demand.status == "open" and demand.deadline == date(2099, 6, 30) and demand.org_id == firm_user.org_id
+    assert (
+        demand.status == "open" and demand.deadline == date(2099, 6, 30) and demand.org_id == firm_user.org_id
+    )
     assert "重组蛋白发酵工艺放大" in client.get("/demands").get_data(as_text=True)
 
 
@@ -43,13 +53,16 @@ def test_draft_is_private_until_published(client, auth, db, firm_user):
     assert client.get(f"/demands/{demand.id}").status_code == 404
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"title": ""}, "此项为必填项"),
-    ({"trl": "12"}, "应在 1 到 9 之间"),
-    ({"window_end": "2098-01-01"}, "结束日期不能早于开始日期"),
-    ({"budget_max": "-1"}, "预算不能为负数"),
-    ({"domains": []}, "请至少选择一个有效的领域"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"title": ""}, "此项为必填项"),
+        ({"trl": "12"}, "应在 1 到 9 之间"),
+        ({"window_end": "2098-01-01"}, "结束日期不能早于开始日期"),
+        ({"budget_max": "-1"}, "预算不能为负数"),
+        ({"domains": []}, "请至少选择一个有效的领域"),
+    ],
+)
 def test_bad_demand_input_rerenders_with_message(client, auth, db, firm_user, overrides, message):
     auth.as_(firm_user)
     response = client.post("/my/demands/new", data={**FORM, **overrides})
@@ -83,8 +96,9 @@ def test_other_firms_cannot_edit_or_close(client, auth, db, demand):
     assert demand.status == "open" and demand.title != FORM["title"]
 
 
-def test_confidential_part_visible_only_to_owner_admins_and_contacted_platforms(client, auth, db, firm_user, admin_user,
-                                                                                 demand):
+def test_confidential_part_visible_only_to_owner_admins_and_contacted_platforms(
+    client, auth, db, firm_user, admin_user, demand
+):
     secret = "菌株编号 ZS-42"
     contacted = factories.PlatformFactory()
     other = factories.PlatformFactory()
@@ -93,7 +107,13 @@ def test_confidential_part_visible_only_to_owner_admins_and_contacted_platforms(
     other_firm = factories.UserFactory(role="firm")
     db.session.commit()
     assert secret not in client.get(f"/demands/{demand.id}").get_data(as_text=True)  # anonymous
-    for user, sees in ((firm_user, True), (admin_user, True), (contacted_op, False), (other_op, False), (other_firm, False)):
+    for user, sees in (
+        (firm_user, True),
+        (admin_user, True),
+        (contacted_op, False),
+        (other_op, False),
+        (other_firm, False),
+    ):
         auth.as_(user)
         assert (secret in client.get(f"/demands/{demand.id}").get_data(as_text=True)) is sees, user.role
     auth.as_(firm_user)
@@ -115,9 +135,11 @@ def test_contacting_notifies_the_platform(client, auth, db, mail, firm_user, dem
 
 def test_confidential_attachments_follow_the_same_rule(client, auth, db, firm_user, demand):
     auth.as_(firm_user)
-    client.post(f"/attachments/demand/{demand.id}",
-                data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
-                content_type="multipart/form-data")
+    client.post(
+        f"/attachments/demand/{demand.id}",
+        data={"file": (io.BytesIO(b"%PDF-1.4 secret"), "spec.pdf")},
+        content_type="multipart/form-data",
+    )
     db.session.refresh(demand)
     attachment = demand.attachments[0]
     assert client.get(f"/attachments/{attachment.id}").status_code == 200
@@ -149,8 +171,9 @@ def test_open_demands_expire_after_their_deadline(client, runner, db):
 
 
 def test_reopening_needs_a_future_deadline(db, firm_user):
-    demand = factories.DemandFactory(organization=firm_user.organization, status="expired",
-                                     deadline=local_today() - timedelta(days=3))
+    demand = factories.DemandFactory(
+        organization=firm_user.organization, status="expired", deadline=local_today() - timedelta(days=3)
+    )
     with pytest.raises(services.DomainError) as refused:
         services.transition(firm_user, demand, "reopen")
     assert refused.value.errors[0][0] == "deadline"
@@ -190,8 +213,9 @@ def test_publishing_checks_the_deadline_against_the_shandong_date(db, firm_user,
 
 def test_demand_pages_show_local_dates(client, auth, db, firm_user, freeze_now):
     freeze_now(SHANDONG_AFTER_MIDNIGHT)
-    demand = factories.DemandFactory(organization=firm_user.organization, deadline=date(2026, 3, 20),
-                                     published_at=SHANDONG_AFTER_MIDNIGHT)
+    demand = factories.DemandFactory(
+        organization=firm_user.organization, deadline=date(2026, 3, 20), published_at=SHANDONG_AFTER_MIDNIGHT
+    )
     db.session.commit()
     assert "发布于 2026-03-02" in client.get(f"/demands/{demand.id}").get_data(as_text=True)
     auth.as_(firm_user)

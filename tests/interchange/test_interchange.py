@@ -18,22 +18,64 @@ JUDGED_SET = Path(__file__).resolve().parents[1] / "matching" / "data" / "judged
 SMALL = {
     "format": "zhongshi/v1",
     "organizations": [
-        {"ref": "org-1", "name": "青岛某生物科技有限公司", "kind": "enterprise", "city": "青岛", "credit_code": "91350100M000100Y43"},
+        {
+            "ref": "org-1",
+            "name": "青岛某生物科技有限公司",
+            "kind": "enterprise",
+            "city": "青岛",
+            "credit_code": "91350100M000100Y43",
+        },
         {"ref": "org-2", "name": "济南某制药有限公司", "kind": "enterprise", "city": "济南"},
     ],
-    "platforms": [{"ref": "plat-1", "org_ref": "org-1", "name": "海洋生物医药中试平台", "level": "省级", "city": "青岛",
-                   "domains": ["生物医药"], "description": "发酵与纯化", "certifications": ["GMP"],
-                   "contact": {"name": "王工", "phone": "0532-00000000", "email": "pilot@example.cn"}}],
-    "offerings": [
-        {"ref": "off-1", "platform_ref": "plat-1", "kind": "equipment", "title": "500 L 不锈钢发酵罐",
-         "description": "……", "specs": {"容积": "500 L"}, "domains": ["生物医药"],
-         "price": {"amount": 1200, "unit": "day"}, "lead_time_days": 7, "bookable": True},
-        {"ref": "off-2", "platform_ref": "plat-1", "kind": "service", "title": "发酵工艺开发",
-         "domains": ["生物医药"], "price": {"negotiable": True}},
+    "platforms": [
+        {
+            "ref": "plat-1",
+            "org_ref": "org-1",
+            "name": "海洋生物医药中试平台",
+            "level": "省级",
+            "city": "青岛",
+            "domains": ["生物医药"],
+            "description": "发酵与纯化",
+            "certifications": ["GMP"],
+            "contact": {"name": "王工", "phone": "0532-00000000", "email": "pilot@example.cn"},
+        }
     ],
-    "demands": [{"ref": "dem-1", "org_ref": "org-2", "title": "重组蛋白发酵工艺放大", "description": "放大到 500 L",
-                 "domains": ["生物医药"], "kinds": ["equipment", "service"], "trl": 5, "budget": {"max": 300000},
-                 "window": {"start": "2099-03-01", "end": "2099-06-30"}, "city_preference": ["青岛", "济南"]}],
+    "offerings": [
+        {
+            "ref": "off-1",
+            "platform_ref": "plat-1",
+            "kind": "equipment",
+            "title": "500 L 不锈钢发酵罐",
+            "description": "……",
+            "specs": {"容积": "500 L"},
+            "domains": ["生物医药"],
+            "price": {"amount": 1200, "unit": "day"},
+            "lead_time_days": 7,
+            "bookable": True,
+        },
+        {
+            "ref": "off-2",
+            "platform_ref": "plat-1",
+            "kind": "service",
+            "title": "发酵工艺开发",
+            "domains": ["生物医药"],
+            "price": {"negotiable": True},
+        },
+    ],
+    "demands": [
+        {
+            "ref": "dem-1",
+            "org_ref": "org-2",
+            "title": "重组蛋白发酵工艺放大",
+            "description": "放大到 500 L",
+            "domains": ["生物医药"],
+            "kinds": ["equipment", "service"],
+            "trl": 5,
+            "budget": {"max": 300000},
+            "window": {"start": "2099-03-01", "end": "2099-06-30"},
+            "city_preference": ["青岛", "济南"],
+        }
+    ],
 }
 
 
@@ -50,7 +92,11 @@ def test_import_creates_public_records(db):
     negotiable = db.session.scalar(select(Offering).where(Offering.ref == "off-2"))
     assert negotiable.price_amount is None
     demand = db.session.scalar(select(Demand))
-    assert demand.status == "open" and demand.deadline.isoformat() == "2099-06-30" and demand.budget_max == 300000
+    assert (
+        demand.status == "open"
+        and demand.deadline.isoformat() == "2099-06-30"
+        and demand.budget_max == 300000
+    )
 
 
 def test_importing_twice_changes_nothing(db):
@@ -74,25 +120,40 @@ def test_upsert_updates_by_ref(db):
     assert db.session.scalar(select(Offering.title).where(Offering.ref == "off-1")) == "1000 L 不锈钢发酵罐"
 
 
-@pytest.mark.parametrize("mutate,section,ref,field", [
-    (lambda d: d["organizations"][0].update(credit_code="91350100M000100Y44"), "organizations", "org-1", "credit_code"),
-    (lambda d: d["platforms"][0].update(level="县级"), "platforms", "plat-1", "level"),
-    (lambda d: d["platforms"][0].update(org_ref="org-missing"), "platforms", "plat-1", "org_ref"),
-    (lambda d: d["offerings"][0].update(kind="robot"), "offerings", "off-1", "kind"),
-    (lambda d: d["offerings"][0].update(price={"amount": 5}), "offerings", "off-1", "price.unit"),
-    (lambda d: d["offerings"][1].update(domains=["火星"]), "offerings", "off-2", "domains"),
-    (lambda d: d["demands"][0].update(trl=12), "demands", "dem-1", "trl"),
-    (lambda d: d["demands"][0].update(window={"start": "2099-13-01"}), "demands", "dem-1", "window.start"),
-    (lambda d: d["demands"][0].update(title=""), "demands", "dem-1", "title"),
-    (lambda d: d["offerings"].append(dict(d["offerings"][0])), "offerings", "off-1", "ref"),
-])
+@pytest.mark.parametrize(
+    "mutate,section,ref,field",
+    [
+        (
+            lambda d: d["organizations"][0].update(credit_code="91350100M000100Y44"),
+            "organizations",
+            "org-1",
+            "credit_code",
+        ),
+        (lambda d: d["platforms"][0].update(level="县级"), "platforms", "plat-1", "level"),
+        (lambda d: d["platforms"][0].update(org_ref="org-missing"), "platforms", "plat-1", "org_ref"),
+        (lambda d: d["offerings"][0].update(kind="robot"), "offerings", "off-1", "kind"),
+        (lambda d: d["offerings"][0].update(price={"amount": 5}), "offerings", "off-1", "price.unit"),
+        (lambda d: d["offerings"][1].update(domains=["火星"]), "offerings", "off-2", "domains"),
+        (lambda d: d["demands"][0].update(trl=12), "demands", "dem-1", "trl"),
+        (
+            lambda d: d["demands"][0].update(window={"start": "2099-13-01"}),
+            "demands",
+            "dem-1",
+            "window.start",
+        ),
+        (lambda d: d["demands"][0].update(title=""), "demands", "dem-1", "title"),
+        (lambda d: d["offerings"].append(dict(d["offerings"][0])), "offerings", "off-1", "ref"),
+    ],
+)
 def test_a_bad_record_is_reported_by_ref_and_field_and_nothing_is_imported(db, mutate, section, ref, field):
     document = copy.deepcopy(SMALL)
     mutate(document)
     with pytest.raises(services.ImportFailed) as failed:
         services.import_document(document)
     db.session.rollback()
-    assert any((e.section, e.ref, e.field) == (section, ref, field) for e in failed.value.errors), failed.value.errors
+    assert any((e.section, e.ref, e.field) == (section, ref, field) for e in failed.value.errors), (
+        failed.value.errors
+    )
     assert counts(db) == (0, 0, 0)
 
 
@@ -159,14 +220,20 @@ def test_imported_records_enter_their_workflows_with_an_audit_row(runner, db, tm
     assert runner.invoke(args=["import-data", str(path)]).exit_code == 0
     rows = db.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
     entered = {(r.object_type, r.old_state, r.new_state, r.reason) for r in rows}
-    assert entered == {("platform", None, "approved", "数据导入"), ("offering", None, "active", "数据导入"),
-                       ("demand", None, "open", "数据导入")}
+    assert entered == {
+        ("platform", None, "approved", "数据导入"),
+        ("offering", None, "active", "数据导入"),
+        ("demand", None, "open", "数据导入"),
+    }
     assert len(rows) == len(SMALL["platforms"]) + len(SMALL["offerings"]) + len(SMALL["demands"])
 
 
 def test_label_order_survives_save_load_export_and_import(db):
     document = copy.deepcopy(SMALL)
-    document["platforms"][0] |= {"domains": ["高端化工", "生物医药"], "certifications": ["GMP", "ISO|9001", "CMA"]}
+    document["platforms"][0] |= {
+        "domains": ["高端化工", "生物医药"],
+        "certifications": ["GMP", "ISO|9001", "CMA"],
+    }
     document["demands"][0] |= {"kinds": ["service", "equipment"], "city_preference": ["济南", "青岛"]}
     services.import_document(document)
     db.session.commit()

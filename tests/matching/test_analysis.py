@@ -5,16 +5,19 @@ import pytest
 from marketplace.matching import analysis
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("５００Ｌ发酵罐", ["500l", "发酵罐"]),
-    ("ＧＭＰ车间", ["gmp"]),
-    ("CNAS 认可", ["cnas"]),
-    ("ISO 9001 体系", ["iso9001"]),
-    ("3D打印钛合金", ["3d打印"]),
-    ("500 L 不锈钢", ["500l"]),
-    ("中试生产线", ["中试"]),
-    ("洁净车间改造", ["洁净车间"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("５００Ｌ发酵罐", ["500l", "发酵罐"]),
+        ("ＧＭＰ车间", ["gmp"]),
+        ("CNAS 认可", ["cnas"]),
+        ("ISO 9001 体系", ["iso9001"]),
+        ("3D打印钛合金", ["3d打印"]),
+        ("500 L 不锈钢", ["500l"]),
+        ("中试生产线", ["中试"]),
+        ("洁净车间改造", ["洁净车间"]),
+    ],
+)
 def test_terms_are_normalised_and_kept_whole(text, expected):
     terms = analysis.tokens(text)
     for term in expected:
@@ -59,10 +62,17 @@ def test_structured_attributes():
     assert analysis.masses_tonnes("每炉30-50 kg，年产2 t") == [0.03, 0.05, 2.0]
 
 
-@pytest.mark.parametrize("wanted,offered,fit", [
-    ([500.0], [500.0], 1.0), ([500.0], [800.0], 1.0), ([500.0], [50.0], 0.405), ([500.0], [50000.0], 0.0),
-    ([], [500.0], None), ([500.0], [], None),
-])
+@pytest.mark.parametrize(
+    "wanted,offered,fit",
+    [
+        ([500.0], [500.0], 1.0),
+        ([500.0], [800.0], 1.0),
+        ([500.0], [50.0], 0.405),
+        ([500.0], [50000.0], 0.0),
+        ([], [500.0], None),
+        ([500.0], [], None),
+    ],
+)
 def test_scale_fit(wanted, offered, fit):
     result = analysis.scale_fit(wanted, offered)
     assert result == pytest.approx(fit, abs=0.01) if fit is not None else result is None

@@ -96,8 +96,15 @@ def test_a_busy_index_never_fails_a_request(app, client, auth, db, operator_user
     try:
         with indexer.writer_lock(Path(app.config["SEARCH_INDEX_DIR"]), 1.0):  # another process is writing
             auth.as_(operator_user)
-            response = client.post(f"/my/platforms/{platform.id}/offerings/new", data={
-                "kind": "equipment", "title": "锁住时发布的设备", "domains": ["生物医药"], "price_unit": ""})
+            response = client.post(
+                f"/my/platforms/{platform.id}/offerings/new",
+                data={
+                    "kind": "equipment",
+                    "title": "锁住时发布的设备",
+                    "domains": ["生物医药"],
+                    "price_unit": "",
+                },
+            )
             assert response.status_code == 302
             assert client.get("/search?q=锁住").status_code == 200
             assert db.session.scalar(select(func.count(SearchOutbox.id))) >= 1
@@ -116,8 +123,15 @@ def test_two_writers_at_once(app, db):
         try:
             with app.app_context():
                 for i in range(5):
-                    _db.session.add(Offering(platform_id=platform_id, kind="service", title=f"并发服务{n}-{i}",
-                                             domains=["生物医药"], specs={}))
+                    _db.session.add(
+                        Offering(
+                            platform_id=platform_id,
+                            kind="service",
+                            title=f"并发服务{n}-{i}",
+                            domains=["生物医药"],
+                            specs={},
+                        )
+                    )
                     _db.session.commit()
                 _db.session.remove()
         except Exception as exc:  # surfaced below
@@ -139,7 +153,9 @@ def test_check_reports_missing_stale_and_extra(app, db, offering):
     db.session.commit()
     services.search("")  # index up to date
     # Behind the index's back: a stale row, a missing row and an extra document.
-    db.session.execute(update(Offering).where(Offering.id == offering.id).values(title="改过的标题", updated_at=func.now()))
+    db.session.execute(
+        update(Offering).where(Offering.id == offering.id).values(title="改过的标题", updated_at=func.now())
+    )
     db.session.commit()
     db.session.execute(SearchOutbox.__table__.delete())
     db.session.commit()
@@ -148,7 +164,11 @@ def test_check_reports_missing_stale_and_extra(app, db, offering):
         w.delete_by_term("id", f"offering:{other.id}")
         w.add_document(id="offering:999999", doc_type="offering", obj_id=999999, title="幽灵", version="x")
     report = indexer.check(app)
-    assert report == {"missing": [f"offering:{other.id}"], "stale": [f"offering:{offering.id}"], "extra": ["offering:999999"]}
+    assert report == {
+        "missing": [f"offering:{other.id}"],
+        "stale": [f"offering:{offering.id}"],
+        "extra": ["offering:999999"],
+    }
 
 
 def test_rebuild_swaps_atomically_and_check_is_clean(app, runner, db, offering):

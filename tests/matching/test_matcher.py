@@ -24,19 +24,49 @@ def market(db):
     bio = factories.PlatformFactory(city="济南", domains=["生物医药"], level="国家级", certifications=["GMP"])
     food = factories.PlatformFactory(city="烟台", domains=["食品"], level="市级")
     chem = factories.PlatformFactory(city="淄博", domains=["高端化工"])
-    fermenter = factories.OfferingFactory(platform=bio, title="500 L 不锈钢机械搅拌发酵罐", specs={"容积": "500 L"},
-                                          description="大肠杆菌高密度发酵，GMP车间，在线pH和溶氧控制。", price_amount=6800)
-    factories.OfferingFactory(platform=food, title="3000 L 食品级发酵罐组", domains=["食品"], specs={"容积": "3000 L"},
-                              description="益生菌与酵素发酵。", price_amount=12000, price_unit="batch")
-    factories.OfferingFactory(platform=chem, title="1000 L 搪玻璃反应釜", domains=["高端化工"], specs={"容积": "1000 L"},
-                              description="防爆区，精细化工合成放大。", price_amount=3500)
-    factories.OfferingFactory(platform=bio, title="冻干制剂处方开发", kind="service", price_amount=None, price_unit=None,
-                              description="冻干曲线与处方开发。")
+    fermenter = factories.OfferingFactory(
+        platform=bio,
+        title="500 L 不锈钢机械搅拌发酵罐",
+        specs={"容积": "500 L"},
+        description="大肠杆菌高密度发酵，GMP车间，在线pH和溶氧控制。",
+        price_amount=6800,
+    )
+    factories.OfferingFactory(
+        platform=food,
+        title="3000 L 食品级发酵罐组",
+        domains=["食品"],
+        specs={"容积": "3000 L"},
+        description="益生菌与酵素发酵。",
+        price_amount=12000,
+        price_unit="batch",
+    )
+    factories.OfferingFactory(
+        platform=chem,
+        title="1000 L 搪玻璃反应釜",
+        domains=["高端化工"],
+        specs={"容积": "1000 L"},
+        description="防爆区，精细化工合成放大。",
+        price_amount=3500,
+    )
+    factories.OfferingFactory(
+        platform=bio,
+        title="冻干制剂处方开发",
+        kind="service",
+        price_amount=None,
+        price_unit=None,
+        description="冻干曲线与处方开发。",
+    )
     firm = factories.UserFactory(role="firm")
     demand = factories.DemandFactory(
-        organization=firm.organization, ref="dem-x", title="重组蛋白工程菌发酵放大到500 L",
+        organization=firm.organization,
+        ref="dem-x",
+        title="重组蛋白工程菌发酵放大到500 L",
         description="大肠杆菌表达的重组蛋白，需在GMP条件下将发酵从5 L放大至500 L，完成3批工艺验证。",
-        domains=["生物医药"], kinds=["equipment"], budget_max=800000, city_preference=["济南"])
+        domains=["生物医药"],
+        kinds=["equipment"],
+        budget_max=800000,
+        city_preference=["济南"],
+    )
     db.session.commit()
     return demand, fermenter, firm, bio
 
@@ -46,7 +76,14 @@ def test_demand_gets_the_fitting_offering_first_with_reasons(market):
     matches = services.match_demand(demand)
     assert matches[0].obj_id == fermenter.id
     reasons = " ".join(matches[0].reasons)
-    for phrase in ("匹配关键词", "领域相符：生物医药", "资源类型相符：中试设备", "规模相当", "具备所需资质：GMP", "位于优先城市：济南"):
+    for phrase in (
+        "匹配关键词",
+        "领域相符：生物医药",
+        "资源类型相符：中试设备",
+        "规模相当",
+        "具备所需资质：GMP",
+        "位于优先城市：济南",
+    ):
         assert phrase in reasons
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
 
@@ -96,7 +133,9 @@ def test_matches_api_for_owner_and_admin_only(client, db, market, admin_user):
         tokens[name] = {"Authorization": f"Bearer {create_api_token(user, name)[1]}"}
     db.session.commit()
     owner = client.get("/api/v1/demands/dem-x/matches?limit=3", headers=tokens["owner"])
-    assert owner.status_code == 200 and len(owner.json) == 3 and owner.json[0]["offering_ref"] == fermenter.ref
+    assert (
+        owner.status_code == 200 and len(owner.json) == 3 and owner.json[0]["offering_ref"] == fermenter.ref
+    )
     assert client.get("/api/v1/demands/dem-x/matches", headers=tokens["admin"]).status_code == 200
     assert client.get("/api/v1/demands/dem-x/matches", headers=tokens["stranger"]).status_code == 404
     assert client.get("/api/v1/demands/dem-x/matches").status_code == 401

@@ -13,13 +13,30 @@ from tests import factories
 def corpus(db):
     bio = factories.PlatformFactory(city="青岛", domains=["生物医药"])
     chem = factories.PlatformFactory(city="淄博", domains=["高端化工"], level="国家级")
-    factories.OfferingFactory(platform=bio, title="500 L 不锈钢发酵罐", price_amount=6800,
-                              description="316L不锈钢，适用于大肠杆菌高密度发酵，符合GMP要求。")
-    factories.OfferingFactory(platform=bio, title="冻干制剂工艺开发", kind="service", price_amount=None, price_unit=None,
-                              description="冻干曲线开发与发酵液处理。")
-    factories.OfferingFactory(platform=chem, title="碳化硅微通道连续流反应器", price_amount=5000, domains=["高端化工"],
-                              description="适用于硝化、氯化等危险工艺连续化。")
-    factories.DemandFactory(title="硝化工艺连续化改造", description="需要微通道连续流反应器。", domains=["高端化工"])
+    factories.OfferingFactory(
+        platform=bio,
+        title="500 L 不锈钢发酵罐",
+        price_amount=6800,
+        description="316L不锈钢，适用于大肠杆菌高密度发酵，符合GMP要求。",
+    )
+    factories.OfferingFactory(
+        platform=bio,
+        title="冻干制剂工艺开发",
+        kind="service",
+        price_amount=None,
+        price_unit=None,
+        description="冻干曲线开发与发酵液处理。",
+    )
+    factories.OfferingFactory(
+        platform=chem,
+        title="碳化硅微通道连续流反应器",
+        price_amount=5000,
+        domains=["高端化工"],
+        description="适用于硝化、氯化等危险工艺连续化。",
+    )
+    factories.DemandFactory(
+        title="硝化工艺连续化改造", description="需要微通道连续流反应器。", domains=["高端化工"]
+    )
     db.session.commit()
 
 
@@ -45,14 +62,36 @@ def test_facets_count_and_filter(client, corpus):
 
 
 def test_sort_by_price(client, corpus):
-    assert hit_titles(client.get("/search?q=&sort=price_asc")) == ["碳化硅微通道连续流反应器", "500 L 不锈钢发酵罐", "冻干制剂工艺开发"]
-    assert hit_titles(client.get("/search?q=&sort=price_desc")) == ["500 L 不锈钢发酵罐", "碳化硅微通道连续流反应器", "冻干制剂工艺开发"]
+    assert hit_titles(client.get("/search?q=&sort=price_asc")) == [
+        "碳化硅微通道连续流反应器",
+        "500 L 不锈钢发酵罐",
+        "冻干制剂工艺开发",
+    ]
+    assert hit_titles(client.get("/search?q=&sort=price_desc")) == [
+        "500 L 不锈钢发酵罐",
+        "碳化硅微通道连续流反应器",
+        "冻干制剂工艺开发",
+    ]
 
 
-@pytest.mark.parametrize("query", [
-    "", "!!!", "AND (", "*", "title:发酵", "x" * 5000, "发酵 OR NOT", '"unclosed', "\\", "%00", "😀🚀", "<script>",
-    "sort=price&page=-1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "!!!",
+        "AND (",
+        "*",
+        "title:发酵",
+        "x" * 5000,
+        "发酵 OR NOT",
+        '"unclosed',
+        "\\",
+        "%00",
+        "😀🚀",
+        "<script>",
+        "sort=price&page=-1",
+    ],
+)
 def test_hostile_queries_return_a_page(client, corpus, query):
     response = client.get("/search", query_string={"q": query, "page": "-5", "price_min": "abc"})
     assert response.status_code == 200
@@ -98,6 +137,9 @@ def test_demands_past_their_shandong_deadline_drop_out_of_search(client, auth, d
     factories.DemandFactory(title="喷雾干燥设备选型", deadline=date(2026, 3, 2))
     db.session.commit()  # both indexed while open
     auth.as_(operator_user)
-    assert sorted(hit_titles(client.get("/search?q=喷雾干燥&scope=demand"))) == ["喷雾干燥工艺验证", "喷雾干燥设备选型"]
+    assert sorted(hit_titles(client.get("/search?q=喷雾干燥&scope=demand"))) == [
+        "喷雾干燥工艺验证",
+        "喷雾干燥设备选型",
+    ]
     freeze_now(datetime(2026, 3, 1, 17, 0, tzinfo=UTC))  # past midnight in Shandong, the index unchanged
     assert hit_titles(client.get("/search?q=喷雾干燥&scope=demand")) == ["喷雾干燥设备选型"]

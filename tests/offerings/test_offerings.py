@@ -12,9 +12,20 @@ PDF = b"%PDF-1.4\n%test\n"
 
 
 def offering_form(**overrides):
-    data = {"kind": "equipment", "title": "1000 L 搪玻璃反应釜", "description": "防爆区安装", "domains": ["高端化工"],
-            "specs_text": "容积: 1000 L\n设计压力：0.4 MPa", "price_amount": "3500", "price_unit": "day",
-            "lead_time_days": "7", "is_bookable": "y", "model": "K-1000", "capacity": "1000 L", "quantity": "2"}
+    data = {
+        "kind": "equipment",
+        "title": "1000 L 搪玻璃反应釜",
+        "description": "防爆区安装",
+        "domains": ["高端化工"],
+        "specs_text": "容积: 1000 L\n设计压力：0.4 MPa",
+        "price_amount": "3500",
+        "price_unit": "day",
+        "lead_time_days": "7",
+        "is_bookable": "y",
+        "model": "K-1000",
+        "capacity": "1000 L",
+        "quantity": "2",
+    }
     data.update(overrides)
     return data
 
@@ -26,16 +37,32 @@ def platform(db, operator_user):
     return platform
 
 
-@pytest.mark.parametrize("kind,extra,check", [
-    ("equipment", {}, lambda o: o.quantity == 2 and o.model == "K-1000"),
-    ("site", {"area_m2": "800", "cleanroom_class": "D级", "is_explosion_proof": "y"},
-     lambda o: o.area_m2 == 800 and o.is_explosion_proof and o.model is None),
-    ("service", {"service_type": "检测验证", "price_unit": ""}, lambda o: o.service_type == "检测验证" and o.price_amount is None),
-    ("process", {"scale": "千吨级", "output": "1000 t/a"}, lambda o: o.scale == "千吨级" and o.capacity is None),
-])
+@pytest.mark.parametrize(
+    "kind,extra,check",
+    [
+        ("equipment", {}, lambda o: o.quantity == 2 and o.model == "K-1000"),
+        (
+            "site",
+            {"area_m2": "800", "cleanroom_class": "D级", "is_explosion_proof": "y"},
+            lambda o: o.area_m2 == 800 and o.is_explosion_proof and o.model is None,
+        ),
+        (
+            "service",
+            {"service_type": "检测验证", "price_unit": ""},
+            lambda o: o.service_type == "检测验证" and o.price_amount is None,
+        ),
+        (
+            "process",
+            {"scale": "千吨级", "output": "1000 t/a"},
+            lambda o: o.scale == "千吨级" and o.capacity is None,
+        ),
+    ],
+)
 def test_operator_publishes_each_kind(client, auth, db, operator_user, platform, kind, extra, check):
     auth.as_(operator_user)
-    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(kind=kind, **extra))
+    response = client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(kind=kind, **extra)
+    )
     assert response.status_code == 302
     offering = db.session.scalar(select(Offering))
     assert offering.kind == kind and offering.specs == {"容积": "1000 L", "设计压力": "0.4 MPa"}
@@ -51,15 +78,20 @@ def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform
     assert "面议" in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"title": ""}, "此项为必填项"),
-    ({"price_amount": "-5"}, "价格不能为负数"),
-    ({"price_amount": "abc"}, "不是有效的小数"),
-    ({"domains": []}, "请至少选择一个有效的领域"),
-    ({"quantity": "0"}, "数量至少为 1"),
-    ({"title": "x" * 300}, "不能超过 200 个字符"),
-])
-def test_bad_offering_input_rerenders_with_message(client, auth, db, operator_user, platform, overrides, message):
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"title": ""}, "此项为必填项"),
+        ({"price_amount": "-5"}, "价格不能为负数"),
+        ({"price_amount": "abc"}, "不是有效的小数"),
+        ({"domains": []}, "请至少选择一个有效的领域"),
+        ({"quantity": "0"}, "数量至少为 1"),
+        ({"title": "x" * 300}, "不能超过 200 个字符"),
+    ],
+)
+def test_bad_offering_input_rerenders_with_message(
+    client, auth, db, operator_user, platform, overrides, message
+):
     auth.as_(operator_user)
     response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
     assert response.status_code == 200 and message in response.get_data(as_text=True)
@@ -126,8 +158,11 @@ def test_pause_and_resume_are_audited_with_who_did_it(client, auth, db, operator
     auth.as_(admin_user)
     client.post(f"/admin/offerings/{offering.id}/pause")
     rows = [(r.actor_id, r.old_state, r.new_state) for r in OFFERING_WORKFLOW.history(offering)]
-    assert rows == [(operator_user.id, "active", "paused"), (operator_user.id, "paused", "active"),
-                    (admin_user.id, "active", "paused")]
+    assert rows == [
+        (operator_user.id, "active", "paused"),
+        (operator_user.id, "paused", "active"),
+        (admin_user.id, "active", "paused"),
+    ]
 
 
 def test_pausing_a_paused_offering_says_why_instead_of_failing(client, auth, db, operator_user, platform):
@@ -138,12 +173,17 @@ def test_pausing_a_paused_offering_says_why_instead_of_failing(client, auth, db,
     assert "当前状态“已暂停”不允许此操作" in page
 
 
-@pytest.mark.parametrize("platform_status", ["draft", "submitted", "approved", "returned", "rejected", "suspended"])
+@pytest.mark.parametrize(
+    "platform_status", ["draft", "submitted", "approved", "returned", "rejected", "suspended"]
+)
 @pytest.mark.parametrize("offering_status", ["active", "paused"])
 def test_one_rule_decides_public_visibility_everywhere(client, db, platform_status, offering_status):
     """The catalogue list, the detail page, search and the API agree on which offerings are public."""
-    offering = factories.OfferingFactory(platform=factories.PlatformFactory(status=platform_status),
-                                         status=offering_status, title="可见性测试专用冷冻干燥机")
+    offering = factories.OfferingFactory(
+        platform=factories.PlatformFactory(status=platform_status),
+        status=offering_status,
+        title="可见性测试专用冷冻干燥机",
+    )
     db.session.commit()
     public = platform_status == "approved" and offering_status == "active"
     assert offering.is_public is public

@@ -12,15 +12,29 @@ from marketplace.platforms import services
 from marketplace.platforms.models import Platform
 from tests import factories
 
-FORM = {"name": "淄博连续流中试平台", "level": "省级", "city": "淄博", "domains": ["高端化工"],
-        "description": "微通道连续流反应中试", "capabilities": "硝化、氧化", "certifications": "CNAS、CMA",
-        "address": "淄博市高新区", "contact_name": "李工", "contact_phone": "0533-1234567",
-        "contact_email": "li@example.cn", "sharing_rules": "对外开放", "fee_standard": "按天计费"}
+FORM = {
+    "name": "淄博连续流中试平台",
+    "level": "省级",
+    "city": "淄博",
+    "domains": ["高端化工"],
+    "description": "微通道连续流反应中试",
+    "capabilities": "硝化、氧化",
+    "certifications": "CNAS、CMA",
+    "address": "淄博市高新区",
+    "contact_name": "李工",
+    "contact_phone": "0533-1234567",
+    "contact_email": "li@example.cn",
+    "sharing_rules": "对外开放",
+    "fee_standard": "按天计费",
+}
 
 
 def make_submitted(operator, db, waited_hours=0):
-    platform = factories.PlatformFactory(organization=operator.organization, status="submitted",
-                                         submitted_at=utcnow() - timedelta(hours=waited_hours))
+    platform = factories.PlatformFactory(
+        organization=operator.organization,
+        status="submitted",
+        submitted_at=utcnow() - timedelta(hours=waited_hours),
+    )
     db.session.commit()
     return platform
 
@@ -56,12 +70,20 @@ def test_review_queue_lists_longest_waiting_first_with_wait(client, auth, db, ad
     assert "3 天 8 小时" in page and 'class="overdue"' in page
 
 
-def test_review_pages_show_beijing_time_and_waits_from_the_clock(client, auth, db, admin_user, operator_user,
-                                                                  freeze_now):
-    platform = factories.PlatformFactory(organization=operator_user.organization, status="submitted",
-                                         submitted_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
-    factories.AuditLogFactory(object_id=platform.id, old_state="draft", new_state="submitted",
-                              at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+def test_review_pages_show_beijing_time_and_waits_from_the_clock(
+    client, auth, db, admin_user, operator_user, freeze_now
+):
+    platform = factories.PlatformFactory(
+        organization=operator_user.organization,
+        status="submitted",
+        submitted_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+    )
+    factories.AuditLogFactory(
+        object_id=platform.id,
+        old_state="draft",
+        new_state="submitted",
+        at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+    )
     db.session.commit()
     freeze_now(datetime(2026, 3, 4, 8, 30, tzinfo=UTC))
     auth.as_(admin_user)
@@ -72,12 +94,18 @@ def test_review_pages_show_beijing_time_and_waits_from_the_clock(client, auth, d
     assert review.count("2026-03-01 08:00") == 2 and "00:00" not in review and "UTC" not in review
 
 
-@pytest.mark.parametrize("action,status", [("approve", "approved"), ("return", "returned"), ("reject", "rejected")])
-def test_admin_decides_and_operator_is_notified_in_app_and_by_mail(client, auth, db, mail, admin_user, operator_user,
-                                                                   action, status):
+@pytest.mark.parametrize(
+    "action,status", [("approve", "approved"), ("return", "returned"), ("reject", "rejected")]
+)
+def test_admin_decides_and_operator_is_notified_in_app_and_by_mail(
+    client, auth, db, mail, admin_user, operator_user, action, status
+):
     platform = make_submitted(operator_user, db)
     auth.as_(admin_user)
-    client.post(f"/admin/platforms/{platform.id}", data={"action": action, "reason": "材料齐全" if action == "approve" else "请补充设备清单"})
+    client.post(
+        f"/admin/platforms/{platform.id}",
+        data={"action": action, "reason": "材料齐全" if action == "approve" else "请补充设备清单"},
+    )
     db.session.refresh(platform)
     assert platform.status == status
     note = db.session.scalar(select(Notification).where(Notification.user_id == operator_user.id))
@@ -161,8 +189,9 @@ def decision_options(client, platform) -> list[str]:
     return re.findall(r'<option value="([^"]*)"', select_html)
 
 
-def test_the_reviewer_must_choose_a_decision_among_those_the_workflow_allows(client, auth, db, admin_user,
-                                                                           operator_user):
+def test_the_reviewer_must_choose_a_decision_among_those_the_workflow_allows(
+    client, auth, db, admin_user, operator_user
+):
     platform = make_submitted(operator_user, db)
     auth.as_(admin_user)
     assert decision_options(client, platform) == ["", "approve", "return", "reject"]  # nothing preselected
@@ -174,7 +203,9 @@ def test_the_reviewer_must_choose_a_decision_among_those_the_workflow_allows(cli
     assert platform.status == "submitted"
 
 
-def test_an_approved_platform_offers_suspension_and_a_suspended_one_reinstatement(client, auth, db, admin_user):
+def test_an_approved_platform_offers_suspension_and_a_suspended_one_reinstatement(
+    client, auth, db, admin_user
+):
     platform = factories.PlatformFactory()
     db.session.commit()
     auth.as_(admin_user)
@@ -183,7 +214,9 @@ def test_an_approved_platform_offers_suspension_and_a_suspended_one_reinstatemen
     assert decision_options(client, platform) == ["", "reinstate"]
 
 
-def test_a_returned_platform_shows_the_reviewers_reason_on_its_page(client, auth, db, admin_user, operator_user):
+def test_a_returned_platform_shows_the_reviewers_reason_on_its_page(
+    client, auth, db, admin_user, operator_user
+):
     platform = make_submitted(operator_user, db)
     services.review_platform(admin_user, platform, "return", "请补充 CNAS 证书扫描件")
     db.session.commit()
