@@ -27,9 +27,15 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
 REDISDIR=$(mktemp -d /tmp/marketplace-redis.XXXXXX)
 cleanup() {
-  as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"
-  if [ -s "$REDISDIR/redis.pid" ]; then kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; fi
-  rm -rf "$REDISDIR"
+  as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGDATA" || true
+  if [ -s "$REDISDIR/redis.pid" ]; then
+    local pid; pid=$(cat "$REDISDIR/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    # Redis writes its last log lines while it exits: wait for it before removing its folder.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$REDISDIR" || true
 }
 trap cleanup EXIT
 as_pg "$pg_bin/initdb" -D "$PGDATA/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
