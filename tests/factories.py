@@ -62,7 +62,12 @@ class PlatformFactory(Base):
     city = "青岛"
     domains = factory.LazyFunction(lambda: ["生物医药"])
     description = "面向生物医药企业的发酵与纯化中试平台。"
+    capabilities = "微生物发酵、蛋白纯化、制剂小试"
     certifications = factory.LazyFunction(lambda: ["GMP"])
+    sharing_rules = "工作日对外开放，提前三天预约。"
+    fee_standard = "按设备台时收费，详见各资源报价。"
+    contact_name = "王工"
+    contact_phone = "0532-80000000"
     status = "approved"
 
 

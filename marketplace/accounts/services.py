@@ -173,18 +173,24 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_rules(new, "new_password")
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    return user
+
+
+def user_for_reset_token(token: str) -> User:
+    """The account a reset link is for; DomainError when it is expired, forged or already used."""
     try:
         data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired as exc:
         raise DomainError(("token", "重置链接已过期，请重新申请。")) from exc
     except BadSignature as exc:
-        raise DomainError(("token", "重置链接无效。")) from exc
+        raise DomainError(("token", "重置链接无效，请重新申请。")) from exc
     user = db.session.get(User, data.get("uid"))
     if user is None or user.password_hash[-16:] != data.get("h"):
-        raise DomainError(("token", "重置链接已使用或无效。"))
-    check_password_rules(new, "new_password")
-    user.password_hash = generate_password_hash(new)
-    end_sessions(user)
+        raise DomainError(("token", "重置链接已使用或无效，请重新申请。"))
     return user
 
 

@@ -165,6 +165,11 @@ def forgot_password():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as exc:  # say so before the user types a new password, not after
+        flash(exc.errors[0][1], "error")
+        return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if submit_form(
         form, lambda: services.reset_password(token, form.new_password.data), "密码已重置，请使用新密码登录。"

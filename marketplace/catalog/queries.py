@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, literal_column, select, union_all
+from sqlalchemy import Select, case, func, literal_column, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import vocab
@@ -65,7 +65,11 @@ def filter_offerings(f: OfferingFilters) -> Select:
 PLATFORM_SORTS = {
     "newest": (Platform.created_at.desc(), Platform.id.desc()),
     "name": (Platform.name, Platform.id),
-    "level": (Platform.level, Platform.id),
+    # 国家级 → 省级 → 市级 → 企业自建, the order of vocab.PLATFORM_LEVELS (not the characters' order)
+    "level": (
+        case({level: rank for rank, level in enumerate(vocab.PLATFORM_LEVELS)}, value=Platform.level),
+        Platform.id,
+    ),
 }
 
 

@@ -6,8 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import vocab
-from ..core.pagination import paginate
-from ..core.views import float_arg, page_arg, page_size
+from ..core.views import float_arg, page_of
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
 from . import queries
@@ -44,7 +43,7 @@ def offerings():
         price_max=float_arg("price_max"),
         sort=request.args.get("sort", "newest"),
     )
-    page = paginate(queries.filter_offerings(filters), page_arg(), page_size())
+    page = page_of(queries.filter_offerings(filters))
     return render_template(
         "catalog/offerings.html",
         page=page,
@@ -75,7 +74,7 @@ def platforms():
         certification=request.args.get("certification") or None,
         sort=request.args.get("sort", "newest"),
     )
-    page = paginate(queries.filter_platforms(filters), page_arg(), page_size())
+    page = page_of(queries.filter_platforms(filters))
     return render_template(
         "catalog/platforms.html",
         page=page,
@@ -89,7 +88,5 @@ def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:
         abort(404)
-    page = paginate(
-        queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)), page_arg(), page_size()
-    )
+    page = page_of(queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)))
     return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)

@@ -20,7 +20,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return last_page(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -31,10 +31,15 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    """Run `stmt` for one page, with the total count of rows."""
-    page = max(1, page)
+def last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def paginate(stmt: Select, page: int, per_page: int, *, clamp: bool = False) -> Page:
+    """Run `stmt` for one page, with the total count of rows. With `clamp` (pages for people) a page
+    past the end shows the last one; without (the API) it is empty, so clients stop there."""
     per_page = max(1, min(per_page, 100))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = max(1, min(page, last_page(total, per_page)) if clamp else page)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total, page=page, per_page=per_page)

@@ -10,6 +10,7 @@ from flask import current_app, flash, request
 
 from ..extensions import db
 from .errors import DomainError
+from .pagination import Page, paginate
 
 
 def submit_form(form, action: Callable[[], object], success: str | None):
@@ -72,3 +73,8 @@ def page_arg() -> int:
 
 def page_size() -> int:
     return current_app.config["PAGE_SIZE"]
+
+
+def page_of(stmt) -> Page:
+    """The requested page of `stmt` for a page people read (past the end: the last page)."""
+    return paginate(stmt, page_arg(), page_size(), clamp=True)

@@ -98,6 +98,9 @@ def validate(data: dict) -> None:
     start, end = data.get("window_start"), data.get("window_end")
     if start and end and end < start:
         errors.append(("window_end", "结束日期不能早于开始日期。"))
+    deadline = data.get("deadline")
+    if deadline and end and deadline > end:
+        errors.append(("deadline", "征集截止日期不能晚于期望完成日期。"))
     if any(c not in vocab.ALL_CITIES for c in data.get("city_preference") or []):
         errors.append(("city_preference", "城市无效。"))
     if errors:

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.pagination import paginate
-from ..core.views import page_arg, page_size, perform, submit_form
+from ..core.views import page_of, perform, submit_form
 from ..extensions import db
 from ..matching import services as matching
 from ..platforms.models import Platform
@@ -21,7 +20,7 @@ bp = Blueprint("demands", __name__)
 
 @bp.route("/demands")
 def public_list():
-    page = paginate(services.public_open(), page_arg(), page_size())
+    page = page_of(services.public_open())
     return render_template("demands/list.html", page=page)
 
 

@@ -214,6 +214,11 @@ def seed_demo() -> dict[str, int]:
                 "city": city,
                 "domains": [domain],
                 "description": "新建中试平台，已完成主要设备安装调试，申请纳入全省中试平台目录。",
+                "capabilities": "小试工艺验证、中试放大、样品试制与检测",
+                "sharing_rules": "面向省内企业开放，工作日预约，急件可协商。",
+                "fee_standard": "按设备台时和服务项目收费，详见各资源报价。",
+                "contact_name": "平台办公室",
+                "contact_phone": "0532-86000000" if city == "青岛" else "0536-86000000",
                 "certifications": ["ISO 9001"],
             },
         )

@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import current_app
 
-from ..core.pagination import Page
+from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
@@ -114,9 +114,11 @@ def search(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    clamp: bool = False,
 ) -> SearchPage:
     """Full-text search with facets. Any input returns a page: the query is made of analysed
-    terms (OR, BM25), never parsed as query syntax. Facet counts cover every match."""
+    terms (OR, BM25), never parsed as query syntax. Facet counts cover every match. With `clamp`
+    (pages for people) a page past the end shows the last one."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     terms = query_terms(text)
     page = max(1, min(page, 1000))
@@ -137,6 +139,8 @@ def search(
             "price_desc": lambda: table.price_desc,
             "newest": lambda: -table.created,
         }[sort]()
+        if clamp:  # pages for people: past the end shows the last page
+            page = min(page, last_page(int(mask.sum()), per_page))
         docnums = engine.top(order, mask, (page - 1) * per_page, page * per_page)
         hits = []
         for docnum in docnums:

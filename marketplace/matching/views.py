@@ -31,6 +31,7 @@ def search():
         sort=request.args.get("sort", "relevance"),
         page=page_arg(),
         per_page=page_size(),
+        clamp=True,
     )
     scopes = {k: v for k, v in SCOPES.items() if k != "demand" or may_see_demands}
     return render_template(

@@ -27,6 +27,29 @@ class PlatformStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
+#: What a platform must state before it is reviewed (and approved): the review reads these, and
+#: the public page shows them.
+REVIEW_REQUIRED = {
+    "description": "平台简介",
+    "capabilities": "核心能力",
+    "sharing_rules": "开放共享规则",
+    "fee_standard": "收费标准",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+}
+
+
+def missing_for_review(platform) -> list[str]:
+    """Labels of the fields still empty that a review needs."""
+    return [label for field, label in REVIEW_REQUIRED.items() if not (getattr(platform, field) or "").strip()]
+
+
+def _complete_for_review(platform, _by):
+    """Guard of submit and approve: an incomplete platform is neither submitted nor approved."""
+    missing = missing_for_review(platform)
+    return ("status", f"请先补充：{'、'.join(missing)}。") if missing else None
+
+
 S = PlatformStatus
 #: Platform approval: draft → submitted → approved | returned | rejected; approved ⇄ suspended.
 PLATFORM_WORKFLOW = Workflow(
@@ -42,6 +65,7 @@ PLATFORM_WORKFLOW = Workflow(
         (S.APPROVED, "suspend"): S.SUSPENDED,
         (S.SUSPENDED, "reinstate"): S.APPROVED,
     },
+    guards={"submit": (_complete_for_review,), "approve": (_complete_for_review,)},
     action_labels={
         "submit": "提交审核",
         "approve": "通过",

@@ -15,7 +15,7 @@ from ..offerings import services as offering_services
 from ..offerings.models import OFFERING_WORKFLOW
 from . import services
 from .forms import PlatformForm, ReviewForm
-from .models import PLATFORM_WORKFLOW, Platform
+from .models import PLATFORM_WORKFLOW, Platform, missing_for_review
 
 bp = Blueprint("platforms", __name__)
 
@@ -65,6 +65,7 @@ def manage(platform_id: int):
         actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
         offering_workflow=OFFERING_WORKFLOW,
         decision=history[-1] if history else None,
+        missing=missing_for_review(platform),
     )
 
 

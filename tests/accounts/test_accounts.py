@@ -229,7 +229,7 @@ def test_password_reset_by_emailed_link_works_once(client, db, mail, firm_user):
     assert response.status_code == 302
     assert services.authenticate(firm_user.email, "brand-new-pass", "1.1.1.1")
     again = client.post(link, data={"new_password": "another-pass-1", "confirm": "another-pass-1"})
-    assert "重置链接已使用或无效" in again.get_data(as_text=True)
+    assert "重置链接已使用或无效" in client.get(again.location).get_data(as_text=True)
 
 
 def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, db, mail):
@@ -271,3 +271,11 @@ def test_create_admin_command(runner, db):
         args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n"
     )
     assert again.exit_code != 0 and "已注册" in again.output
+
+
+def test_a_dead_reset_link_says_so_before_asking_for_a_new_password(client, db):
+    """Found by a first-time user: /account/reset/garbage showed the form, refusing only after a submit."""
+    response = client.get("/account/reset/garbage", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "重置链接无效，请重新申请。" in text and "发送重置链接" in text
+    assert 'name="new_password"' not in text

@@ -210,3 +210,25 @@ def test_platform_list_filters_by_domain_among_several(client, db):
     db.session.commit()
     page = client.get("/platforms?domain=高端化工").get_data(as_text=True)
     assert "多领域平台" in page and "单领域平台" not in page
+
+
+def test_platforms_sorted_by_level_go_from_national_to_enterprise(client, db):
+    for level in ("企业自建", "市级", "国家级", "省级"):
+        factories.PlatformFactory(level=level, name=f"{level}测试平台")
+    db.session.commit()
+    names = [p["name"] for p in client.get("/api/v1/platforms?sort=level").get_json()["items"]]
+    assert names == ["国家级测试平台", "省级测试平台", "市级测试平台", "企业自建测试平台"]
+    page = client.get("/platforms?sort=level").get_data(as_text=True)
+    assert page.index("国家级测试平台") < page.index("省级测试平台") < page.index("企业自建测试平台")
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, db):
+    """Found by a first-time user: /offerings?page=23 said “第 23 / 22 页” over an empty list."""
+    for n in range(25):
+        factories.OfferingFactory(title=f"翻页测试设备{n:02d}")
+    db.session.commit()
+    page = client.get("/offerings?page=99&sort=title").get_data(as_text=True)
+    assert "第 2 / 2 页" in page and "翻页测试设备24" in page
+    search = client.get("/search?q=翻页测试设备&page=99").get_data(as_text=True)
+    assert "第 2 / 2 页" in search
+    assert client.get("/api/v1/offerings?page=99").get_json()["items"] == []  # API clients stop at the end

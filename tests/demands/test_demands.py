@@ -226,3 +226,20 @@ def test_demand_pages_show_local_dates(client, auth, db, firm_user, freeze_now):
 def test_operators_cannot_post_demands(client, auth, operator_user):
     auth.as_(operator_user)
     assert client.post("/my/demands/new", data=FORM).status_code == 403
+
+
+def test_a_call_cannot_close_after_the_work_should_be_done(client, auth, db, firm_user):
+    """Found by a first-time user: 征集截止 2027-03-01 was accepted with 期望完成日期 2026-12-31."""
+    auth.as_(firm_user)
+    response = client.post(
+        "/my/demands/new",
+        data={
+            "title": "锂电正极材料中试放大",
+            "description": "放大到 50 kg/批",
+            "domains": ["新能源"],
+            "window_start": "2099-01-01",
+            "window_end": "2099-06-30",
+            "deadline": "2099-09-01",
+        },
+    )
+    assert "征集截止日期不能晚于期望完成日期。" in response.get_data(as_text=True)

@@ -229,3 +229,30 @@ def test_administrators_start_from_a_menu_of_every_features_admin_pages(client, 
     auth.as_(admin_user)
     page = client.get("/dashboard", follow_redirects=True).get_data(as_text=True)
     assert "管理工作台" in page and "/admin/reviews" in page and "/admin/platforms" in page
+
+
+def test_an_incomplete_platform_is_neither_submitted_nor_approved(
+    client, auth, db, admin_user, operator_user
+):
+    """Found by a first-time user: a platform returned for missing details was resubmitted unchanged and
+    an approved platform showed an empty 核心能力 and 联系方式 in public."""
+    platform = factories.PlatformFactory(
+        organization=operator_user.organization, status="draft", capabilities="", fee_standard=""
+    )
+    db.session.commit()
+    auth.as_(operator_user)
+    page = client.get(f"/my/platforms/{platform.id}").get_data(as_text=True)
+    assert "提交审核前请补充：核心能力、收费标准。" in page
+    refused = client.post(f"/my/platforms/{platform.id}/submit", follow_redirects=True).get_data(as_text=True)
+    assert "请先补充：核心能力、收费标准。" in refused
+    db.session.refresh(platform)
+    assert platform.status == "draft"
+
+    waiting = make_submitted(operator_user, db)
+    waiting.contact_phone = ""
+    db.session.commit()
+    auth.as_(admin_user)
+    response = client.post(f"/admin/platforms/{waiting.id}", data={"action": "approve", "reason": ""})
+    assert "请先补充：联系电话。" in response.get_data(as_text=True)
+    db.session.refresh(waiting)
+    assert waiting.status == "submitted"
