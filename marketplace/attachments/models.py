@@ -33,7 +33,11 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (db.Index("ix_attachments_owner", "owner_type", "owner_id"),)
+    __table_args__ = (
+        db.Index("ix_attachments_owner", "owner_type", "owner_id"),
+        # Never reuse the id of a deleted file (SQLite would): an old link must not open another file.
+        {"sqlite_autoincrement": True},
+    )
 
     @property
     def is_image(self) -> bool:

@@ -331,3 +331,19 @@ def test_factory_builds_attachments_for_any_owner(db, world):
     db.session.commit()
     assert (attachment.owner_type, attachment.owner) == ("demand", world.demand)
     assert world.demand.attachments == [attachment] and world.offering.attachments == []
+
+
+def test_the_id_of_a_deleted_file_is_never_given_to_another(client, auth, db, operator_user):
+    """Found by a first-time user: after deleting /attachments/2 (a public PDF), the id went to a
+    confidential demand file, so the old link pointed at another file."""
+    offering = factories.OfferingFactory(
+        platform=factories.PlatformFactory(organization=operator_user.organization)
+    )
+    first = factories.AttachmentFactory(owner=offering)
+    db.session.commit()
+    old_id = first.id
+    db.session.delete(first)
+    db.session.commit()
+    second = factories.AttachmentFactory(owner=factories.DemandFactory())
+    db.session.commit()
+    assert second.id != old_id
