@@ -72,8 +72,8 @@ def test_the_reported_scenario(app, client, auth, runner, db, operator_user, adm
     db.session.commit()
     force_price(db, bad, float("inf"))
     # Other users' later changes reach the index all the same.
-    other = factories.OfferingFactory(title="另一家平台的喷雾干燥塔")
-    demand = factories.DemandFactory(title="连续流硝化工艺放大")
+    factories.OfferingFactory(title="另一家平台的喷雾干燥塔")
+    factories.DemandFactory(title="连续流硝化工艺放大")
     db.session.commit()
     assert found("喷雾干燥塔") == ["另一家平台的喷雾干燥塔"]
     assert found("硝化", doc_type="demand") == ["连续流硝化工艺放大"]
@@ -105,7 +105,6 @@ def test_the_reported_scenario(app, client, auth, runner, db, operator_user, adm
     assert letters(db) == []
     assert found("搪玻璃釜") == ["无穷价格的搪玻璃釜"]
     assert runner.invoke(args=["search", "check"]).exit_code == 0
-    assert other.id and demand.id
 
 
 def test_a_record_that_breaks_for_any_reason_is_isolated(app, db, monkeypatch):
