@@ -65,6 +65,9 @@ PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 SEARCH_SYNC_DRAIN = True
 #: Seconds a request waits for the index writer lock before leaving the work in the outbox.
 SEARCH_DRAIN_WAIT = 2.0
+#: A document the index cannot take is set aside (a dead letter) and retried by the periodic drain
+#: after this delay, doubled after each failure (at most an hour), until it indexes.
+SEARCH_RETRY_DELAY = timedelta(minutes=1)
 
 #: Zone (IANA name) of the marketplace's users: "today", deadlines and every time shown on a page.
 #: Timestamps are stored in UTC whatever this says.

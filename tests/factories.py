@@ -10,11 +10,11 @@ from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
 from marketplace.attachments.models import Attachment
-from marketplace.core.models import AuditLog, OutgoingMail
+from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today
 from marketplace.demands.models import Demand, DemandContact
 from marketplace.extensions import db
-from marketplace.matching.models import SearchOutbox
+from marketplace.matching.models import SearchDeadLetter, SearchOutbox
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
@@ -175,6 +175,18 @@ class SearchOutboxFactory(Base):
     doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
 
 
+class SearchDeadLetterFactory(Base):
+    """An offering the index could not take, due for a retry."""
+
+    class Meta:
+        model = SearchDeadLetter
+
+    doc_type = "offering"
+    doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
+    error = "OverflowError: cannot convert float infinity to integer"
+    next_attempt_at = factory.LazyFunction(utcnow)
+
+
 class OutgoingMailFactory(Base):
     """A stored mail not sent yet (no delivery job is queued for it)."""
 
@@ -199,5 +211,6 @@ ALL = [
     NotificationFactory,
     AuditLogFactory,
     SearchOutboxFactory,
+    SearchDeadLetterFactory,
     OutgoingMailFactory,
 ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
+
+from ..core.numbers import PAGE, PER_PAGE
 
 
 class PageArgs(Schema):
     class Meta:
         unknown = RAISE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = fields.Integer(load_default=1, validate=PAGE.marshmallow())
+    per_page = fields.Integer(load_default=20, validate=PER_PAGE.marshmallow())
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

@@ -10,6 +10,7 @@ from flask import current_app, flash, request
 
 from ..extensions import db
 from .errors import DomainError
+from .numbers import PAGE
 from .pagination import Page, paginate
 
 
@@ -68,7 +69,7 @@ def float_arg(name: str, limit: float = 1e12) -> float | None:
 def page_arg() -> int:
     """The requested page number, 1 when missing or invalid."""
     page = request.args.get("page", 1, type=int) or 1
-    return max(1, min(page, 10_000))
+    return max(PAGE.minimum, min(page, PAGE.maximum))
 
 
 def page_size() -> int:

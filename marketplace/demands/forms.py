@@ -1,10 +1,11 @@
 """Demand forms."""
 
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from .. import vocab
 from ..core.forms import CheckboxListField, Form, choices
+from .models import NUMBERS
 
 REQUIRED = "此项为必填项。"
 
@@ -19,12 +20,8 @@ class DemandForm(Form):
     )
     domains = CheckboxListField("所属领域", choices=choices(vocab.DOMAINS))
     kinds = CheckboxListField("所需资源类型", choices=choices(vocab.OFFERING_KINDS))
-    trl = IntegerField(
-        "技术成熟度 TRL（1-9）", validators=[Optional(), NumberRange(1, 9, "应在 1 到 9 之间。")]
-    )
-    budget_max = DecimalField(
-        "预算上限（元）", validators=[Optional(), NumberRange(min=0, message="预算不能为负数。")]
-    )
+    trl = IntegerField("技术成熟度 TRL（1-9）", validators=[Optional(), NUMBERS["trl"].wtforms()])
+    budget_max = DecimalField("预算上限（元）", validators=[Optional(), NUMBERS["budget_max"].wtforms()])
     window_start = DateField("期望开始日期", validators=[Optional()])
     window_end = DateField("期望完成日期", validators=[Optional()])
     deadline = DateField("征集截止日期（默认为期望完成日期）", validators=[Optional()])

@@ -14,6 +14,7 @@ from ..accounts.models import Organization
 from ..attachments.models import HasAttachments
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
+from ..core.numbers import MONEY_MAX, Bounds
 from ..core.state import Workflow
 from ..core.timeutil import local_today
 from ..extensions import db
@@ -55,6 +56,12 @@ DEMAND_WORKFLOW = Workflow(
 )
 #: What the firm does from the demand page (`expire` is the system's, by the deadline).
 OWNER_ACTIONS = ("publish", "fulfil", "withdraw", "reopen")
+
+#: Every number of a demand and its bounds (service, form, import: core/numbers.py).
+NUMBERS = {
+    "trl": Bounds("技术成熟度", 1, 9, integer=True),
+    "budget_max": Bounds("预算", 0, MONEY_MAX, "元"),
+}
 
 
 class Demand(Searchable, HasAttachments, db.Model):

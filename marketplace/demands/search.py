@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy.orm import joinedload
 
 from ..matching import analysis
@@ -42,5 +43,7 @@ register(
         public=lambda: Demand.is_open,
         build=demand_document,
         options=lambda: (joinedload(Demand.organization),),
+        label="需求",
+        url=lambda obj_id: url_for("demands.detail", demand_id=obj_id),
     )
 )

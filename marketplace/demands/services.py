@@ -12,10 +12,11 @@ from ..accounts.models import Role
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
+from ..core.numbers import check_numbers
 from ..core.timeutil import local_today
 from ..extensions import db
 from ..platforms.models import Platform
-from .models import DEMAND_WORKFLOW, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
+from .models import DEMAND_WORKFLOW, NUMBERS, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
 
 EDITABLE_FIELDS = (
     "title",
@@ -89,12 +90,7 @@ def validate(data: dict) -> None:
         errors.append(("domains", "请至少选择一个有效的领域。"))
     if any(k not in vocab.OFFERING_KINDS for k in data.get("kinds") or []):
         errors.append(("kinds", "所需资源类型无效。"))
-    trl = data.get("trl")
-    if trl is not None and not 1 <= trl <= 9:
-        errors.append(("trl", "技术成熟度应在 1 到 9 之间。"))
-    budget = data.get("budget_max")
-    if budget is not None and budget < 0:
-        errors.append(("budget_max", "预算不能为负数。"))
+    errors += check_numbers(data, NUMBERS)
     start, end = data.get("window_start"), data.get("window_end")
     if start and end and end < start:
         errors.append(("window_end", "结束日期不能早于开始日期。"))

@@ -90,13 +90,15 @@ def _labels(rec: dict, key: str) -> list[str]:
 
 
 def _number(value, field: str, *, integer: bool = False):
+    """A JSON number as given (a whole float as int for integer fields); its bounds, finiteness
+    included, are checked by the services' validate like every other number (core/numbers.py)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DomainError((field, "应为数字。"))
-    if integer and int(value) != value:
-        raise DomainError((field, "应为整数。"))
-    return int(value) if integer else float(value)
+    if integer and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 # --- record → model fields ---------------------------------------------------------------------

@@ -20,17 +20,34 @@ def rebuild_command(procs: int) -> None:
     started = time.perf_counter()
     count = indexer.rebuild(current_app, procs=procs)
     click.echo(f"已重建索引：{count} 个文档，用时 {time.perf_counter() - started:.1f} 秒")
+    letters = indexer.dead_letters()
+    if letters:
+        click.echo(f"另有 {len(letters)} 个文档无法写入索引，已跳过并记入死信：")
+        _echo_dead_letters(letters)
+
+
+def _echo_dead_letters(letters) -> None:
+    for letter in letters[:50]:
+        click.echo(
+            f"  {letter.key}  attempts={letter.attempts}"
+            f"  first={letter.first_failed_at.isoformat(timespec='seconds')}"
+            f"  last={letter.last_failed_at.isoformat(timespec='seconds')}  {letter.error}"
+        )
 
 
 @search_cli.command("check")
 def check_command() -> None:
-    """Report documents missing from, stale in, or extra in the index. Exit 1 when any."""
+    """Report documents missing from, stale in, or extra in the index, and the documents set aside
+    (dead letters) with their errors. Exit 1 when any."""
     report = indexer.check(current_app)
     for kind in ("missing", "stale", "extra"):
         click.echo(
             f"{kind}: {len(report[kind])}" + (f"  {', '.join(report[kind][:20])}" if report[kind] else "")
         )
-    if any(report.values()):
+    letters = indexer.dead_letters()
+    click.echo(f"dead letters: {len(letters)}")
+    _echo_dead_letters(letters)
+    if any(report.values()) or letters:
         raise SystemExit(1)
 
 

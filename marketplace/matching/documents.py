@@ -1,18 +1,27 @@
 """Turn database rows into index documents. Only public rows become documents.
 
 The features build their own documents (their search.py registers a DocumentSource); this module
-holds the fields every document shares and walks the registry for rebuilds and outbox work."""
+holds the fields every document shares and walks the registry for rebuilds and outbox work.
+
+One row never stops the others: a row that cannot be loaded or built comes out as a `Failure`
+(its document key and the error) among the documents, and the caller sets it aside."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import registry
 
+log = logging.getLogger("marketplace.search")
+
 NEGOTIABLE_SORT = 10**15  #: price key (fen) of 面议: sorts after every priced offering
+BATCH = 1000  #: rows loaded per query (bounded IN lists: SQLite's variable limit)
 
 
 def price_key(amount: float | None) -> int:
@@ -78,25 +87,77 @@ def base_fields(
     }
 
 
-def _public_rows(session: Session, source: registry.DocumentSource, ids: Iterable[int] | None = None):
+@dataclass(frozen=True)
+class Failure:
+    """A document that could not be built (or written): which one, and why."""
+
+    doc_type: str
+    obj_id: int
+    error: str
+
+    @property
+    def key(self) -> str:
+        return doc_key(self.doc_type, self.obj_id)
+
+    @classmethod
+    def of(cls, doc_type: str, obj_id: int, exc: BaseException) -> Failure:
+        return cls(doc_type, obj_id, f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def _public_rows(session: Session, source: registry.DocumentSource, ids: list[int]) -> list:
     stmt = select(source.model).options(*source.options()).where(source.public()).order_by(source.model.id)
-    if ids is None:
-        yield from session.scalars(stmt)
+    return list(session.scalars(stmt.where(source.model.id.in_(ids))))
+
+
+def _recover(session: Session, exc: Exception) -> None:
+    """After a database error the transaction may be unusable (PostgreSQL): start a fresh one."""
+    if isinstance(exc, SQLAlchemyError):
+        session.rollback()
+
+
+def _build(session: Session, source: registry.DocumentSource, ids: list[int]) -> Iterator[dict | Failure]:
+    """The documents of the public rows among `ids`; a row that cannot be loaded or built is a Failure."""
+    try:
+        rows = _public_rows(session, source, ids)
+    except Exception as exc:  # one bad row fails the whole query: load them one by one to find it
+        _recover(session, exc)
+        if len(ids) == 1:
+            log.warning("search document %s:%s cannot be loaded", source.doc_type, ids[0], exc_info=True)
+            yield Failure.of(source.doc_type, ids[0], exc)
+            return
+        for obj_id in ids:
+            yield from _build(session, source, [obj_id])
         return
+    keys = [row.id for row in rows]  # read before a build failure may expire the rows
+    for obj_id, row in zip(keys, rows, strict=True):
+        try:
+            doc = source.build(row)
+        except Exception as exc:
+            log.warning("search document %s:%s cannot be built", source.doc_type, obj_id, exc_info=True)
+            _recover(session, exc)
+            doc = Failure.of(source.doc_type, obj_id, exc)
+        yield doc
+
+
+def _in_batches(session: Session, source: registry.DocumentSource, ids: Iterable[int]):
     ids = sorted(ids)
-    for start in range(0, len(ids), 1000):  # bounded IN lists (SQLite's variable limit)
-        yield from session.scalars(stmt.where(source.model.id.in_(ids[start : start + 1000])))
+    for start in range(0, len(ids), BATCH):
+        yield from _build(session, source, ids[start : start + BATCH])
 
 
-def all_documents(session: Session) -> Iterator[dict]:
-    """Every document the index should hold, straight from the database."""
+def all_documents(session: Session) -> Iterator[dict | Failure]:
+    """Every document the index should hold, straight from the database (and a Failure for each
+    public row that cannot be built)."""
     for source in registry.sources():
-        for row in _public_rows(session, source):
-            yield source.build(row)
+        ids = session.scalars(select(source.model.id).where(source.public()).order_by(source.model.id))
+        yield from _in_batches(session, source, list(ids))
 
 
-def documents_for(session: Session, keys: list[tuple[str, int]]) -> tuple[list[dict], set[str]]:
-    """For changed (doc_type, id) pairs: the documents to (re)write, and every key they touch.
+def documents_for(
+    session: Session, keys: list[tuple[str, int]]
+) -> tuple[list[dict], set[str], list[Failure]]:
+    """For changed (doc_type, id) pairs: the documents to (re)write, every key they touch, and the
+    documents that could not be built.
 
     A change touches its own document and those built from it (a platform's name, city, level and
     approval are part of each of its offerings' documents); touched keys whose row is no longer
@@ -111,8 +172,10 @@ def documents_for(session: Session, keys: list[tuple[str, int]]) -> tuple[list[d
                 by_type.setdefault(source.doc_type, set()).update(affected(session, changed[other]))
     touched = {doc_key(t, i) for t, ids in by_type.items() for i in ids}
     docs: list[dict] = []
+    failures: list[Failure] = []
     for doc_type, ids in by_type.items():
         source = registry.source(doc_type)
         if source is not None and ids:
-            docs += [source.build(row) for row in _public_rows(session, source, ids)]
-    return docs, touched
+            for item in _in_batches(session, source, ids):
+                (failures if isinstance(item, Failure) else docs).append(item)
+    return docs, touched, failures

@@ -5,6 +5,10 @@ Layout of SEARCH_INDEX_DIR:
                    replaced atomically (os.replace) by a rebuild
     write.lock     fcntl lock: whoever holds it is the only writer (drain or rebuild)
     gen-*/         Whoosh index folders; old ones are removed after a swap
+
+A document that cannot be built or written never stops the others: it is logged, set aside as a
+dead letter (`SearchDeadLetter`: key, error, attempts, first and last failure), deleted from the
+index, and retried by the periodic drain after a doubling delay (`requeue_dead_letters`).
 """
 
 from __future__ import annotations
@@ -16,20 +20,23 @@ import os
 import shutil
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..core.hooks import after_commit
+from ..core.timeutil import utcnow
 from ..extensions import db
 from . import analysis, engine
-from .documents import all_documents, documents_for
-from .models import SearchOutbox
+from .documents import Failure, all_documents, documents_for
+from .models import SearchDeadLetter, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
@@ -184,26 +191,110 @@ def _start_warmup(app: Flask, ix) -> None:
     threading.Thread(target=run, name="search-warmup", daemon=True).start()
 
 
+def _checked(schema: Schema, items) -> Iterator[dict | Failure]:
+    """Pass documents on, or a Failure for one Whoosh would refuse. Checked before a writer sees it:
+    a document refused half-way through `add_document` leaves postings behind that the next
+    document would inherit, so a writer that refused one is never committed."""
+    for item in items:
+        if isinstance(item, dict):
+            try:
+                _preflight(schema, item)
+            except Exception as exc:
+                log.warning("search document %s refused by the index schema: %s", item.get("id"), exc)
+                item = Failure.of(item.get("doc_type", "?"), item.get("obj_id", 0), exc)
+        yield item
+
+
+def _preflight(schema: Schema, doc: dict) -> None:
+    """Raise what Whoosh would raise on adding `doc` (unknown fields, numbers out of range, wrong
+    types), without the cost of analysing its text."""
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        raise ValueError("document without an id")
+    for name, value in doc.items():
+        field = schema[name]
+        if value is None:
+            continue
+        if isinstance(field, TEXT):
+            if not isinstance(value, str):
+                raise TypeError(f"field {name!r} expects text, not {type(value).__name__}")
+            continue
+        if field.indexed:
+            for _posting in field.index(value):
+                pass
+        if field.column_type:
+            field.to_column_value(value)
+
+
+def _write(ix, delete_keys: set[str], docs: list[dict]) -> list[Failure]:
+    """Delete `delete_keys` and add `docs` in one commit. A document the writer refuses anyway is
+    left out: the writer is cancelled and the rest written again. Returns the documents left out;
+    any other failure (lock, disk) is raised and the caller's outbox rows stay."""
+    failures: list[Failure] = []
+    skipped: set[str] = set()
+    while True:
+        writer = ix.writer(timeout=10.0)
+        current = None
+        try:
+            for key in delete_keys:
+                writer.delete_by_term("id", key)
+            for doc in docs:
+                if doc["id"] not in skipped:
+                    current = doc
+                    writer.add_document(**doc)
+            current = None
+            writer.commit()
+            return failures
+        except Exception as exc:
+            with suppress(Exception):
+                writer.cancel()
+            if current is None:
+                raise
+            log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
+            skipped.add(current["id"])
+            failures.append(Failure.of(current["doc_type"], current["obj_id"], exc))
+
+
 def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 600.0) -> int:
-    """Build every document into a fresh generation and swap it in atomically. Returns the count."""
+    """Build every document into a fresh generation and swap it in atomically. Returns the count.
+
+    A document that cannot be built or written is left out and kept as a dead letter; the dead
+    letters afterwards are exactly the documents this rebuild could not index."""
     app = app or current_app
     root = index_root(app)
+    failures: dict[str, Failure] = {}
     with writer_lock(root, lock_timeout), Session(db.engine) as session:
         high_water = session.scalar(select(func.max(SearchOutbox.id))) or 0
-        gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
-        path = root / gen
-        path.mkdir()
-        ix = whoosh_index.create_in(str(path), make_schema())
-        writer = (
-            ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
-            if procs > 1
-            else ix.writer(limitmb=256)
-        )
-        count = 0
-        for doc in all_documents(session):
-            writer.add_document(**doc)
-            count += 1
-        writer.commit(optimize=True)
+        schema = make_schema()
+        while True:
+            gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
+            path = root / gen
+            path.mkdir()
+            ix = whoosh_index.create_in(str(path), schema)
+            writer = (
+                ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
+                if procs > 1
+                else ix.writer(limitmb=256)
+            )
+            count, current = 0, None
+            try:
+                for item in _checked(schema, all_documents(session)):
+                    if isinstance(item, Failure):
+                        failures[item.key] = item
+                    elif item["id"] not in failures:
+                        current = item
+                        writer.add_document(**item)
+                        count += 1
+                current = None
+                writer.commit(optimize=True)
+                break
+            except Exception as exc:  # a document refused half-way spoils the writer: start again without it
+                with suppress(Exception):
+                    writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                if current is None:
+                    raise
+                log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
+                failures[current["id"]] = Failure.of(current["doc_type"], current["obj_id"], exc)
         tmp = root / "CURRENT.tmp"
         tmp.write_text(
             json.dumps({"gen": gen, "schema": SCHEMA_VERSION, "dictionary": analysis.DICTIONARY_VERSION})
@@ -211,11 +302,13 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
         os.replace(tmp, root / "CURRENT")
         # Work queued before the snapshot is in the new generation; later rows stay for the next drain.
         session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high_water))
+        _record_failures(session, list(failures.values()), app.config["SEARCH_RETRY_DELAY"])
+        _resolve(session, _dead_keys(session) - set(failures))
         session.commit()
         for old in root.glob("gen-*"):
             if old.name != gen:
                 shutil.rmtree(old, ignore_errors=True)
-    log.info("search index rebuilt: %d documents in %s", count, gen)
+    log.info("search index rebuilt: %d documents in %s, %d set aside", count, gen, len(failures))
     return count
 
 
@@ -223,7 +316,8 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
     """Apply pending outbox rows to the index in order. Returns how many rows were applied.
 
     Never raises because the index is busy: the rows stay in the outbox for the lock holder or
-    the next drain (a later commit, a search, `flask search drain`, or the next start)."""
+    the next drain (a later commit, a search, `flask search drain`, or the next start). A document
+    that cannot be built or written is set aside as a dead letter and the rest go on."""
     app = app or current_app
     root = index_root(app)
     open_index(app)  # builds the index first if there is none
@@ -240,14 +334,16 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
                     ).all()
                     if not rows:
                         break
-                    docs, touched = documents_for(session, [(r.doc_type, r.doc_id) for r in rows])
-                    writer = ix.writer(timeout=10.0)
-                    for key in touched:
-                        writer.delete_by_term("id", key)
-                    for doc in docs:
-                        writer.add_document(**doc)
-                    writer.commit()
+                    docs, touched, failures = documents_for(session, [(r.doc_type, r.doc_id) for r in rows])
+                    checked = list(_checked(ix.schema, docs))
+                    docs = [d for d in checked if not isinstance(d, Failure)]
+                    failures += [d for d in checked if isinstance(d, Failure)]
+                    # A document set aside leaves the index too: the index never shows what the database
+                    # no longer says, and `check` reports it missing until it indexes again.
+                    failures += _write(ix, touched, docs)
                     session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id))
+                    _record_failures(session, failures, app.config["SEARCH_RETRY_DELAY"])
+                    _resolve(session, touched - {f.key for f in failures})
                     session.commit()
                     applied += len(rows)
     except IndexBusy:
@@ -255,6 +351,105 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
     except Exception:  # a request never fails because of the index: the outbox keeps the work
         log.exception("search drain failed; the outbox keeps the work")
     return applied
+
+
+# --- dead letters ------------------------------------------------------------------------------
+
+
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def retry_delay(first: timedelta, attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failure: `first` (SEARCH_RETRY_DELAY), doubled each time,
+    at most an hour."""
+    return min(first * 2 ** min(max(attempts, 1) - 1, 16), MAX_RETRY_DELAY)
+
+
+def _record_failures(session: Session, failures: list[Failure], first_delay: timedelta) -> None:
+    """Keep each failure as a dead letter (one per document), counting attempts, with its next retry."""
+    if not failures:
+        return
+    now = utcnow()
+    unique = {f.key: f for f in failures}
+    existing = {
+        letter.key: letter
+        for letter in session.scalars(
+            select(SearchDeadLetter).where(
+                tuple_(SearchDeadLetter.doc_type, SearchDeadLetter.doc_id).in_(
+                    [(f.doc_type, f.obj_id) for f in unique.values()]
+                )
+            )
+        )
+    }
+    for key, failure in unique.items():
+        letter = existing.get(key)
+        if letter is None:
+            letter = SearchDeadLetter(
+                doc_type=failure.doc_type, doc_id=failure.obj_id, attempts=0, first_failed_at=now
+            )
+            session.add(letter)
+        letter.attempts += 1
+        letter.error = failure.error
+        letter.last_failed_at = now
+        letter.next_attempt_at = now + retry_delay(first_delay, letter.attempts)
+        log.error(
+            "search document %s set aside (attempt %d, retry at %s): %s",
+            key,
+            letter.attempts,
+            letter.next_attempt_at.isoformat(timespec="seconds"),
+            failure.error,
+        )
+
+
+def _dead_keys(session: Session) -> set[str]:
+    return {
+        f"{t}:{i}" for t, i in session.execute(select(SearchDeadLetter.doc_type, SearchDeadLetter.doc_id))
+    }
+
+
+def _resolve(session: Session, keys: set[str]) -> None:
+    """Documents now indexed (or no longer public) leave the dead letters."""
+    if not keys or session.scalar(select(SearchDeadLetter.id).limit(1)) is None:
+        return
+    pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in keys)]
+    for start in range(0, len(pairs), 500):
+        session.execute(
+            delete(SearchDeadLetter).where(
+                tuple_(SearchDeadLetter.doc_type, SearchDeadLetter.doc_id).in_(pairs[start : start + 500])
+            )
+        )
+
+
+def dead_letters(session: Session | None = None) -> list[SearchDeadLetter]:
+    """Every document set aside, oldest failure first."""
+    session = session or db.session
+    return list(
+        session.scalars(
+            select(SearchDeadLetter).order_by(SearchDeadLetter.first_failed_at, SearchDeadLetter.id)
+        )
+    )
+
+
+def requeue_dead_letters(ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Queue dead letters for another try in the current transaction: those whose retry is due, or
+    the given ones at once (an administrator's retry). The drain after the commit tries them; a
+    failure sets them aside again with a longer delay, a success removes them. Returns the count."""
+    stmt = select(SearchDeadLetter)
+    if ids is None:
+        stmt = stmt.where(SearchDeadLetter.next_attempt_at <= (now or utcnow()))
+    else:
+        stmt = stmt.where(SearchDeadLetter.id.in_(ids))
+    letters = list(db.session.scalars(stmt))
+    if letters:
+        created = utcnow()
+        db.session.execute(
+            insert(SearchOutbox.__table__),
+            [{"doc_type": d.doc_type, "doc_id": d.doc_id, "created_at": created} for d in letters],
+        )
+        for letter in letters:
+            letter.next_attempt_at = None
+        schedule_drain(db.session)
+    return len(letters)
 
 
 def has_pending() -> bool:
@@ -278,11 +473,19 @@ def schedule_drain(session) -> None:
 
 
 def check(app: Flask | None = None) -> dict[str, list[str]]:
-    """Compare the index with the database: documents missing, stale (older version) or extra."""
+    """Compare the index with the database: documents missing, stale (older version) or extra.
+
+    A public row whose document cannot be built counts as missing (or stale when an old version is
+    still in the index); the dead letters say why (`dead_letters`)."""
     app = app or current_app
     ix = open_index(app)
     with Session(db.engine) as session:
-        expected = {doc["id"]: doc["version"] for doc in all_documents(session)}
+        expected: dict[str, str | None] = {}
+        for item in _checked(ix.schema, all_documents(session)):
+            if isinstance(item, Failure):
+                expected[item.key] = None  # no version matches
+            else:
+                expected[item["id"]] = item["version"]
     with ix.searcher() as searcher:
         actual = {fields["id"]: fields.get("version") for fields in searcher.all_stored_fields()}
     return {

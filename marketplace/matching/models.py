@@ -1,10 +1,11 @@
-"""The search outbox: a row per changed document, written in the same transaction as the change."""
+"""The search outbox (a row per changed document, written in the same transaction as the change) and
+the dead letters (documents the index could not take)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import UTCDateTime, utcnow
@@ -19,3 +20,29 @@ class SearchOutbox(db.Model):
     doc_type: Mapped[str] = mapped_column(String(20))  #: a registered DocumentSource's doc_type
     doc_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchDeadLetter(db.Model):
+    """A document the index could not take: building it from its row, or writing it, failed.
+
+    The drain (or a rebuild) sets it aside here with the error and goes on with the rest; the
+    periodic drain retries it after a doubling delay; administrators see it (/admin/search, with a
+    retry button) and so does `flask search check`. The row goes once the document indexes fine,
+    or is no longer public."""
+
+    __tablename__ = "search_dead_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(20))
+    doc_id: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)  #: the last failure: exception type and message
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the periodic drain tries again; None while a retry waits in the outbox.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("doc_type", "doc_id"),)
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_type}:{self.doc_id}"

@@ -31,6 +31,10 @@ class DocumentSource:
     #: Other document types whose data is part of these documents: {doc_type: (session, changed ids)
     #: → ids of these documents to rebuild}. E.g. offerings are built from their platform's name.
     built_from: dict[str, Callable[[object, list[int]], Iterable[int]]] = field(default_factory=dict)
+    #: What the documents are called, and the page of one row for administrators (object id → URL):
+    #: the dead letters page names and links the rows the index could not take.
+    label: str = ""
+    url: Callable[[int], str] | None = None
 
 
 _sources: dict[str, DocumentSource] = {}

@@ -1,12 +1,17 @@
-"""The search page: one box over offerings, platforms and (for platform users) open demands."""
+"""The search page: one box over offerings, platforms and (for platform users) open demands; and
+the administrators' page of documents the index could not take (dead letters)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from ..core.auth import role_required
 from ..core.views import float_arg, page_arg, page_size
-from . import services
+from ..extensions import db
+from . import indexer, registry, services
+from .models import SearchOutbox
 
 bp = Blueprint("search", __name__)
 
@@ -43,3 +48,38 @@ def search():
         filters=filters,
         sort=request.args.get("sort", "relevance"),
     )
+
+
+ADMIN = "admin"  #: the administrators' role (matching/ knows no accounts model)
+
+
+@bp.route("/admin/search")
+@role_required(ADMIN)
+def dead_letters():
+    """Documents set aside by the index, with their errors, and how much work waits in the outbox."""
+    letters = indexer.dead_letters()
+    sources = {source.doc_type: source for source in registry.sources()}
+    return render_template(
+        "search/dead_letters.html",
+        letters=letters,
+        sources=sources,
+        pending=db.session.scalar(select(func.count(SearchOutbox.id))),
+    )
+
+
+@bp.route("/admin/search/retry", methods=["POST"])
+@role_required(ADMIN)
+def retry_dead_letters():
+    """Try the chosen dead letter (or all of them) again now, and say how it went."""
+    ids = request.form.getlist("letter", type=int)
+    queued = indexer.requeue_dead_letters(ids=ids or [letter.id for letter in indexer.dead_letters()])
+    db.session.commit()
+    indexer.drain(current_app, wait=current_app.config["SEARCH_DRAIN_WAIT"])
+    left = len(indexer.dead_letters())
+    if not queued:
+        flash("没有需要重试的文档。", "info")
+    elif left:
+        flash(f"已重试 {queued} 个文档；仍有 {left} 个无法写入索引，请查看错误。", "error")
+    else:
+        flash(f"已重试 {queued} 个文档，均已写入索引。", "success")
+    return redirect(url_for("search.dead_letters"))

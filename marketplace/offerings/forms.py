@@ -1,10 +1,11 @@
 """Offering forms: one form, with the fields of each kind shown for that kind."""
 
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from .. import vocab
 from ..core.forms import CheckboxListField, Form, choices
+from .models import NUMBERS
 
 REQUIRED = "此项为必填项。"
 NUMBER = "请输入数字。"
@@ -38,25 +39,21 @@ class OfferingForm(Form):
     price_amount = DecimalField(
         "价格（元）",
         places=2,
-        validators=[Optional(), NumberRange(min=0, message="价格不能为负数。")],
+        validators=[Optional(), NUMBERS["price_amount"].wtforms()],
         render_kw={"inputmode": "decimal"},
     )
     price_unit = SelectField("计价单位", choices=choices(vocab.PRICE_UNITS, blank="面议"), default="")
     lead_time_days = IntegerField(
         "交付周期（天）",
-        validators=[Optional(), NumberRange(min=0, max=3650, message="应在 0 到 3650 之间。")],
+        validators=[Optional(), NUMBERS["lead_time_days"].wtforms()],
     )
     is_bookable = BooleanField("可在线预约")
     # equipment
     model = StringField("设备型号", validators=[Length(max=100)])
     capacity = StringField("处理能力 / 容量", validators=[Length(max=100)])
-    quantity = IntegerField(
-        "数量（台/套）", validators=[Optional(), NumberRange(min=1, message="数量至少为 1。")]
-    )
+    quantity = IntegerField("数量（台/套）", validators=[Optional(), NUMBERS["quantity"].wtforms()])
     # site
-    area_m2 = DecimalField(
-        "面积（㎡）", validators=[Optional(), NumberRange(min=0.1, message="面积必须大于 0。")]
-    )
+    area_m2 = DecimalField("面积（㎡）", validators=[Optional(), NUMBERS["area_m2"].wtforms()])
     cleanroom_class = SelectField("洁净级别", choices=choices(vocab.CLEANROOM_CLASSES, blank="—"), default="")
     is_explosion_proof = BooleanField("防爆")
     allows_hazardous_chemicals = BooleanField("允许使用危险化学品")

@@ -13,6 +13,7 @@ from .. import vocab
 from ..attachments.models import HasAttachments
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
+from ..core.numbers import MONEY_MAX, Bounds
 from ..core.state import Workflow
 from ..extensions import db
 from ..matching.registry import Searchable
@@ -42,6 +43,16 @@ KIND_FIELDS = {
     "site": ("area_m2", "cleanroom_class", "is_explosion_proof", "allows_hazardous_chemicals"),
     "service": ("service_type",),
     "process": ("scale", "output"),
+}
+
+#: Every number of an offering and its bounds: the service refuses anything else, and the form and
+#: the API schemas check the same bounds (core/numbers.py).
+PRICE = Bounds("价格", 0, MONEY_MAX, "元")
+NUMBERS = {
+    "price_amount": PRICE,
+    "lead_time_days": Bounds("交付周期", 0, 3650, " 天", integer=True),
+    "quantity": Bounds("数量", 1, 10_000, " 台/套", integer=True),
+    "area_m2": Bounds("面积", 0.1, 10_000_000, " ㎡"),
 }
 
 

@@ -6,6 +6,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from .. import vocab
 from ..api.schemas import PageArgs
+from .models import NUMBERS, PRICE
 
 
 class OfferingFilterArgs(PageArgs):
@@ -14,8 +15,8 @@ class OfferingFilterArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(list(vocab.OFFERING_KINDS)))
     level = fields.String(validate=validate.OneOf(vocab.PLATFORM_LEVELS))
     certification = fields.String(validate=validate.Length(max=40))
-    price_min = fields.Float(validate=validate.Range(min=0))
-    price_max = fields.Float(validate=validate.Range(min=0))
+    price_min = fields.Float(validate=PRICE.marshmallow())
+    price_max = fields.Float(validate=PRICE.marshmallow())
     platform_id = fields.Integer()
     sort = fields.String(
         load_default="newest", validate=validate.OneOf(["newest", "price_asc", "price_desc", "title"])
@@ -26,7 +27,7 @@ class PriceSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    amount = fields.Float(validate=validate.Range(min=0), allow_none=True)
+    amount = fields.Float(validate=PRICE.marshmallow(), allow_none=True)
     unit = fields.String(validate=validate.OneOf(list(vocab.PRICE_UNITS)), allow_none=True)
     negotiable = fields.Boolean(load_default=False)
 
@@ -85,12 +86,12 @@ class OfferingUpdate(Schema):
         values=fields.String(validate=validate.Length(max=200)),
     )
     price = fields.Nested(PriceSchema)
-    lead_time_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3650))
+    lead_time_days = fields.Integer(allow_none=True, validate=NUMBERS["lead_time_days"].marshmallow())
     bookable = fields.Boolean()
     model = fields.String(allow_none=True, validate=validate.Length(max=100))
     capacity = fields.String(allow_none=True, validate=validate.Length(max=100))
-    quantity = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0.1))
+    quantity = fields.Integer(allow_none=True, validate=NUMBERS["quantity"].marshmallow())
+    area_m2 = fields.Float(allow_none=True, validate=NUMBERS["area_m2"].marshmallow())
     cleanroom_class = fields.String(allow_none=True, validate=validate.Length(max=30))
     is_explosion_proof = fields.Boolean(allow_none=True)
     allows_hazardous_chemicals = fields.Boolean(allow_none=True)

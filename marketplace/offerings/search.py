@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -61,5 +62,7 @@ register(
         build=offering_document,
         options=lambda: (joinedload(Offering.platform),),
         built_from={"platform": _offerings_of_platforms},
+        label="中试资源",
+        url=lambda obj_id: url_for("catalog.offering", offering_id=obj_id),
     )
 )

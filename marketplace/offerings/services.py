@@ -8,9 +8,10 @@ from sqlalchemy import select
 from .. import vocab
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
+from ..core.numbers import check_numbers
 from ..extensions import db
 from ..platforms import services as platform_services
-from .models import KIND_FIELDS, OFFERING_WORKFLOW, Offering, OfferingStatus
+from .models import KIND_FIELDS, NUMBERS, OFFERING_WORKFLOW, Offering, OfferingStatus
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
 ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
@@ -58,28 +59,18 @@ def validate(data: dict) -> None:
     domains = data.get("domains") or []
     if not domains or any(d not in vocab.DOMAINS for d in domains):
         errors.append(("domains", "请至少选择一个有效的领域。"))
-    amount, unit = data.get("price_amount"), data.get("price_unit")
-    if amount is not None:
-        if amount < 0:
-            errors.append(("price_amount", "价格不能为负数。"))
-        if unit not in vocab.PRICE_UNITS:
-            errors.append(("price_unit", "请选择计价单位，或选择“面议”。"))
+    errors += check_numbers(data, NUMBERS)
+    if data.get("price_amount") is not None and data.get("price_unit") not in vocab.PRICE_UNITS:
+        errors.append(("price_unit", "请选择计价单位，或选择“面议”。"))
     specs = data.get("specs") or {}
     if not isinstance(specs, dict) or len(specs) > MAX_SPECS:
         errors.append(("specs", f"技术参数最多 {MAX_SPECS} 项。"))
-    lead = data.get("lead_time_days")
-    if lead is not None and not 0 <= lead <= 3650:
-        errors.append(("lead_time_days", "交付周期应在 0 到 3650 天之间。"))
     if (
         data.get("kind") == "service"
         and data.get("service_type")
         and data["service_type"] not in vocab.SERVICE_TYPES
     ):
         errors.append(("service_type", "请选择有效的服务类型。"))
-    if data.get("quantity") is not None and data["quantity"] < 1:
-        errors.append(("quantity", "数量至少为 1。"))
-    if data.get("area_m2") is not None and data["area_m2"] <= 0:
-        errors.append(("area_m2", "面积必须大于 0。"))
     if errors:
         raise DomainError(*errors)
 

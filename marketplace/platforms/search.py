@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import url_for
+
 from ..matching import analysis
 from ..matching.documents import base_fields, stamp
 from ..matching.registry import DocumentSource, register
@@ -33,6 +35,11 @@ def platform_document(p: Platform) -> dict:
 
 register(
     DocumentSource(
-        doc_type="platform", model=Platform, public=lambda: Platform.is_public, build=platform_document
+        doc_type="platform",
+        model=Platform,
+        public=lambda: Platform.is_public,
+        build=platform_document,
+        label="平台",
+        url=lambda obj_id: url_for("platforms.review", platform_id=obj_id),
     )
 )

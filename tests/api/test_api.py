@@ -98,6 +98,9 @@ def test_someone_elses_platform_or_offering_is_404(client, db, operator_token):
         ({"domains": ["火星"]}, "domains"),
         ({"title": ""}, "title"),
         ({"lead_time_days": "soon"}, "lead_time_days"),
+        ({"price": {"amount": 1e308, "unit": "day"}}, "price"),
+        ({"quantity": 10**30}, "quantity"),
+        ({"area_m2": 1e308}, "area_m2"),
     ],
 )
 def test_update_errors_name_the_field(client, db, operator_token, payload, field):
@@ -108,6 +111,20 @@ def test_update_errors_name_the_field(client, db, operator_token, payload, field
     assert response.status_code == 422 and field in response.json["errors"]["json"], response.json
     db.session.refresh(offering)
     assert offering.status == "active"
+
+
+def test_absurd_numbers_are_refused_with_the_shared_message(client, db, operator_token):
+    platform, headers = operator_token
+    response = client.post(
+        "/api/v1/offerings",
+        json={**NEW, "platform_id": platform.id, "price": {"amount": 1e308, "unit": "day"}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["price"] == {"amount": ["价格应在 0 到 100 亿元之间。"]}
+    response = client.get("/api/v1/offerings?price_max=1e308")
+    assert response.status_code == 422 and "price_max" in response.json["errors"]["query"]
+    assert client.get("/api/v1/offerings").json["total"] == 0
 
 
 def test_update_and_pause_own_offering(client, db, operator_token):

@@ -60,6 +60,9 @@ def test_draft_is_private_until_published(client, auth, db, firm_user):
         ({"trl": "12"}, "应在 1 到 9 之间"),
         ({"window_end": "2098-01-01"}, "结束日期不能早于开始日期"),
         ({"budget_max": "-1"}, "预算不能为负数"),
+        ({"budget_max": "1e400"}, "预算应在 0 到 100 亿元之间"),
+        ({"budget_max": "NaN"}, "预算应为 0 到 100 亿元之间的有效数字"),
+        ({"trl": str(10**30)}, "技术成熟度应在 1 到 9 之间"),
         ({"domains": []}, "请至少选择一个有效的领域"),
     ],
 )
@@ -68,6 +71,16 @@ def test_bad_demand_input_rerenders_with_message(client, auth, db, firm_user, ov
     response = client.post("/my/demands/new", data={**FORM, **overrides})
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(Demand.id)) is None
+
+
+def test_the_service_refuses_an_infinite_budget_whoever_calls_it(db, firm_user, demand):
+    from marketplace.core.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        services.update_demand(firm_user, demand, {"budget_max": float("inf")})
+    assert refused.value.errors == [("budget_max", "预算应为 0 到 100 亿元之间的有效数字。")]
+    with pytest.raises(DomainError):
+        services.create_demand(firm_user, {**FORM, "domains": ["生物医药"], "trl": 5, "budget_max": 1e308})
 
 
 def test_close_and_reopen_with_audit(client, auth, db, firm_user, demand):

@@ -212,6 +212,28 @@ def test_cli_import_reports_errors_and_commits_nothing(runner, db, tmp_path):
     assert "无法读取 JSON" in runner.invoke(args=["import-data", str(source)]).output
 
 
+def test_cli_import_refuses_absurd_numbers_by_ref_and_field(runner, db, tmp_path):
+    """JSON reads 1e400 as infinity: refused like any other out-of-range number, with the shared message."""
+    bad = copy.deepcopy(SMALL)
+    bad["offerings"][0] |= {"price": {"amount": "PRICE", "unit": "day"}, "lead_time_days": "LEAD"}
+    bad["offerings"][1] |= {"kind": "equipment", "quantity": 10**30}
+    bad["demands"][0]["budget"] = {"max": "BUDGET"}
+    text = json.dumps(bad, ensure_ascii=False)
+    text = text.replace('"PRICE"', "1e308").replace('"LEAD"', "1e400").replace('"BUDGET"', "NaN")
+    source = tmp_path / "absurd.json"
+    source.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["import-data", str(source)])
+    assert result.exit_code == 1, result.output
+    for line in (
+        "offerings ref=off-1 price.amount: 价格应在 0 到 100 亿元之间。",
+        "offerings ref=off-1 lead_time_days: 交付周期应为 0 到 3650 天之间的有效数字。",
+        "offerings ref=off-2 quantity: 数量应在 1 到 10000 台/套之间。",
+        "demands ref=dem-1 budget.max: 预算应为 0 到 100 亿元之间的有效数字。",
+    ):
+        assert line in result.output
+    assert counts(db) == (0, 0, 0)
+
+
 def test_imported_records_enter_their_workflows_with_an_audit_row(runner, db, tmp_path):
     from marketplace.core.models import AuditLog
 

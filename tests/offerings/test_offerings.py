@@ -98,6 +98,52 @@ def test_bad_offering_input_rerenders_with_message(
     assert db.session.scalar(select(Offering.id)) is None
 
 
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"price_amount": "1e400"}, "价格应在 0 到 100 亿元之间"),
+        ({"price_amount": "1e308"}, "价格应在 0 到 100 亿元之间"),
+        ({"price_amount": "Infinity"}, "价格应为 0 到 100 亿元之间的有效数字"),
+        ({"price_amount": "nan"}, "价格应为 0 到 100 亿元之间的有效数字"),
+        ({"quantity": str(10**30)}, "数量应在 1 到 10000 台/套之间"),
+        ({"kind": "site", "area_m2": "1e400"}, "面积应在 0.1 到 1000 万 ㎡之间"),
+        ({"lead_time_days": "99999999999999999999"}, "交付周期应在 0 到 3650 天之间"),
+    ],
+)
+def test_absurd_numbers_are_refused_with_a_message_naming_the_field(
+    client, auth, db, operator_user, platform, overrides, message
+):
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("price_amount", float("inf")),
+        ("price_amount", 1e308),
+        ("price_amount", float("nan")),
+        ("quantity", 10**30),
+        ("area_m2", float("inf")),
+        ("lead_time_days", 10**20),
+    ],
+)
+def test_the_service_is_the_final_authority_on_numbers(db, operator_user, platform, field, value):
+    """Whatever calls it (a view, the API, the import, a script), no out-of-range number is stored."""
+    from marketplace.core.errors import DomainError
+    from marketplace.offerings import services
+
+    data = {"kind": "site", "title": "中试车间", "domains": ["高端化工"], "price_unit": "day", field: value}
+    with pytest.raises(DomainError) as refused:
+        services.create_offering(operator_user, platform, data)
+    assert [f for f, _ in refused.value.errors] == [field]
+    offering = factories.OfferingFactory(platform=platform)
+    with pytest.raises(DomainError):
+        services.update_offering(operator_user, offering, {field: value})
+
+
 def test_other_operators_and_firms_cannot_manage_offerings(client, auth, db, platform, firm_user):
     offering = factories.OfferingFactory(platform=platform)
     intruder = factories.UserFactory(role="operator")
