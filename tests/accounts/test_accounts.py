@@ -1,6 +1,7 @@
 """Registration, login, sessions, throttling, passwords, resets and API tokens."""
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,9 +131,53 @@ def test_throttle_is_shared_storage_not_process_memory(app, db, firm_user):
     for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
         with pytest.raises(services.DomainError):
             services.authenticate(firm_user.email, "nope-nope-nope", "1.1.1.1")
-    from marketplace.accounts.models import LoginFailure
+    from marketplace.accounts.models import LoginThrottle
 
-    assert db.session.query(LoginFailure).count() >= app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"account:{firm_user.email}"))
+    assert row.attempts == app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+
+
+def test_simultaneous_wrong_passwords_never_pass_the_limit(app, db, firm_user):
+    """40 threads, each with its own connection to the real database, try a wrong password at the
+    same moment: exactly the limit get their password checked, every other one is refused."""
+    limit, email, attempts = app.config["LOGIN_FAILURES_PER_ACCOUNT"], firm_user.email, 40
+    start = threading.Barrier(attempts)
+    outcomes: list[str] = []
+
+    def attempt(i: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                services.authenticate(email, "wrong password!", f"10.0.{i // 200}.{i % 200}")
+            except services.DomainError as exc:
+                outcomes.append(exc.errors[0][1])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == attempts
+    assert outcomes.count("邮箱或密码不正确。") == limit
+    assert outcomes.count("登录失败次数过多，请 15 分钟后再试。") == attempts - limit
+
+
+def test_an_unknown_email_costs_a_password_check_like_a_known_one(app, db, firm_user, monkeypatch):
+    """Equal work, so response times do not tell which e-mails have accounts."""
+    checked: list[str] = []
+    real_check = services.check_password_hash
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$")[0])  # the method and its cost parameters
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", spy)
+    for email in ("nobody@example.cn", firm_user.email):
+        with pytest.raises(services.DomainError, match="邮箱或密码不正确"):
+            services.authenticate(email, "wrong password!", "10.7.7.7")
+    assert checked == [firm_user.password_hash.split("$")[0]] * 2
 
 
 def test_copied_session_cookie_is_useless_after_logout(app, client, auth, firm_user):
