@@ -191,12 +191,15 @@ def end_sessions(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(user: User, *, current: str, new: str, revoke_tokens: bool = True) -> int:
+    """Set a new password and end the user's other sessions; with `revoke_tokens` (the form's
+    default) also revoke their API tokens. Returns how many tokens were revoked."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError(("current_password", "当前密码不正确。"))
     check_password_rules(new, "new_password")
     user.password_hash = generate_password_hash(new)
     end_sessions(user)
+    return revoke_all_api_tokens(user) if revoke_tokens else 0
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -231,6 +234,8 @@ def reset_password(token: str, new: str) -> User:
     check_password_rules(new, "new_password")
     user.password_hash = generate_password_hash(new)
     end_sessions(user)
+    # A reset means the account may be compromised: whatever was issued with it stops working.
+    revoke_all_api_tokens(user)
     return user
 
 
@@ -257,6 +262,16 @@ def revoke_api_token(user: User, token_id: int) -> None:
     if token is None or token.user_id != user.id:
         raise Forbidden()
     token.revoked_at = token.revoked_at or utcnow()
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every token of the user still valid; returns how many."""
+    return db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def user_for_token(plaintext: str) -> User | None:

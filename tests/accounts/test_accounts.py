@@ -277,6 +277,43 @@ def test_password_reset_by_emailed_link_works_once(client, db, mail, firm_user):
     assert "重置链接已使用或无效" in again.get_data(as_text=True)
 
 
+def api_status(client, plaintext: str) -> int:
+    """What a script using this token gets from an endpoint that needs one (401 once revoked)."""
+    return client.post(
+        "/api/v1/offerings/999999/pause", headers={"Authorization": f"Bearer {plaintext}"}
+    ).status_code
+
+
+def test_password_reset_revokes_every_api_token(client, db, mail, firm_user):
+    """A reset means the account may be compromised: tokens issued with it stop working."""
+    _, first = services.create_api_token(firm_user, "ERP")
+    _, second = services.create_api_token(firm_user, "脚本")
+    db.session.commit()
+    assert api_status(client, first) == 404  # accepted: the offering just does not exist
+    client.post("/account/forgot", data={"email": firm_user.email})
+    link = re.search(r"http://localhost(/account/reset/\S+)", mail[-1]["body"]).group(1)
+    done = client.post(
+        link, data={"new_password": "brand-new-pass", "confirm": "brand-new-pass"}, follow_redirects=True
+    )
+    assert "API 令牌已全部撤销" in done.get_data(as_text=True)
+    assert api_status(client, first) == 401 and api_status(client, second) == 401
+
+
+@pytest.mark.parametrize("revoke", [True, False])
+def test_password_change_offers_to_revoke_api_tokens(client, auth, db, firm_user, revoke):
+    _, plaintext = services.create_api_token(firm_user, "ERP")
+    db.session.commit()
+    auth.as_(firm_user)
+    form = client.get("/account/password").get_data(as_text=True)
+    assert re.search(r'<input checked id="revoke_tokens" name="revoke_tokens" type="checkbox"', form)
+    data = {"current_password": PASSWORD, "new_password": "new-password-1", "confirm": "new-password-1"}
+    if revoke:
+        data["revoke_tokens"] = "y"
+    page = client.post("/account/password", data=data, follow_redirects=True).get_data(as_text=True)
+    assert ("已撤销 1 个 API 令牌" in page) is revoke
+    assert api_status(client, plaintext) == (401 if revoke else 404)
+
+
 def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, db, mail):
     response = client.post("/account/forgot", data={"email": "nobody@example.cn"}, follow_redirects=True)
     assert "如果该邮箱已注册" in response.get_data(as_text=True)
