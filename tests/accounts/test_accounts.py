@@ -353,3 +353,69 @@ def test_create_admin_command(runner, db):
         args=["accounts", "create-admin", "boss@example.cn"], input="admin-password\nadmin-password\n"
     )
     assert again.exit_code != 0 and "已注册" in again.output
+
+
+def test_create_user_command_makes_an_expert_with_a_new_organisation(runner, db):
+    result = runner.invoke(
+        args=[
+            "accounts",
+            "create-user",
+            "Li.Expert@Example.cn",
+            "--role",
+            "expert",
+            "--organization",
+            "山东大学",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "li.expert@example.cn"))
+    assert user.role == "expert" and user.organization.name == "山东大学"
+    password = result.output.strip().splitlines()[-1]
+    assert result.output.count(password) == 1 and len(password) >= 12
+    assert services.authenticate("li.expert@example.cn", password, "10.3.3.3").id == user.id
+    db.session.rollback()
+    again = runner.invoke(
+        args=["accounts", "create-user", "li.expert@example.cn", "--role", "firm", "--organization", "x"]
+    )
+    assert again.exit_code != 0 and "已注册" in again.output
+
+
+def test_create_user_command_joins_an_existing_organisation(runner, db):
+    org = factories.OrganizationFactory(name="青岛某化工有限公司")
+    db.session.commit()
+    result = runner.invoke(
+        args=["accounts", "create-user", "op@example.cn", "--role", "operator", "--organization", org.name]
+    )
+    assert result.exit_code == 0, result.output
+    assert "已有" in result.output
+    user = db.session.scalar(select(User).where(User.email == "op@example.cn"))
+    assert user.org_id == org.id and user.role == "operator"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["nobody", "--role", "expert", "--organization", "山东大学"], "邮箱无效"),
+        (["a@example.cn", "--role", "boss", "--organization", "山东大学"], "boss"),
+        (["a@example.cn", "--role", "expert", "--organization", "  "], "单位名称不能为空"),
+    ],
+)
+def test_create_user_command_refuses_bad_input(runner, db, args, message):
+    result = runner.invoke(args=["accounts", "create-user", *args])
+    assert result.exit_code != 0 and message in result.output
+    assert db.session.scalar(select(User.id)) is None
+
+
+def test_create_token_command_prints_the_token_alone_on_its_last_line(runner, client, db, operator_user):
+    result = runner.invoke(
+        args=["accounts", "create-token", operator_user.email.upper(), "--name", "ERP 对接"]
+    )
+    assert result.exit_code == 0, result.output
+    plaintext = result.output.rstrip("\n").splitlines()[-1]
+    assert plaintext.startswith("zs_") and plaintext == plaintext.strip()
+    assert api_status(client, plaintext) == 404  # accepted by the API (the offering does not exist)
+    assert services.user_for_token(plaintext).id == operator_user.id
+    assert db.session.scalar(select(ApiToken.name)) == "ERP 对接"
+    db.session.rollback()
+    unknown = runner.invoke(args=["accounts", "create-token", "nobody@example.cn"])
+    assert unknown.exit_code != 0 and "没有该邮箱的用户" in unknown.output
