@@ -81,7 +81,7 @@ PLATFORM_STATUSES = {
     "suspended": "已暂停",
 }
 
-OFFERING_STATUSES = {"active": "可提供", "paused": "已暂停"}
+OFFERING_STATUSES = {"active": "可提供", "paused": "已暂停", "held": "已被管理员暂停"}
 
 DEMAND_STATUSES = {
     "draft": "草稿",

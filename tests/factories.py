@@ -8,7 +8,7 @@ from datetime import timedelta
 import factory
 from werkzeug.security import generate_password_hash
 
-from marketplace.accounts.models import ApiToken, LoginFailure, Organization, User
+from marketplace.accounts.models import ApiToken, LoginThrottle, Organization, User
 from marketplace.attachments.models import Attachment
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today
@@ -118,11 +118,12 @@ class ApiTokenFactory(Base):
     token_hash = factory.Sequence(lambda n: hashlib.sha256(f"zs_test_{n}".encode()).hexdigest())
 
 
-class LoginFailureFactory(Base):
+class LoginThrottleFactory(Base):
     class Meta:
-        model = LoginFailure
+        model = LoginThrottle
 
     key = factory.Sequence(lambda n: f"account:user{n}@example.cn")
+    attempts = 1
 
 
 class AttachmentFactory(Base):
@@ -205,7 +206,7 @@ ALL = [
     OfferingFactory,
     DemandFactory,
     ApiTokenFactory,
-    LoginFailureFactory,
+    LoginThrottleFactory,
     AttachmentFactory,
     DemandContactFactory,
     NotificationFactory,

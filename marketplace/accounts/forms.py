@@ -1,6 +1,6 @@
 """Account forms."""
 
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .. import vocab
@@ -45,6 +45,7 @@ class ChangePasswordForm(Form):
     confirm = PasswordField(
         "确认新密码", validators=[DataRequired(REQUIRED), EqualTo("new_password", "两次输入的密码不一致。")]
     )
+    revoke_tokens = BooleanField("同时撤销我的全部 API 令牌（怀疑密码泄露时请保留勾选）", default=True)
 
 
 class ForgotPasswordForm(Form):

@@ -1,4 +1,4 @@
-"""Organisations, users, API tokens and login attempts."""
+"""Organisations, users, API tokens and login throttling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
@@ -107,10 +107,14 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginFailure(db.Model):
-    """A failed login, keyed by account and by address; shared by all worker processes."""
+class LoginThrottle(db.Model):
+    """Login attempts counted per key ('account:<email>' or 'addr:<ip>') within a window that starts
+    at the first attempt; one row per key, shared by all worker processes. An attempt is counted
+    before its password is checked, by a conditional UPDATE (accounts.services.authenticate), so
+    the count and the check are one step whatever the number of simultaneous attempts."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), index=True)  #: 'account:<email>' or 'addr:<ip>'
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  #: failed or still being checked
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

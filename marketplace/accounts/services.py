@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import vocab
@@ -16,7 +18,7 @@ from ..core.errors import DomainError, Forbidden
 from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
-from .models import SELF_SERVICE_ROLES, ApiToken, LoginFailure, Organization, User, credit_code_is_valid
+from .models import SELF_SERVICE_ROLES, ApiToken, LoginThrottle, Organization, User, credit_code_is_valid
 
 log = logging.getLogger("marketplace.accounts")
 
@@ -107,35 +109,79 @@ def create_user(*, email: str, password: str, name: str, role: str, organization
     return user
 
 
-def _throttled(keys: list[tuple[str, int]]) -> bool:
-    since = utcnow() - current_app.config["LOGIN_THROTTLE_WINDOW"]
-    for key, limit in keys:
-        count = db.session.scalar(
-            select(func.count(LoginFailure.id)).where(LoginFailure.key == key, LoginFailure.at >= since)
+#: "INSERT … ON CONFLICT DO NOTHING" for the databases we run on.
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _take_attempt(keys: list[tuple[str, int]]) -> bool:
+    """Count one login attempt against every (key, limit), or against none when a key has reached
+    its limit; commits, so other workers see the attempt before its password is checked.
+
+    A key's window restarts once it is older than LOGIN_THROTTLE_WINDOW. The counting UPDATE is
+    conditional (`attempts < limit`) and holds the row (PostgreSQL row lock, SQLite write lock)
+    until the commit, so simultaneous attempts can never pass the limit together."""
+    now = utcnow()
+    since = now - current_app.config["LOGIN_THROTTLE_WINDOW"]
+    insert = _INSERT[db.session.get_bind().dialect.name]
+    for key, limit in sorted(keys):  # one lock order for every attempt
+        db.session.execute(
+            insert(LoginThrottle)
+            .values(key=key, attempts=0, window_start=now)
+            .on_conflict_do_nothing(index_elements=["key"])
         )
-        if count >= limit:
-            return True
-    return False
+        db.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.window_start < since)
+            .values(attempts=0, window_start=now)
+        )
+        counted = db.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.attempts < limit)
+            .values(attempts=LoginThrottle.attempts + 1)
+        ).rowcount
+        if not counted:
+            db.session.rollback()
+            return False
+    db.session.commit()
+    return True
+
+
+def _release_attempt(keys: list[tuple[str, int]]) -> None:
+    """After a successful login: the account starts afresh; the address's attempt was no failure."""
+    (account, _), (address, _) = keys
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == account))
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == address, LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+    )
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made like real ones, of a password nobody knows: unknown e-mails cost a real check."""
+    return generate_password_hash(secrets.token_urlsafe(24))
 
 
 def authenticate(email: str, password: str, address: str) -> User:
-    """Return the user for these credentials, or raise; failures are counted per account and address."""
+    """Return the user for these credentials, or raise; attempts are counted per account and
+    address before the password is checked (commits), and an unknown e-mail takes as long as a
+    known one (its password is checked against a dummy hash)."""
     email = normalise_email(email)
     cfg = current_app.config
     keys = [
         (f"account:{email}", cfg["LOGIN_FAILURES_PER_ACCOUNT"]),
         (f"addr:{address}", cfg["LOGIN_FAILURES_PER_ADDRESS"]),
     ]
-    if _throttled(keys):
+    if not _take_attempt(keys):
         log.warning("login throttled email=%s addr=%s", email, address)
         raise DomainError(("email", "登录失败次数过多，请 15 分钟后再试。"))
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not check_password_hash(user.password_hash, password) or not user.is_enabled:
-        db.session.add_all([LoginFailure(key=key) for key, _ in keys])
-        db.session.commit()
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not password_ok or not user.is_enabled:
         log.info("login failed email=%s addr=%s", email, address)
         raise DomainError(("password", "邮箱或密码不正确。"))
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
+    _release_attempt(keys)
     log.info("login ok user=%s addr=%s", user.id, address)
     return user
 
@@ -145,12 +191,15 @@ def end_sessions(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(user: User, *, current: str, new: str, revoke_tokens: bool = True) -> int:
+    """Set a new password and end the user's other sessions; with `revoke_tokens` (the form's
+    default) also revoke their API tokens. Returns how many tokens were revoked."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError(("current_password", "当前密码不正确。"))
     check_password_rules(new, "new_password")
     user.password_hash = generate_password_hash(new)
     end_sessions(user)
+    return revoke_all_api_tokens(user) if revoke_tokens else 0
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -177,6 +226,8 @@ def reset_password(token: str, new: str) -> User:
     check_password_rules(new, "new_password")
     user.password_hash = generate_password_hash(new)
     end_sessions(user)
+    # A reset means the account may be compromised: whatever was issued with it stops working.
+    revoke_all_api_tokens(user)
     return user
 
 
@@ -217,6 +268,16 @@ def revoke_api_token(user: User, token_id: int) -> None:
     if token is None or token.user_id != user.id:
         raise Forbidden()
     token.revoked_at = token.revoked_at or utcnow()
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every token of the user still valid; returns how many."""
+    return db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def user_for_token(plaintext: str) -> User | None:

@@ -137,16 +137,20 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    done, _ = submit_form(
+    done, revoked = submit_form(
         form,
         lambda: services.change_password(
-            acting_user(), current=form.current_password.data, new=form.new_password.data
+            acting_user(),
+            current=form.current_password.data,
+            new=form.new_password.data,
+            revoke_tokens=form.revoke_tokens.data,
         ),
         None,
     )
     if done:
         _start_session(acting_user())
-        flash("密码已修改，其他设备上的登录已失效。", "success")
+        tokens = f"，已撤销 {revoked} 个 API 令牌" if revoked else ""
+        flash(f"密码已修改，其他设备上的登录已失效{tokens}。", "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/form.html", form=form, title="修改密码", submit="修改密码")
 
@@ -172,7 +176,9 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if submit_form(
-        form, lambda: services.reset_password(token, form.new_password.data), "密码已重置，请使用新密码登录。"
+        form,
+        lambda: services.reset_password(token, form.new_password.data),
+        "密码已重置，请使用新密码登录。原有的 API 令牌已全部撤销，如需要请重新创建。",
     )[0]:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="设置新密码", submit="重置密码")

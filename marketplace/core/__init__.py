@@ -48,9 +48,12 @@ def configure_logging() -> None:
 def register_core(app: Flask) -> None:
     configure_logging()
 
-    @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+
+    # First of all before-request hooks, ahead of CSRFProtect's (registered with the extensions), so
+    # a CSRF refusal, and anything else a hook refuses, is logged and answered with the request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
     @app.after_request
     def _headers(response):

@@ -22,11 +22,18 @@ class Forbidden(Exception):
 
 
 def load_visible(model, obj_id: int, may_view):
-    """The object if `may_view(obj)`, else None: missing and hidden look the same (404)."""
+    """The object if `may_view(obj)`, else None: missing and hidden look the same (404); a hidden
+    one's refusal is logged with the request id."""
     from ..extensions import db
+    from .auth import log_refused_read
 
     obj = db.session.get(model, obj_id)
-    return obj if obj is not None and may_view(obj) else None
+    if obj is None:
+        return None
+    if not may_view(obj):
+        log_refused_read(model.__name__.lower(), obj_id)
+        return None
+    return obj
 
 
 def load_permitted(model, obj_id: int, permitted):

@@ -45,7 +45,10 @@ def can_view(user, demand: Demand) -> bool:
 
 
 def can_read_confidential(user, demand: Demand) -> bool:
-    if not (user and user.is_authenticated):
+    """The confidential part (text and files): the owner and administrators, and platforms the firm
+    contacted, but only on a demand this user may see at all; once a demand closes, a contacted
+    platform loses its page and its files together."""
+    if not (user and user.is_authenticated and can_view(user, demand)):
         return False
     if user.is_admin or is_owner(user, demand):
         return True
@@ -193,7 +196,8 @@ def public_open() -> object:
     return select(Demand).where(Demand.is_open).order_by(Demand.published_at.desc(), Demand.id.desc())
 
 
-# The firm attaches confidential files to its own demand; whoever may read the confidential part reads them.
+# The firm attaches confidential files to its own demand; whoever may read the confidential part
+# (which includes seeing the demand) reads them.
 register_owner(
     Demand,
     can_view=can_read_confidential,

@@ -22,10 +22,13 @@ from ..platforms.models import Platform
 
 class OfferingStatus(StrEnum):
     ACTIVE = "active"
-    PAUSED = "paused"
+    PAUSED = "paused"  #: taken down by its operator, who may resume it
+    HELD = "held"  #: taken down by an administrator (moderation); only an administrator lifts it
 
 
-#: An offering is shown (active) or taken off the catalogue and search (paused), audited both ways.
+#: An offering is shown (active) or taken off the catalogue and search: paused by its operator, or
+#: held by an administrator. Lifting a hold hands the offering back to its operator, paused: only
+#: the operator puts it back on show. Every change is audited by the workflow.
 OFFERING_WORKFLOW = Workflow(
     object_type="offering",
     states=OfferingStatus,
@@ -33,9 +36,17 @@ OFFERING_WORKFLOW = Workflow(
     transitions={
         (OfferingStatus.ACTIVE, "pause"): OfferingStatus.PAUSED,
         (OfferingStatus.PAUSED, "resume"): OfferingStatus.ACTIVE,
+        (OfferingStatus.ACTIVE, "hold"): OfferingStatus.HELD,
+        (OfferingStatus.PAUSED, "hold"): OfferingStatus.HELD,
+        (OfferingStatus.HELD, "release"): OfferingStatus.PAUSED,
     },
-    action_labels={"pause": "暂停", "resume": "恢复"},
+    action_labels={"pause": "暂停", "resume": "恢复", "hold": "暂停展示", "release": "解除暂停"},
 )
+#: What the offering's operators do, and what administrators do (moderation).
+OPERATOR_ACTIONS = ("pause", "resume")
+MODERATION_ACTIONS = ("hold", "release")
+#: Actions that need a reason the operator will read.
+REASON_REQUIRED = ("hold",)
 
 #: Columns that only make sense for one kind of offering.
 KIND_FIELDS = {
@@ -121,6 +132,11 @@ class Offering(Searchable, HasAttachments, db.Model):
     @property
     def is_paused(self) -> bool:
         return self.status == OfferingStatus.PAUSED
+
+    @property
+    def is_held(self) -> bool:
+        """Held by an administrator: its operator cannot resume it."""
+        return self.status == OfferingStatus.HELD
 
     @property
     def status_label(self) -> str:

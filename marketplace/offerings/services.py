@@ -1,4 +1,5 @@
-"""Offering use cases: create, edit, pause, resume; permission checked here."""
+"""Offering use cases: create, edit, pause and resume (operators), hold and release (administrators);
+permission checked here."""
 
 from __future__ import annotations
 
@@ -8,10 +9,20 @@ from sqlalchemy import select
 from .. import vocab
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
+from ..core.models import AuditLog
 from ..core.numbers import check_numbers
 from ..extensions import db
 from ..platforms import services as platform_services
-from .models import KIND_FIELDS, NUMBERS, OFFERING_WORKFLOW, Offering, OfferingStatus
+from .models import (
+    KIND_FIELDS,
+    MODERATION_ACTIONS,
+    NUMBERS,
+    OFFERING_WORKFLOW,
+    OPERATOR_ACTIONS,
+    REASON_REQUIRED,
+    Offering,
+    OfferingStatus,
+)
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
 ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
@@ -117,26 +128,56 @@ def update_offering(user, offering: Offering, data: dict) -> Offering:
     return offering
 
 
-def pause_offering(user, offering: Offering, reason: str | None = None) -> None:
-    """Take an offering off the catalogue and search. Operators pause their own; administrators any."""
-    if not (can_manage(user, offering) or user.is_admin):
-        raise Forbidden()
-    OFFERING_WORKFLOW.apply(offering, "pause", by=user, reason=reason)
-
-
-def resume_offering(user, offering: Offering) -> None:
-    if not can_manage(user, offering):
-        raise Forbidden()
-    OFFERING_WORKFLOW.apply(offering, "resume", by=user)
+def _permitted_actions(user, offering: Offering) -> set[str]:
+    """Its operators pause and resume an offering; administrators hold it and lift the hold."""
+    permitted: set[str] = set()
+    if can_manage(user, offering):
+        permitted.update(OPERATOR_ACTIONS)
+    if user and user.is_authenticated and user.is_admin:
+        permitted.update(MODERATION_ACTIONS)
+    return permitted
 
 
 def offering_actions(user, offering: Offering) -> list[str]:
     """The status actions this user may take on this offering now (for the buttons shown)."""
-    mine = can_manage(user, offering)
-    permitted = {"pause"} if (mine or user.is_admin) else set()
-    if mine:
-        permitted.add("resume")
-    return OFFERING_WORKFLOW.allowed_actions(offering.status, among=permitted)
+    return OFFERING_WORKFLOW.allowed_actions(offering.status, among=_permitted_actions(user, offering))
+
+
+def change_status(user, offering: Offering, action: str, reason: str | None = None) -> None:
+    """Apply one status action (audited by the workflow). An administrator's hold needs a reason,
+    which the operator reads on their pages; only an administrator lifts it."""
+    if action not in _permitted_actions(user, offering):
+        raise Forbidden()
+    reason = (reason or "").strip() or None
+    if action in REASON_REQUIRED and not reason:
+        raise DomainError(("reason", "请填写暂停原因，运营方将看到该原因。"))
+    OFFERING_WORKFLOW.apply(offering, action, by=user, reason=reason)
+
+
+def pause_offering(user, offering: Offering, reason: str | None = None) -> None:
+    """Its operator takes an offering off the catalogue and search."""
+    change_status(user, offering, "pause", reason)
+
+
+def resume_offering(user, offering: Offering) -> None:
+    change_status(user, offering, "resume")
+
+
+def hold_reasons(offerings) -> dict[int, str | None]:
+    """Why each held offering among `offerings` is held: the reason of its latest hold."""
+    held = [o.id for o in offerings if o.is_held]
+    if not held:
+        return {}
+    rows = db.session.execute(
+        select(AuditLog.object_id, AuditLog.reason)
+        .where(
+            AuditLog.object_type == OFFERING_WORKFLOW.object_type,
+            AuditLog.object_id.in_(held),
+            AuditLog.new_state == OfferingStatus.HELD,
+        )
+        .order_by(AuditLog.id)
+    )
+    return {offering_id: reason for offering_id, reason in rows}  # the latest hold wins
 
 
 # Operators attach images and documents to their offerings; whoever may see the offering sees them.

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
 from .forms import OfferingForm
-from .models import Offering
+from .models import MODERATION_ACTIONS, OPERATOR_ACTIONS, Offering
 
 bp = Blueprint("offerings", __name__)
 
@@ -50,18 +50,18 @@ def edit(offering_id: int):
         form=form,
         platform=offering.platform,
         offering=offering,
+        hold_reason=services.hold_reasons([offering]).get(offering.id),
         title=f"编辑：{offering.title}",
     )
 
 
-@bp.route("/my/offerings/<int:offering_id>/<any(pause, resume):action>", methods=["POST"])
+@bp.route(f"/my/offerings/<int:offering_id>/<any({', '.join(OPERATOR_ACTIONS)}):action>", methods=["POST"])
 @role_required(Role.OPERATOR)
 def set_status(offering_id: int, action: str):
     with or_404():
         offering = services.get_managed(acting_user(), offering_id)
-    change = services.pause_offering if action == "pause" else services.resume_offering
     perform(
-        lambda: change(acting_user(), offering),
+        lambda: services.change_status(acting_user(), offering, action),
         "已暂停对外展示。" if action == "pause" else "已恢复对外展示。",
     )
     return redirect(
@@ -71,10 +71,18 @@ def set_status(offering_id: int, action: str):
     )
 
 
-@bp.route("/admin/offerings/<int:offering_id>/pause", methods=["POST"])
+@bp.route(
+    f"/admin/offerings/<int:offering_id>/<any({', '.join(MODERATION_ACTIONS)}):action>", methods=["POST"]
+)
 @role_required(Role.ADMIN)
-def moderate(offering_id: int):
-    """An administrator takes an offering off the catalogue (e.g. from the platform review page)."""
+def moderate(offering_id: int, action: str):
+    """An administrator holds an offering (with a reason its operator reads) or lifts the hold,
+    from the platform review page."""
     offering = db.get_or_404(Offering, offering_id)
-    perform(lambda: services.pause_offering(acting_user(), offering), f"已暂停：{offering.title}")
+    perform(
+        lambda: services.change_status(acting_user(), offering, action, request.form.get("reason")),
+        f"已暂停展示：{offering.title}"
+        if action == "hold"
+        else f"已解除暂停，运营方可恢复展示：{offering.title}",
+    )
     return redirect(url_for("platforms.review", platform_id=offering.platform_id))

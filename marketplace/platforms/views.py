@@ -13,6 +13,7 @@ from ..extensions import db
 from ..matching import services as matching
 from ..offerings import services as offering_services
 from ..offerings.models import OFFERING_WORKFLOW
+from ..offerings.models import REASON_REQUIRED as OFFERING_REASON_REQUIRED
 from . import services
 from .forms import PlatformForm, ReviewForm
 from .models import PLATFORM_WORKFLOW, Platform, missing_for_review
@@ -64,6 +65,7 @@ def manage(platform_id: int):
         matches=matches,
         actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
         offering_workflow=OFFERING_WORKFLOW,
+        hold_reasons=offering_services.hold_reasons(offerings),
         decision=history[-1] if history else None,
         missing=missing_for_review(platform),
     )
@@ -112,6 +114,7 @@ def all_platforms():
 @role_required(Role.ADMIN)
 def review(platform_id: int):
     platform = db.get_or_404(Platform, platform_id)
+    offerings = offering_services.offerings_of(platform)
     actions = services.review_actions(platform)
     form = ReviewForm().offer(actions, PLATFORM_WORKFLOW.action_labels)
     label = PLATFORM_WORKFLOW.action_labels.get(form.action.data, "")
@@ -128,5 +131,9 @@ def review(platform_id: int):
         actions=actions,
         workflow=PLATFORM_WORKFLOW,
         history=PLATFORM_WORKFLOW.history(platform),
-        offerings=offering_services.offerings_of(platform),
+        offerings=offerings,
+        offering_actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
+        offering_workflow=OFFERING_WORKFLOW,
+        offering_reason_required=OFFERING_REASON_REQUIRED,
+        hold_reasons=offering_services.hold_reasons(offerings),
     )

@@ -1,6 +1,7 @@
 """Registration, login, sessions, throttling, passwords, resets and API tokens."""
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,9 +131,53 @@ def test_throttle_is_shared_storage_not_process_memory(app, db, firm_user):
     for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
         with pytest.raises(services.DomainError):
             services.authenticate(firm_user.email, "nope-nope-nope", "1.1.1.1")
-    from marketplace.accounts.models import LoginFailure
+    from marketplace.accounts.models import LoginThrottle
 
-    assert db.session.query(LoginFailure).count() >= app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"account:{firm_user.email}"))
+    assert row.attempts == app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+
+
+def test_simultaneous_wrong_passwords_never_pass_the_limit(app, db, firm_user):
+    """40 threads, each with its own connection to the real database, try a wrong password at the
+    same moment: exactly the limit get their password checked, every other one is refused."""
+    limit, email, attempts = app.config["LOGIN_FAILURES_PER_ACCOUNT"], firm_user.email, 40
+    start = threading.Barrier(attempts)
+    outcomes: list[str] = []
+
+    def attempt(i: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                services.authenticate(email, "wrong password!", f"10.0.{i // 200}.{i % 200}")
+            except services.DomainError as exc:
+                outcomes.append(exc.errors[0][1])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == attempts
+    assert outcomes.count("邮箱或密码不正确。") == limit
+    assert outcomes.count("登录失败次数过多，请 15 分钟后再试。") == attempts - limit
+
+
+def test_an_unknown_email_costs_a_password_check_like_a_known_one(app, db, firm_user, monkeypatch):
+    """Equal work, so response times do not tell which e-mails have accounts."""
+    checked: list[str] = []
+    real_check = services.check_password_hash
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$")[0])  # the method and its cost parameters
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", spy)
+    for email in ("nobody@example.cn", firm_user.email):
+        with pytest.raises(services.DomainError, match="邮箱或密码不正确"):
+            services.authenticate(email, "wrong password!", "10.7.7.7")
+    assert checked == [firm_user.password_hash.split("$")[0]] * 2
 
 
 def test_copied_session_cookie_is_useless_after_logout(app, client, auth, firm_user):
@@ -232,6 +277,43 @@ def test_password_reset_by_emailed_link_works_once(client, db, mail, firm_user):
     assert "重置链接已使用或无效" in client.get(again.location).get_data(as_text=True)
 
 
+def api_status(client, plaintext: str) -> int:
+    """What a script using this token gets from an endpoint that needs one (401 once revoked)."""
+    return client.post(
+        "/api/v1/offerings/999999/pause", headers={"Authorization": f"Bearer {plaintext}"}
+    ).status_code
+
+
+def test_password_reset_revokes_every_api_token(client, db, mail, firm_user):
+    """A reset means the account may be compromised: tokens issued with it stop working."""
+    _, first = services.create_api_token(firm_user, "ERP")
+    _, second = services.create_api_token(firm_user, "脚本")
+    db.session.commit()
+    assert api_status(client, first) == 404  # accepted: the offering just does not exist
+    client.post("/account/forgot", data={"email": firm_user.email})
+    link = re.search(r"http://localhost(/account/reset/\S+)", mail[-1]["body"]).group(1)
+    done = client.post(
+        link, data={"new_password": "brand-new-pass", "confirm": "brand-new-pass"}, follow_redirects=True
+    )
+    assert "API 令牌已全部撤销" in done.get_data(as_text=True)
+    assert api_status(client, first) == 401 and api_status(client, second) == 401
+
+
+@pytest.mark.parametrize("revoke", [True, False])
+def test_password_change_offers_to_revoke_api_tokens(client, auth, db, firm_user, revoke):
+    _, plaintext = services.create_api_token(firm_user, "ERP")
+    db.session.commit()
+    auth.as_(firm_user)
+    form = client.get("/account/password").get_data(as_text=True)
+    assert re.search(r'<input checked id="revoke_tokens" name="revoke_tokens" type="checkbox"', form)
+    data = {"current_password": PASSWORD, "new_password": "new-password-1", "confirm": "new-password-1"}
+    if revoke:
+        data["revoke_tokens"] = "y"
+    page = client.post("/account/password", data=data, follow_redirects=True).get_data(as_text=True)
+    assert ("已撤销 1 个 API 令牌" in page) is revoke
+    assert api_status(client, plaintext) == (401 if revoke else 404)
+
+
 def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, db, mail):
     response = client.post("/account/forgot", data={"email": "nobody@example.cn"}, follow_redirects=True)
     assert "如果该邮箱已注册" in response.get_data(as_text=True)
@@ -279,3 +361,69 @@ def test_a_dead_reset_link_says_so_before_asking_for_a_new_password(client, db):
     text = response.get_data(as_text=True)
     assert "重置链接无效，请重新申请。" in text and "发送重置链接" in text
     assert 'name="new_password"' not in text
+
+
+def test_create_user_command_makes_an_expert_with_a_new_organisation(runner, db):
+    result = runner.invoke(
+        args=[
+            "accounts",
+            "create-user",
+            "Li.Expert@Example.cn",
+            "--role",
+            "expert",
+            "--organization",
+            "山东大学",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "li.expert@example.cn"))
+    assert user.role == "expert" and user.organization.name == "山东大学"
+    password = result.output.strip().splitlines()[-1]
+    assert result.output.count(password) == 1 and len(password) >= 12
+    assert services.authenticate("li.expert@example.cn", password, "10.3.3.3").id == user.id
+    db.session.rollback()
+    again = runner.invoke(
+        args=["accounts", "create-user", "li.expert@example.cn", "--role", "firm", "--organization", "x"]
+    )
+    assert again.exit_code != 0 and "已注册" in again.output
+
+
+def test_create_user_command_joins_an_existing_organisation(runner, db):
+    org = factories.OrganizationFactory(name="青岛某化工有限公司")
+    db.session.commit()
+    result = runner.invoke(
+        args=["accounts", "create-user", "op@example.cn", "--role", "operator", "--organization", org.name]
+    )
+    assert result.exit_code == 0, result.output
+    assert "已有" in result.output
+    user = db.session.scalar(select(User).where(User.email == "op@example.cn"))
+    assert user.org_id == org.id and user.role == "operator"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["nobody", "--role", "expert", "--organization", "山东大学"], "邮箱无效"),
+        (["a@example.cn", "--role", "boss", "--organization", "山东大学"], "boss"),
+        (["a@example.cn", "--role", "expert", "--organization", "  "], "单位名称不能为空"),
+    ],
+)
+def test_create_user_command_refuses_bad_input(runner, db, args, message):
+    result = runner.invoke(args=["accounts", "create-user", *args])
+    assert result.exit_code != 0 and message in result.output
+    assert db.session.scalar(select(User.id)) is None
+
+
+def test_create_token_command_prints_the_token_alone_on_its_last_line(runner, client, db, operator_user):
+    result = runner.invoke(
+        args=["accounts", "create-token", operator_user.email.upper(), "--name", "ERP 对接"]
+    )
+    assert result.exit_code == 0, result.output
+    plaintext = result.output.rstrip("\n").splitlines()[-1]
+    assert plaintext.startswith("zs_") and plaintext == plaintext.strip()
+    assert api_status(client, plaintext) == 404  # accepted by the API (the offering does not exist)
+    assert services.user_for_token(plaintext).id == operator_user.id
+    assert db.session.scalar(select(ApiToken.name)) == "ERP 对接"
+    db.session.rollback()
+    unknown = runner.invoke(args=["accounts", "create-token", "nobody@example.cn"])
+    assert unknown.exit_code != 0 and "没有该邮箱的用户" in unknown.output

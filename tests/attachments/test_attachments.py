@@ -2,6 +2,7 @@
 
 import io
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,14 @@ PDF = b"%PDF-1.4\n%test\n"
 class World:
     """An offering run by `operator`, a demand posted by `firm`, and everybody else."""
 
-    def __init__(self, db, hidden_offering: bool = False):
+    def __init__(
+        self, db, offering: dict | None = None, platform: dict | None = None, demand: dict | None = None
+    ):
         self.operator = factories.UserFactory(role="operator")
-        platform = factories.PlatformFactory(organization=self.operator.organization)
-        status = "paused" if hidden_offering else "active"
-        self.offering = factories.OfferingFactory(platform=platform, status=status)
+        own_platform = factories.PlatformFactory(organization=self.operator.organization, **(platform or {}))
+        self.offering = factories.OfferingFactory(platform=own_platform, **(offering or {}))
         self.firm = factories.UserFactory(role="firm")
-        self.demand = factories.DemandFactory(organization=self.firm.organization)
+        self.demand = factories.DemandFactory(organization=self.firm.organization, **(demand or {}))
         contacted = factories.PlatformFactory()
         factories.DemandContactFactory(demand=self.demand, platform=contacted)
         self.users = {
@@ -118,20 +120,28 @@ def test_manager_uploads_sees_and_deletes_files(app, client, auth, db, world, ow
     assert client.get(f"/attachments/{image_id}").status_code == 404
 
 
-#: Who may download a file: public offerings for everyone, hidden ones for their operator and
-#: administrators, a demand's confidential files for the firm, contacted platforms and administrators.
+#: Who may download a file: public offerings for everyone, hidden ones (paused, held, on a platform
+#: that is not approved) for their operator and administrators; a demand's confidential files for
+#: the firm, contacted platforms and administrators while the demand is open, and once it is closed
+#: (withdrawn, expired, fulfilled) only where its page is still shown: the firm and administrators.
+HIDDEN = ("admin", "offering operator")
+CONFIDENTIAL = ("contacted operator", "admin", "demand firm")
+CLOSED = ("admin", "demand firm")
 ACCESS = {
     "public offering": (
-        "anonymous",
-        "other firm",
-        "other operator",
-        "contacted operator",
-        "admin",
-        "offering operator",
-        "demand firm",
+        {},
+        HIDDEN + ("anonymous", "other firm", "other operator", "contacted operator", "demand firm"),
     ),
-    "paused offering": ("admin", "offering operator"),
-    "demand": ("contacted operator", "admin", "demand firm"),
+    "paused offering": ({"offering": {"status": "paused"}}, HIDDEN),
+    "held offering": ({"offering": {"status": "held"}}, HIDDEN),
+    "offering of a submitted platform": ({"platform": {"status": "submitted"}}, HIDDEN),
+    "offering of a suspended platform": ({"platform": {"status": "suspended"}}, HIDDEN),
+    "open demand": ({}, CONFIDENTIAL),
+    "withdrawn demand": ({"demand": {"status": "withdrawn"}}, CLOSED),
+    "expired demand": ({"demand": {"status": "expired"}}, CLOSED),
+    "demand past its deadline": ({"demand": {"deadline": date(2020, 1, 1)}}, CLOSED),
+    "fulfilled demand": ({"demand": {"status": "fulfilled"}}, CLOSED),
+    "draft demand": ({"demand": {"status": "draft"}}, CLOSED),
 }
 ACTORS = (
     "anonymous",
@@ -147,15 +157,21 @@ ACTORS = (
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("case", list(ACCESS))
 def test_who_may_download(client, auth, db, case, actor):
-    world = World(db, hidden_offering=case == "paused offering")
-    attachment = factories.AttachmentFactory(owner=world.demand if case == "demand" else world.offering)
+    """Files follow their owner's rules: whoever gets 404 for the page gets 404 for its files."""
+    setup, allowed = ACCESS[case]
+    world = World(db, **setup)
+    owner = world.demand if "demand" in case else world.offering
+    attachment = factories.AttachmentFactory(owner=owner)
     db.session.commit()
     path = Path(client.application.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     (path / attachment.stored_name).write_bytes(PNG)
     login(auth, client, world.users[actor])
-    expected = 200 if actor in ACCESS[case] else 404
-    assert client.get(f"/attachments/{attachment.id}").status_code == expected
+    served = client.get(f"/attachments/{attachment.id}").status_code
+    assert served == (200 if actor in allowed else 404)
+    if served == 200:  # never a file of a page that answers 404
+        page = f"/demands/{owner.id}" if "demand" in case else f"/offerings/{owner.id}"
+        assert client.get(page).status_code == 200
 
 
 @pytest.mark.parametrize("actor", ["other firm", "other operator", "contacted operator", "admin"])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
-from marketplace.accounts.models import LoginFailure
+from marketplace.accounts.models import LoginThrottle
 from marketplace.core import timeutil
 from marketplace.core.models import utcnow
 from marketplace.notifications.models import Notification
@@ -50,9 +50,12 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db, freeze_now):
 
 def test_rows_written_before_the_change_read_as_utc(db):
     db.session.execute(
-        text("INSERT INTO login_failures (key, at) VALUES ('account:old@example.cn', '2026-03-01 00:00:00')")
+        text(
+            "INSERT INTO login_throttles (key, attempts, window_start)"
+            " VALUES ('account:old@example.cn', 1, '2026-03-01 00:00:00')"
+        )
     )
-    stored = db.session.execute(select(LoginFailure.at)).scalar_one()
+    stored = db.session.execute(select(LoginThrottle.window_start)).scalar_one()
     assert stored == datetime(2026, 3, 1, 8, 0, tzinfo=SHANGHAI) and stored.tzinfo is UTC
 
 

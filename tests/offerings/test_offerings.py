@@ -3,7 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from marketplace.core.errors import Forbidden
 from marketplace.matching import services as matching
+from marketplace.offerings import services
 from marketplace.offerings.models import OFFERING_WORKFLOW, Offering
 from tests import factories
 
@@ -173,13 +175,76 @@ def test_pause_hides_from_catalogue_and_resume_restores(client, auth, db, operat
     assert client.get(f"/offerings/{offering.id}").status_code == 200
 
 
-def test_administrator_can_pause_any_offering(client, auth, db, admin_user, platform):
+def test_an_administrators_hold_stays_until_an_administrator_lifts_it(
+    client, auth, db, admin_user, operator_user, platform
+):
+    offering = factories.OfferingFactory(platform=platform, title="被监管暂停的设备")
+    db.session.commit()
+    auth.as_(admin_user)
+    client.post(f"/admin/offerings/{offering.id}/hold", data={"reason": "价格信息与备案不符"})
+    db.session.refresh(offering)
+    assert offering.status == "held" and not offering.is_public
+
+    auth.as_(operator_user)
+    manage = client.get(f"/my/platforms/{platform.id}").get_data(as_text=True)
+    assert "已被管理员暂停" in manage and "价格信息与备案不符" in manage
+    assert f"/my/offerings/{offering.id}/resume" not in manage  # no button the rules would refuse
+    edit = client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
+    assert "已被管理员暂停" in edit and "价格信息与备案不符" in edit
+    refused = client.post(f"/my/offerings/{offering.id}/resume", follow_redirects=True)
+    assert "不允许此操作" in refused.get_data(as_text=True)
+    assert client.post(f"/my/offerings/{offering.id}/pause").status_code == 302
+    db.session.refresh(offering)
+    assert offering.status == "held"
+    auth.logout()
+    assert client.get(f"/offerings/{offering.id}").status_code == 404
+
+    auth.as_(admin_user)
+    client.post(f"/admin/offerings/{offering.id}/release")
+    db.session.refresh(offering)
+    assert offering.status == "paused"  # handed back to its operator, who decides when it shows again
+    auth.as_(operator_user)
+    assert f"/my/offerings/{offering.id}/resume" in client.get(f"/my/platforms/{platform.id}").get_data(
+        as_text=True
+    )
+    client.post(f"/my/offerings/{offering.id}/resume")
+    auth.logout()
+    assert client.get(f"/offerings/{offering.id}").status_code == 200
+
+
+def test_a_hold_needs_a_reason(client, auth, db, admin_user, platform):
     offering = factories.OfferingFactory(platform=platform)
     db.session.commit()
     auth.as_(admin_user)
-    client.post(f"/admin/offerings/{offering.id}/pause")
+    page = client.post(
+        f"/admin/offerings/{offering.id}/hold", data={"reason": "  "}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "请填写暂停原因" in page
     db.session.refresh(offering)
-    assert offering.status == "paused"
+    assert offering.status == "active"
+
+
+def test_only_administrators_hold_and_release(client, auth, db, operator_user, platform):
+    offering = factories.OfferingFactory(platform=platform, status="held")
+    db.session.commit()
+    auth.as_(operator_user)
+    assert client.post(f"/admin/offerings/{offering.id}/release").status_code == 403
+    assert client.post(f"/my/offerings/{offering.id}/hold", data={"reason": "x"}).status_code == 404
+    with pytest.raises(Forbidden):
+        services.change_status(operator_user, offering, "release")
+    db.session.refresh(offering)
+    assert offering.status == "held"
+
+
+def test_review_page_offers_the_moderation_the_workflow_allows(client, auth, db, admin_user, platform):
+    shown = factories.OfferingFactory(platform=platform)
+    held = factories.OfferingFactory(platform=platform, status="held")
+    db.session.commit()
+    auth.as_(admin_user)
+    page = client.get(f"/admin/platforms/{platform.id}").get_data(as_text=True)
+    assert f"/admin/offerings/{shown.id}/hold" in page and f"/admin/offerings/{shown.id}/release" not in page
+    assert f"/admin/offerings/{held.id}/release" in page and f"/admin/offerings/{held.id}/hold" not in page
+    assert 'name="reason"' in page
 
 
 def test_offerings_of_unapproved_platforms_are_not_public(client, db):
@@ -195,19 +260,23 @@ def test_attachments_of_hidden_offerings_are_not_served(client, db):
     assert client.get("/attachments/999999").status_code == 404
 
 
-def test_pause_and_resume_are_audited_with_who_did_it(client, auth, db, operator_user, admin_user, platform):
+def test_pause_resume_hold_and_release_are_audited_with_who_did_it(
+    client, auth, db, operator_user, admin_user, platform
+):
     offering = factories.OfferingFactory(platform=platform)
     db.session.commit()
     auth.as_(operator_user)
     client.post(f"/my/offerings/{offering.id}/pause")
     client.post(f"/my/offerings/{offering.id}/resume")
     auth.as_(admin_user)
-    client.post(f"/admin/offerings/{offering.id}/pause")
-    rows = [(r.actor_id, r.old_state, r.new_state) for r in OFFERING_WORKFLOW.history(offering)]
+    client.post(f"/admin/offerings/{offering.id}/hold", data={"reason": "资质待核实"})
+    client.post(f"/admin/offerings/{offering.id}/release")
+    rows = [(r.actor_id, r.old_state, r.new_state, r.reason) for r in OFFERING_WORKFLOW.history(offering)]
     assert rows == [
-        (operator_user.id, "active", "paused"),
-        (operator_user.id, "paused", "active"),
-        (admin_user.id, "active", "paused"),
+        (operator_user.id, "active", "paused", None),
+        (operator_user.id, "paused", "active", None),
+        (admin_user.id, "active", "held", "资质待核实"),
+        (admin_user.id, "held", "paused", None),
     ]
 
 
@@ -222,7 +291,7 @@ def test_pausing_a_paused_offering_says_why_instead_of_failing(client, auth, db,
 @pytest.mark.parametrize(
     "platform_status", ["draft", "submitted", "approved", "returned", "rejected", "suspended"]
 )
-@pytest.mark.parametrize("offering_status", ["active", "paused"])
+@pytest.mark.parametrize("offering_status", ["active", "paused", "held"])
 def test_one_rule_decides_public_visibility_everywhere(client, db, platform_status, offering_status):
     """The catalogue list, the detail page, search and the API agree on which offerings are public."""
     offering = factories.OfferingFactory(
