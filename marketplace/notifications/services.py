@@ -74,7 +74,23 @@ def _on_demand_contacted(demand, *, platform, **_) -> None:
         )
 
 
+#: Moderation of an offering, told to the platform's operators: {action: message template}.
+OFFERING_MODERATION = {
+    "hold": "管理员暂停展示了您的资源“{title}”。原因：{reason}",
+    "release": "管理员已解除对资源“{title}”的暂停；如需对外展示，请在平台页点击“恢复”。",
+}
+
+
+def _on_state_changed(obj, *, workflow, action: str, reason: str | None, **_) -> None:
+    if workflow.object_type == "offering" and action in OFFERING_MODERATION:
+        message = OFFERING_MODERATION[action].format(title=obj.title, reason=reason or "")
+        link = url_for("offerings.edit", offering_id=obj.id, _external=True)
+        for user in _operators_of(obj.platform):
+            notify(user, message, link)
+
+
 def subscribe() -> None:
     """Connect the handlers to the features' signals (called by init_app; connecting twice is a no-op)."""
     signals.platform_reviewed.connect(_on_platform_reviewed)
     signals.demand_contacted.connect(_on_demand_contacted)
+    signals.state_changed.connect(_on_state_changed)

@@ -314,3 +314,19 @@ def test_public_offering_page_shows_its_images(client, db):
     db.session.commit()
     html = client.get(f"/offerings/{offering.id}").get_data(as_text=True)
     assert f'<img src="/attachments/{image.id}" alt="罐体.png" loading="lazy">' in html
+
+
+def test_the_operators_are_told_when_an_administrator_holds_or_releases_an_offering(
+    client, auth, db, mail, admin_user, operator_user, platform
+):
+    """Found by a first-time user: an administrator's pause reached the operator by no message."""
+    offering = factories.OfferingFactory(platform=platform, title="需核实报价的反应釜")
+    db.session.commit()
+    auth.as_(admin_user)
+    client.post(f"/admin/offerings/{offering.id}/hold", data={"reason": "价格信息与备案不符"})
+    assert mail[-1]["to"] == operator_user.email
+    assert "管理员暂停展示了您的资源“需核实报价的反应釜”。原因：价格信息与备案不符" in mail[-1]["body"]
+    client.post(f"/admin/offerings/{offering.id}/release")
+    auth.as_(operator_user)
+    notes = client.get("/notifications/").get_data(as_text=True)
+    assert "已解除对资源“需核实报价的反应釜”的暂停" in notes and "原因：价格信息与备案不符" in notes
