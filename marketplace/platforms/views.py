@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..accounts.models import Role
+from ..attachments import services as attachment_services
 from ..core.auth import acting_user, or_404, role_required
 from ..core.models import utcnow
 from ..core.views import perform, submit_form
@@ -65,6 +66,7 @@ def manage(platform_id: int):
         actions={o.id: offering_services.offering_actions(acting_user(), o) for o in offerings},
         offering_workflow=OFFERING_WORKFLOW,
         decision=history[-1] if history else None,
+        files_editable=attachment_services.can_attach(acting_user(), platform),
     )
 
 
