@@ -29,7 +29,7 @@ from sqlalchemy import insert, or_, select  # noqa: E402
 from marketplace import config as default_config  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.core.timeutil import local_today  # noqa: E402
-from marketplace.demo.catalog_data import DOMAIN_DATA, PLATFORM_CITIES  # noqa: E402
+from marketplace.demo import themes as demo_themes  # noqa: E402
 
 DEFAULT_WARMUP_TERMS = default_config.SEARCH_WARMUP_TERMS
 LEVELS = ["国家级", "省级", "市级", "企业自建"]
@@ -38,77 +38,83 @@ QUALIFIERS = ["", "（GMP）", "（防爆）", "（食品级）", "（连续化�
 
 
 def _fill(text: str, value) -> str:
-    return text.replace("{v}", str(value)) if value is not None else text.replace("{v}", "")
+    return text.replace("{v}", str(value)) if value is not None else text
+
+
+def _scaled(value: str, factor: float) -> str:
+    """A template's scale value times a factor, written like the original (500 → 1000, 0.5 → 1)."""
+    number = float(value) * factor
+    return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
 def generate(n_offerings: int, n_demands: int, seed: int = 7):
     """Rows for platforms, offerings and demands (plain dicts for bulk insert)."""
     rng = random.Random(seed)
-    domains = list(DOMAIN_DATA)
+    themes = demo_themes.load()
+    cities = [t.city for t in themes]
     n_platforms = max(10, n_offerings // 25)
-    platforms = []
+    platforms, platform_themes = [], []
     for i in range(n_platforms):
-        domain = domains[i % len(domains)]
-        theme = rng.choice(DOMAIN_DATA[domain]["themes"])
-        city = rng.choice(PLATFORM_CITIES)
+        theme = themes[i % len(themes)]
+        city = rng.choice(cities)
+        platform_themes.append(theme)
         platforms.append(
             {
                 "id": i + 1,
                 "ref": f"bp-{i + 1}",
                 "org_id": 1,
-                "name": f"{city}{theme[0]}{i + 1}号",
+                "name": f"{city}{theme.name}{i + 1}号",
                 "level": rng.choice(LEVELS),
                 "city": city,
-                "domains": [domain],
+                "domains": theme.domains,
                 "certifications": rng.sample(CERTS, 2),
-                "description": theme[2],
-                "capabilities": theme[2],
+                "description": theme.intro,
+                "capabilities": theme.capabilities,
                 "status": "approved",
             }
         )
     offerings = []
     for i in range(n_offerings):
-        p = platforms[i % n_platforms]
-        domain = p["domains"][0]
-        kind, title, specs, description, price, unit, scales = rng.choice(DOMAIN_DATA[domain]["offerings"])
-        value = rng.choice(scales)
+        p, theme = platforms[i % n_platforms], platform_themes[i % n_platforms]
+        template = rng.choice(theme.offerings)
+        value = rng.choice(template.scales) if template.scales else None
         if value is not None:
-            value = int(value * rng.choice([0.5, 1, 1, 2, 3]))
+            value = _scaled(value, rng.choice([0.5, 1, 1, 2, 3]))
         offerings.append(
             {
                 "id": i + 1,
                 "ref": f"bo-{i + 1}",
                 "platform_id": p["id"],
-                "kind": kind,
-                "title": _fill(title, value).strip() + rng.choice(QUALIFIERS),
-                "description": f"{description}{p['city']}"
-                "{rng.choice(['高新区', '经开区', '化工园区', '科技城'])}，"
+                "kind": template.kind,
+                "title": _fill(template.title, value).strip() + rng.choice(QUALIFIERS),
+                "description": f"{template.description}{p['city']}"
+                f"{rng.choice(['高新区', '经开区', '化工园区', '科技城'])}，"
                 f"可提供{rng.choice(['技术支持', '驻场工程师', '数据报告', '工艺文件'])}。",
-                "specs": {k: _fill(v, value) for k, v in specs.items()},
-                "domains": [domain],
-                "price_amount": None if price is None else float(rng.randint(price[0], price[1])),
-                "price_unit": None if price is None else unit,
+                "specs": {k: _fill(v, value) for k, v in template.specs.items()},
+                "domains": [theme.domain],
+                "price_amount": None if template.price is None else float(rng.randint(*template.price)),
+                "price_unit": template.unit,
                 "lead_time_days": rng.randint(1, 30),
-                "is_bookable": kind in ("equipment", "site"),
+                "is_bookable": template.kind in ("equipment", "site"),
                 "status": "active",
             }
         )
     demands = []
     for i in range(n_demands):
-        domain = rng.choice(domains)
-        title, description, kinds, budget, scales = rng.choice(DOMAIN_DATA[domain]["demands"])
-        value = rng.choice(scales)
+        theme = rng.choice(themes)
+        template = rng.choice(theme.demands)
+        value = rng.choice(template.scales) if template.scales else None
         demands.append(
             {
                 "id": i + 1,
                 "ref": f"bd-{i + 1}",
                 "org_id": 1,
-                "title": _fill(title, value),
-                "description": _fill(description, value),
-                "domains": [domain],
-                "kinds": kinds,
-                "budget_max": float(rng.randint(*budget)),
-                "city_preference": [rng.choice(PLATFORM_CITIES)],
+                "title": _fill(template.title, value),
+                "description": _fill(template.description, value),
+                "domains": [theme.domain],
+                "kinds": list(template.kinds),
+                "budget_max": float(rng.randint(*template.budget)),
+                "city_preference": [rng.choice(cities)],
                 "status": "open",
                 "deadline": local_today() + timedelta(days=90),
             }

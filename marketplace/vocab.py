@@ -90,6 +90,8 @@ DEMAND_STATUSES = {
     "withdrawn": "已撤回",
     "expired": "已过期",
 }
+#: An anonymous demand's firm, for all but the firm, the platforms it contacted and administrators.
+ANONYMOUS_FIRM = "某企业（匿名）"
 
 CLEANROOM_CLASSES = [
     "无",

@@ -77,6 +77,18 @@ class HasAttachments:
             overlaps="attachments",  # every owner writes owner_id; the owner_type condition keeps them apart
         )
 
+    def attachments_for(self, purpose: str) -> list[Attachment]:
+        """This owner's files of one purpose (e.g. a platform's photos), oldest first."""
+        return [a for a in self.attachments if a.purpose == purpose]
+
+    def first_image(self, *purposes: str) -> Attachment | None:
+        """The first image among this owner's files (of the first of `purposes` that has one, if given)."""
+        for purpose in purposes or (None,):
+            for a in self.attachments:
+                if a.is_image and (purpose is None or a.purpose == purpose):
+                    return a
+        return None
+
 
 @event.listens_for(HasAttachments, "mapper_configured", propagate=True)
 def _set_owner_type_on_append(mapper, cls) -> None:

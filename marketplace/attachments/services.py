@@ -5,17 +5,30 @@ A feature registers its owner type once, beside its own permission checks::
     register_owner(Offering, can_view=can_view, can_manage=can_manage,
                    url=lambda offering: url_for("offerings.edit", offering_id=offering.id))
 
-so attachments never imports a feature package. Unregistered owner types: nobody may do anything."""
+so attachments never imports a feature package. Unregistered owner types: nobody may do anything.
+An owner may also declare purposes (a platform's logo, photos and certificate scans): each upload
+then names one, a purpose may accept images only, keep a single file, or narrow who sees its files
+(`Purpose(can_view=…)` applies on top of the owner's rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from ..core.errors import DomainError, Forbidden, load_permitted
 from ..extensions import db
 from . import storage
 from .models import OWNER_MODELS, Attachment
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What one kind of file of an owner allows (e.g. a platform's 'logo')."""
+
+    images_only: bool = False  #: refuse PDFs (logos and photos are shown as images)
+    single: bool = False  #: a new upload replaces the previous file of this purpose
+    #: (user, owner) → may see these files; applies on top of the owner's `can_view` (narrows only)
+    can_view: Callable[[object, object], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -26,15 +39,21 @@ class OwnerRules:
     can_view: Callable[[object, object], bool]  #: (user, owner) → may see and download its attachments
     can_manage: Callable[[object, object], bool]  #: (user, owner) → may upload and delete them
     url: Callable[[object], str]  #: the owner's page, where upload and delete return to
-    purposes: frozenset[str] = frozenset()  #: accepted `purpose` values besides None
+    #: accepted `purpose` values; when there are any, every upload names one
+    purposes: Mapping[str, Purpose] = field(default_factory=dict)
 
 
 _OWNERS: dict[str, OwnerRules] = {}
 
 
-def register_owner(model: type, *, can_view, can_manage, url, purposes: Iterable[str] = ()) -> None:
-    """Declare who may see and manage the attachments of `model` (a `HasAttachments` class)."""
-    _OWNERS[model.__attachment_owner__] = OwnerRules(model, can_view, can_manage, url, frozenset(purposes))
+def register_owner(
+    model: type, *, can_view, can_manage, url, purposes: Mapping[str, Purpose] | Iterable[str] = ()
+) -> None:
+    """Declare who may see and manage the attachments of `model` (a `HasAttachments` class), and
+    optionally its purposes (names, or names mapped to their `Purpose` rules)."""
+    if not isinstance(purposes, Mapping):
+        purposes = {name: Purpose() for name in purposes}
+    _OWNERS[model.__attachment_owner__] = OwnerRules(model, can_view, can_manage, url, dict(purposes))
 
 
 def _rules(owner_type: str) -> OwnerRules | None:
@@ -53,9 +72,17 @@ def can_attach(user, owner) -> bool:
 
 
 def can_view(user, attachment: Attachment) -> bool:
-    """May `user` see and download this file?"""
+    """May `user` see and download this file? The owner's rule, narrowed by the file's purpose."""
     rules, owner = _rules(attachment.owner_type), attachment.owner
-    return rules is not None and owner is not None and bool(rules.can_view(user, owner))
+    if rules is None or owner is None or not rules.can_view(user, owner):
+        return False
+    purpose = rules.purposes.get(attachment.purpose or "")
+    return purpose is None or purpose.can_view is None or bool(purpose.can_view(user, owner))
+
+
+def visible(user, owner, purpose: str | None = None) -> list[Attachment]:
+    """The owner's files `user` may see, oldest first; only those of `purpose` when given."""
+    return [a for a in owner.attachments if (purpose is None or a.purpose == purpose) and can_view(user, a)]
 
 
 def can_manage(user, attachment: Attachment) -> bool:
@@ -93,10 +120,17 @@ def add_attachment(user, owner, file, purpose: str | None = None) -> Attachment:
     The file is written now and removed again if the transaction does not commit."""
     if not can_attach(user, owner):
         raise Forbidden()
-    if purpose is not None and purpose not in _owner_rules(owner).purposes:
+    purposes = _owner_rules(owner).purposes
+    if (purpose is not None or purposes) and purpose not in purposes:
         raise DomainError(("purpose", "附件用途无效。"))
     data = file.read() if file else b""
     content_type, ext = storage.check(data)
+    rule = purposes.get(purpose or "")
+    if rule and rule.images_only and not content_type.startswith("image/"):
+        raise DomainError(("file", "这里只能上传 PNG、JPEG 或 WebP 图片。"))
+    if rule and rule.single:
+        for previous in [a for a in owner.attachments if a.purpose == purpose]:
+            owner.attachments.remove(previous)  # its file goes after the commit
     attachment = Attachment(
         purpose=purpose,
         uploaded_by_id=getattr(user, "id", None),

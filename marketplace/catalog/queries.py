@@ -57,8 +57,12 @@ def filter_offerings(f: OfferingFilters) -> Select:
         stmt = stmt.where(Offering.price_amount <= f.price_max)
     if f.platform_id:
         stmt = stmt.where(Offering.platform_id == f.platform_id)
-    # Cards show the platform: load a page's platforms (and their labels) in one go, not one by one.
-    stmt = stmt.options(selectinload(Offering.platform))
+    # Cards show the platform and pictures: load a page's platforms (and their labels), photos and
+    # logos in one go, not one by one.
+    stmt = stmt.options(
+        selectinload(Offering.attachments),
+        selectinload(Offering.platform).selectinload(Platform.attachments),
+    )
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
 
 
@@ -92,6 +96,7 @@ def filter_platforms(f: PlatformFilters) -> Select:
         stmt = stmt.where(Platform.level == f.level)
     if f.certification:
         stmt = stmt.where(Platform.certifications.has(f.certification[:40]))
+    stmt = stmt.options(selectinload(Platform.attachments))  # the cards' photos and logos
     return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
 
 

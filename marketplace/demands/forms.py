@@ -1,6 +1,6 @@
 """Demand forms."""
 
-from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import vocab
@@ -30,6 +30,9 @@ class DemandForm(Form):
         "保密信息（仅您联系的平台和管理员可见）",
         validators=[Length(max=20000, message="不能超过 20000 个字符。")],
     )
+    is_anonymous = BooleanField(
+        f"匿名发布（公开页面显示为“{vocab.ANONYMOUS_FIRM}”，企业名称仅您联系的平台和管理员可见）"
+    )
 
     def to_data(self) -> dict:
         data = {
@@ -45,6 +48,7 @@ class DemandForm(Form):
                 "deadline",
                 "city_preference",
                 "confidential_detail",
+                "is_anonymous",
             )
         }
         data["budget_max"] = float(self.budget_max.data) if self.budget_max.data is not None else None

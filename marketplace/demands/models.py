@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,6 +97,8 @@ class Demand(Searchable, HasAttachments, db.Model):
     confidential_detail: Mapped[str] = mapped_column(
         Text, default=""
     )  #: only owner, admins, contacted platforms
+    #: Posted anonymously: the firm's name is shown only to the readers of the confidential part.
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[DemandStatus] = mapped_column(StrEnumColumn(DemandStatus), default=S.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -99,6 +113,11 @@ class Demand(Searchable, HasAttachments, db.Model):
     @property
     def status_label(self) -> str:
         return vocab.DEMAND_STATUSES[self.status]
+
+    @property
+    def public_name(self) -> str:
+        """The firm as the public sees it: its name, or “某企业（匿名）” for an anonymous demand."""
+        return vocab.ANONYMOUS_FIRM if self.is_anonymous else self.organization.name
 
     @hybrid_property
     def is_open(self) -> bool:

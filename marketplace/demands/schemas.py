@@ -19,7 +19,8 @@ class DemandOut(Schema):
     deadline = fields.Date(allow_none=True)
     city_preference = fields.List(fields.String())
     status = fields.String()
-    organization = fields.Function(lambda d: d.organization.name)
+    organization = fields.Function(lambda d: d.public_name)  #: “某企业（匿名）” for an anonymous demand
+    anonymous = fields.Boolean(attribute="is_anonymous")
 
 
 class MatchArgs(Schema):

@@ -1,4 +1,5 @@
-"""Open demands are search documents (their public summary only, never the confidential part)."""
+"""Open demands are search documents (their public summary only, never the confidential part; an
+anonymous demand's document carries no trace of its firm's name)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from .models import Demand
 
 def demand_document(d: Demand) -> dict:
     text = f"{d.title} {d.description}"
+    firm = "" if d.is_anonymous else d.organization.name  # searchable text
     return {
         **base_fields(
             "demand",
             d.id,
             title=d.title,
             body=d.description or "",
-            context=d.organization.name,
+            context=firm,
             version=stamp(d.updated_at),
             created=int((d.published_at or d.created_at).timestamp()),
             ref=d.ref,
@@ -30,7 +32,7 @@ def demand_document(d: Demand) -> dict:
         "certs": ",".join(sorted(analysis.certifications(text))),
         **price_fields(d.budget_max),
         "deadline": int(d.deadline.strftime("%Y%m%d")) if d.deadline else 99991231,
-        "platform_name": d.organization.name,
+        "platform_name": d.public_name,  # shown beside the hit
         "volumes": analysis.volumes_litres(text),
         "masses": analysis.masses_tonnes(text),
     }

@@ -30,6 +30,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "city_preference",
     "confidential_detail",
+    "is_anonymous",
 )
 
 
@@ -62,6 +63,14 @@ def can_read_confidential(user, demand: Demand) -> bool:
         )
         is not None
     )
+
+
+def publisher_name(user, demand: Demand) -> str:
+    """The firm's name for this reader: an anonymous demand names its firm only to those who may read
+    its confidential part (the firm, the platforms it contacted, administrators)."""
+    if demand.is_anonymous and not can_read_confidential(user, demand):
+        return vocab.ANONYMOUS_FIRM
+    return demand.organization.name
 
 
 def get_visible(user, demand_id: int) -> Demand | None:

@@ -18,6 +18,12 @@ from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
 bp = Blueprint("demands", __name__)
 
 
+@bp.app_template_global()
+def demand_publisher(demand) -> str:
+    """The firm's name as the current user may see it (anonymous demands: “某企业（匿名）”)."""
+    return services.publisher_name(current_user, demand)
+
+
 @bp.route("/demands")
 def public_list():
     page = page_of(services.public_open())

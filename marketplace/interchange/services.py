@@ -89,6 +89,16 @@ def _labels(rec: dict, key: str) -> list[str]:
     return value
 
 
+def _flag(rec: dict, key: str) -> bool:
+    """An optional true/false field (absent: false)."""
+    value = rec.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise DomainError((key, "应为 true 或 false。"))
+    return value
+
+
 def _number(value, field: str, *, integer: bool = False):
     """A JSON number as given (a whole float as int for integer fields); its bounds, finiteness
     included, are checked by the services' validate like every other number (core/numbers.py)."""
@@ -203,6 +213,7 @@ def demand_fields(rec: dict) -> dict:
         "window_end": _date(window.get("end"), "window.end"),
         "city_preference": _labels(rec, "city_preference"),
         "confidential_detail": _str(rec, "confidential_detail"),
+        "is_anonymous": _flag(rec, "anonymous"),
     }
     data["deadline"] = _date(rec.get("deadline"), "deadline") or data["window_end"]
     try:
@@ -440,6 +451,8 @@ def export_document() -> dict:
             out["deadline"] = d.deadline.isoformat()
         if d.confidential_detail:
             out["confidential_detail"] = d.confidential_detail
+        if d.is_anonymous:
+            out["anonymous"] = True
         return out
 
     return {

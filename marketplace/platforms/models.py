@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocab
 from ..accounts.models import Organization
+from ..attachments.models import Attachment, HasAttachments
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
@@ -81,9 +82,10 @@ REVIEW_ACTIONS = ("approve", "return", "reject", "suspend", "reinstate")
 REASON_REQUIRED = ("return", "reject", "suspend")
 
 
-class Platform(Searchable, db.Model):
+class Platform(Searchable, HasAttachments, db.Model):
     __tablename__ = "platforms"
     __search_type__ = "platform"
+    __attachment_owner__ = "platform"  #: logo, photos (public once approved), certificate scans (private)
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("plat"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -116,6 +118,19 @@ class Platform(Searchable, db.Model):
     @property
     def status_label(self) -> str:
         return vocab.PLATFORM_STATUSES[self.status]
+
+    @property
+    def logo(self) -> Attachment | None:
+        return self.first_image("logo")
+
+    @property
+    def photos(self) -> list[Attachment]:
+        return [a for a in self.attachments_for("photo") if a.is_image]
+
+    @property
+    def cover(self) -> Attachment | None:
+        """The picture of the platform's card: its first photo, else its logo."""
+        return self.first_image("photo", "logo")
 
     @property
     def is_editable(self) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
 
 from .. import signals, vocab
 from ..accounts.models import Role
+from ..attachments.services import Purpose, register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..extensions import db
@@ -36,6 +38,16 @@ def can_view(user, platform: Platform) -> bool:
     if platform.is_public:
         return True
     return bool(user and user.is_authenticated and (user.is_admin or can_manage(user, platform)))
+
+
+def can_read_certificates(user, platform: Platform) -> bool:
+    """Certificate scans are for the platform's operators and the administrators reviewing it."""
+    return can_manage(user, platform) or bool(user and user.is_authenticated and user.is_admin)
+
+
+def can_manage_files(user, platform: Platform) -> bool:
+    """Operators change logo, photos and certificates whenever they may edit the platform (not in review)."""
+    return can_manage(user, platform) and platform.is_editable
 
 
 def get_visible(user, platform_id: int) -> Platform | None:
@@ -136,3 +148,20 @@ def review_queue() -> list[Platform]:
 def all_platforms() -> list[Platform]:
     """Every platform, for administrators, grouped by state."""
     return list(db.session.scalars(select(Platform).order_by(Platform.status, Platform.id.desc())))
+
+
+#: A platform's files: its logo and photos are seen with the platform (public once approved); its
+#: certificate scans (CNAS, CMA, GMP …) only by its operators and administrators.
+FILE_PURPOSES = {
+    "logo": Purpose(images_only=True, single=True),
+    "photo": Purpose(images_only=True),
+    "certificate": Purpose(can_view=can_read_certificates),
+}
+
+register_owner(
+    Platform,
+    can_view=can_view,
+    can_manage=can_manage_files,
+    url=lambda platform: url_for("platforms.manage", platform_id=platform.id),
+    purposes=FILE_PURPOSES,
+)

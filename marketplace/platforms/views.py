@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..accounts.models import Role
+from ..attachments import services as attachment_services
 from ..core.auth import acting_user, or_404, role_required
 from ..core.models import utcnow
 from ..core.views import perform, submit_form
@@ -68,6 +69,7 @@ def manage(platform_id: int):
         hold_reasons=offering_services.hold_reasons(offerings),
         decision=history[-1] if history else None,
         missing=missing_for_review(platform),
+        files_editable=attachment_services.can_attach(acting_user(), platform),
     )
 
 

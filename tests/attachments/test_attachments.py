@@ -202,12 +202,12 @@ def test_refusals_and_unknown_files_are_404_and_logged(client, auth, db, world, 
     assert client.get(f"/attachments/{attachment.id}").status_code == 404
     assert client.get("/attachments/999999").status_code == 404
     auth.as_(world.firm)
-    assert client.post(f"/attachments/platform/{world.demand.id}", data={}).status_code == 404
+    assert client.post(f"/attachments/booking/{world.demand.id}", data={}).status_code == 404
     refusals = [r for r in caplog.records if r.name == "marketplace.auth" and "refused" in r.getMessage()]
     assert [r.getMessage().split("path=")[1] for r in refusals] == [
         f"/attachments/{attachment.id}",
         "/attachments/999999",
-        f"/attachments/platform/{world.demand.id}",
+        f"/attachments/booking/{world.demand.id}",
     ]
 
 

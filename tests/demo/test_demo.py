@@ -1,0 +1,156 @@
+"""The demo catalogue an official browses: coherent platforms, varied titles and needs, plausible
+numbers, every domain and city, invented names; and the demo accounts have something to do."""
+
+import re
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from marketplace import vocab
+from marketplace.accounts.models import User
+from marketplace.demands.models import Demand
+from marketplace.demo import services as demo
+from marketplace.demo import themes as demo_themes
+from marketplace.offerings.models import Offering
+from marketplace.platforms.models import Platform
+
+
+@pytest.fixture(scope="module")
+def document(app):
+    with app.app_context():
+        return demo.build_document()
+
+
+def theme_of(platform: dict) -> demo_themes.Theme:
+    (theme,) = [t for t in demo_themes.load() if platform["name"] == platform["city"] + t.name]
+    return theme
+
+
+def test_almost_every_title_is_distinct(document):
+    offerings, demands = document["offerings"], document["demands"]
+    assert len(offerings) >= 400 and len(demands) >= 160
+    assert len({o["title"] for o in offerings}) / len(offerings) >= 0.97
+    assert len({d["title"] for d in demands}) / len(demands) >= 0.97
+    assert len({d["description"] for d in demands}) / len(demands) >= 0.97
+    assert len({p["name"] for p in document["platforms"]}) == len(document["platforms"])
+
+
+def test_each_platform_is_one_theme_whose_vocabulary_its_offerings_use(document):
+    platforms = {p["ref"]: p for p in document["platforms"]}
+    assert len({theme_of(p).name for p in platforms.values()}) == len(platforms)
+    for offering in document["offerings"]:
+        platform = platforms[offering["platform_ref"]]
+        theme = theme_of(platform)
+        assert set(offering["domains"]) <= set(platform["domains"]) == set(theme.domains), offering["title"]
+        assert theme.fits(offering["title"]), f"{platform['name']}: {offering['title']}"
+    for platform in platforms.values():
+        assert 7 <= sum(o["platform_ref"] == platform["ref"] for o in document["offerings"]) <= 10
+
+
+def test_what_the_official_noticed_is_gone(document):
+    platforms = {p["ref"]: p for p in document["platforms"]}
+    quantum = [p for p in platforms.values() if "量子" in p["name"]]
+    mems = [p for p in platforms.values() if "MEMS" in p["name"]]
+    assert quantum and mems
+    for offering in document["offerings"]:
+        if platforms[offering["platform_ref"]] in quantum:
+            assert not re.search("发酵|反应釜|罐", offering["title"]), offering["title"]
+    assert all("食品" not in p["domains"] for p in mems)
+
+
+def test_platforms_and_needs_cover_every_domain_and_city(document):
+    platforms, demands = document["platforms"], document["demands"]
+    assert {d for p in platforms for d in p["domains"]} == set(vocab.DOMAINS)
+    assert {p["city"] for p in platforms} == set(vocab.CITIES)
+    per_domain = Counter(d["domains"][0] for d in demands)
+    assert set(per_domain) == set(vocab.DOMAINS) and min(per_domain.values()) >= 8
+    firms = {o["ref"]: o for o in document["organizations"]}
+    assert {firms[d["org_ref"]]["city"] for d in demands} == set(vocab.CITIES)
+    assert {c for d in demands for c in d["city_preference"]} == set(vocab.CITIES)
+
+
+#: What a plausible offering of each kind looks like: price units, price range per unit, lead times.
+UNITS = {
+    "equipment": {"hour", "day", "batch"},
+    "site": {"day", "month"},
+    "service": {"hour", "day", "batch", "sample", "project"},
+    "process": set(),  # licensed on request (面议)
+}
+PRICE_RANGE = {
+    "hour": (50, 5000),
+    "day": (300, 60000),
+    "batch": (500, 400000),
+    "sample": (20, 50000),
+    "month": (5000, 500000),
+    "project": (10000, 5000000),
+}
+LEAD_TIME = {"equipment": (2, 21), "site": (7, 60), "service": (2, 90), "process": (30, 120)}
+
+
+def test_specs_prices_units_and_lead_times_are_plausible_for_the_kind(document):
+    for o in document["offerings"]:
+        kind, price = o["kind"], o["price"]
+        if price.get("negotiable"):
+            assert kind in ("process", "service", "equipment"), o["title"]
+        else:
+            assert price["unit"] in UNITS[kind], o["title"]
+            low, high = PRICE_RANGE[price["unit"]]
+            assert low <= price["amount"] <= high, o["title"]
+        assert LEAD_TIME[kind][0] <= o["lead_time_days"] <= LEAD_TIME[kind][1], o["title"]
+        assert o["specs"] and all(k and v and "{" not in v for k, v in o["specs"].items()), o["title"]
+        assert "{" not in o["title"] + o["description"]
+        if kind == "site":
+            assert o["area_m2"] and o["area_m2"] > 0, o["title"]
+        if kind == "service":
+            assert o["service_type"] in vocab.SERVICE_TYPES, o["title"]
+    for d in document["demands"]:
+        assert "{" not in d["title"] + d["description"]
+        assert 10000 <= d["budget"]["max"] <= 5000000 and 4 <= d["trl"] <= 7
+        assert set(d["kinds"]) <= set(vocab.OFFERING_KINDS)
+
+
+def test_names_are_invented_and_contacts_are_placeholders(document):
+    assert all("某" in org["name"] for org in document["organizations"])
+    assert len({org["name"] for org in document["organizations"]}) == len(document["organizations"])
+    for platform in document["platforms"]:
+        contact = platform["contact"]
+        assert contact["email"].endswith("@example.cn")
+        assert contact["phone"].startswith(demo.AREA_CODES[platform["city"]] + "-")
+
+
+def test_some_needs_are_posted_anonymously(document):
+    anonymous = [d for d in document["demands"] if d.get("anonymous")]
+    assert 0.1 <= len(anonymous) / len(document["demands"]) <= 0.3
+
+
+def test_the_theme_file_refuses_what_it_cannot_read():
+    good = (
+        "== 食品\n--- 测试平台\ncity: 济南\norg: 食品有限公司 | enterprise\nkeywords: 罐\nfirms: 食品公司\n"
+    )
+    line = "off: 设备 | 500 L 罐 | 容积：500 L | 说明 | 100-200/day | -\n"
+    assert demo_themes.parse(good + line)[0].offerings[0].unit == "day"
+    for bad in (
+        line.replace("设备", "机器"),
+        line.replace("/day", "/week"),
+        line.replace("容积：500 L", "容积 500 L"),
+        line.replace("100-200", "200-100"),
+    ):
+        with pytest.raises(demo_themes.ThemeFileError):
+            demo_themes.parse(good + bad)
+
+
+def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    operator = db.session.scalar(select(User).where(User.email == "operator@demo.cn"))
+    firm = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
+    platform = db.session.scalar(
+        select(Platform).where(Platform.org_id == operator.org_id, Platform.is_public)
+    )
+    offerings = db.session.scalars(select(Offering).where(Offering.platform_id == platform.id)).all()
+    assert len(offerings) >= 7 and all(
+        theme_of({"name": platform.name, "city": platform.city}).fits(o.title) for o in offerings
+    )
+    demand = db.session.scalar(select(Demand).where(Demand.org_id == firm.org_id))
+    assert demand.is_open and not demand.is_anonymous
+    assert db.session.scalars(select(Demand).where(Demand.is_anonymous)).first() is not None
