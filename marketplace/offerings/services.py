@@ -58,12 +58,16 @@ def validate(data: dict) -> None:
     domains = data.get("domains") or []
     if not domains or any(d not in vocab.DOMAINS for d in domains):
         errors.append(("domains", "请至少选择一个有效的领域。"))
-    amount, unit = data.get("price_amount"), data.get("price_unit")
-    if amount is not None:
-        if amount < 0:
-            errors.append(("price_amount", "价格不能为负数。"))
-        if unit not in vocab.PRICE_UNITS:
-            errors.append(("price_unit", "请选择计价单位，或选择“面议”。"))
+    # A price needs its unit and a unit its price: neither is ever dropped to 面议 silently.
+    amount, unit = data.get("price_amount"), data.get("price_unit") or None
+    if amount is not None and amount < 0:
+        errors.append(("price_amount", "价格不能为负数。"))
+    if unit is not None and unit not in vocab.PRICE_UNITS:
+        errors.append(("price_unit", "请选择有效的计价单位。"))
+    elif amount is not None and unit is None:
+        errors.append(("price_unit", "填写了价格，请选择计价单位；价格面议请清空价格。"))
+    elif amount is None and unit is not None:
+        errors.append(("price_amount", "请填写价格，或将计价单位改为“面议”。"))
     specs = data.get("specs") or {}
     if not isinstance(specs, dict) or len(specs) > MAX_SPECS:
         errors.append(("specs", f"技术参数最多 {MAX_SPECS} 项。"))

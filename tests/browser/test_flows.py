@@ -86,7 +86,7 @@ def test_operator_registers_publishes_and_admin_approves(page, live_server, db, 
 
     page.click("text=+ 中试设备")
     page.fill("input[name=title]", "五轴联动立式加工中心")
-    page.fill("textarea[name=specs_text]", "行程: 800 mm")
+    page.fill("textarea[name=specs]", "行程: 800 mm")
     page.fill("input[name=price_amount]", "650")
     page.select_option("select[name=price_unit]", "hour")
     page.click("#offering-form button[type=submit]")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from marketplace.matching import services as matching
 from marketplace.offerings.models import OFFERING_WORKFLOW, Offering
 from tests import factories
+from tests.html import field_errors
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -17,11 +18,10 @@ def offering_form(**overrides):
         "title": "1000 L 搪玻璃反应釜",
         "description": "防爆区安装",
         "domains": ["高端化工"],
-        "specs_text": "容积: 1000 L\n设计压力：0.4 MPa",
+        "specs": "容积: 1000 L\n设计压力：0.4 MPa",
         "price_amount": "3500",
         "price_unit": "day",
         "lead_time_days": "7",
-        "is_bookable": "y",
         "model": "K-1000",
         "capacity": "1000 L",
         "quantity": "2",
@@ -48,7 +48,7 @@ def platform(db, operator_user):
         ),
         (
             "service",
-            {"service_type": "检测验证", "price_unit": ""},
+            {"service_type": "检测验证", "price_amount": "", "price_unit": ""},
             lambda o: o.service_type == "检测验证" and o.price_amount is None,
         ),
         (
@@ -72,7 +72,9 @@ def test_operator_publishes_each_kind(client, auth, db, operator_user, platform,
 
 def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform):
     auth.as_(operator_user)
-    client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(price_unit=""))
+    client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(price_amount="", price_unit="")
+    )
     offering = db.session.scalar(select(Offering))
     assert offering.price_amount is None
     assert "面议" in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
@@ -95,6 +97,74 @@ def test_bad_offering_input_rerenders_with_message(
     auth.as_(operator_user)
     response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
     assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"price_amount": "3500", "price_unit": ""}, "price_unit", "填写了价格，请选择计价单位"),
+        ({"price_amount": "", "price_unit": "day"}, "price_amount", "请填写价格，或将计价单位改为“面议”"),
+    ],
+)
+def test_a_price_and_its_unit_go_together_or_the_form_says_so(
+    client, auth, db, operator_user, platform, overrides, field, message
+):
+    """A price with the unit left at 面议 was published as 面议; a unit without a price likewise."""
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
+    assert response.status_code == 200
+    assert any(message in m for m in field_errors(response.get_data(as_text=True))[field])
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "line,name,value",
+    [
+        ("容积 500 L", "容积", "500 L"),
+        ("容积：500 L", "容积", "500 L"),
+        ("容积=500L", "容积", "500L"),
+        ("容积: 500 L", "容积", "500 L"),
+        ("容积 ： 500 L", "容积", "500 L"),
+        ("容积\u3000500 L", "容积", "500 L"),
+        ("容积\t500 L", "容积", "500 L"),
+        ("最高 温度: 200 ℃", "最高 温度", "200 ℃"),
+    ],
+)
+def test_spec_lines_are_read_the_way_people_write_them(
+    client, auth, db, operator_user, platform, line, name, value
+):
+    auth.as_(operator_user)
+    response = client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(specs=f"{line}\n\n材质: 316L")
+    )
+    assert response.status_code == 302
+    offering = db.session.scalar(select(Offering))
+    assert offering.specs == {name: value, "材质": "316L"}
+    page = client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    assert name in page and value in page
+    assert f"{name}: {value}" in client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "specs,message",
+    [
+        ("容积: 500 L\n防爆", "第 2 行“防爆”缺少数值"),
+        (": 500 L", "第 1 行“: 500 L”缺少名称"),
+        ("容积: 500 L\n容积: 1000 L", "第 2 行：参数“容积”与前面重复"),
+        ("容积: " + "5" * 201, "第 1 行：参数数值不能超过 200 个字符"),
+        ("名" * 51 + ": 1", "第 1 行：参数名称不能超过 50 个字符"),
+    ],
+)
+def test_a_spec_line_that_cannot_be_read_is_refused_beside_the_field_never_dropped(
+    client, auth, db, operator_user, platform, specs, message
+):
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(specs=specs))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert any(message in m for m in field_errors(html)["specs"])
+    assert specs.splitlines()[-1] in html  # what was typed stays in the box to be corrected
     assert db.session.scalar(select(Offering.id)) is None
 
 
