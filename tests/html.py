@@ -21,12 +21,20 @@ class Field:
 
     @property
     def marked_required(self) -> bool:
-        """An asterisk in the label and the browser/assistive hint on the control (or group)."""
-        hinted = self.group.get("aria-required") == "true" or (
-            bool(self.controls)
-            and all("required" in c and c.get("aria-required") == "true" for c in self.controls)
-        )
+        """An asterisk in the label, and for assistive technology `required` + `aria-required` on
+        the control, or (a group of checkboxes) "必填" in the group's label."""
+        if self.group:
+            hinted = "（必填）" in self.label
+        else:
+            hinted = bool(self.controls) and all(
+                "required" in c and c.get("aria-required") == "true" for c in self.controls
+            )
         return "*" in self.label and hinted
+
+    @property
+    def marked_anyhow(self) -> bool:
+        """Any sign of being required (to find fields marked that need not be)."""
+        return "*" in self.label or "（必填）" in self.label or any("required" in c for c in self.controls)
 
 
 class _FormReader(HTMLParser):
@@ -61,6 +69,10 @@ class _FormReader(HTMLParser):
                 current.errors.append("")
             elif tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "checkbox"):
                 current.controls.append(attrs)
+                if tag == "select":
+                    attrs["options"] = []
+            elif tag == "option" and current.controls and "options" in current.controls[-1]:
+                current.controls[-1]["options"].append(attrs.get("value", ""))
             if attrs.get("role") == "group":
                 current.group = attrs
         if tag not in VOID:
@@ -80,6 +92,17 @@ class _FormReader(HTMLParser):
             current.errors[-1] += data.strip()
         elif self._inside("label") and not current.errors:
             current.label += data.strip()
+
+
+def cleared(fields: dict[str, Field]) -> dict[str, str]:
+    """What a browser sends when the user has emptied every box of these fields: each control's name
+    with nothing in it, a select's blank option or else its first (unchecked checkboxes send nothing)."""
+    data = {}
+    for f in fields.values():
+        for c in f.controls:
+            options = c.get("options")
+            data[c["name"]] = "" if options is None or "" in options else options[0]
+    return data
 
 
 def form_fields(html: str) -> dict[str, Field]:

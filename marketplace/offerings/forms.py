@@ -72,12 +72,14 @@ class SpecsField(TextAreaField):
 
 
 class OfferingForm(Form):
-    kind = SelectField("资源类型", choices=choices(vocab.OFFERING_KINDS))
+    kind = SelectField("资源类型", choices=choices(vocab.OFFERING_KINDS), validators=[DataRequired(REQUIRED)])
     title = StringField(
         "名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")]
     )
     description = TextAreaField("详细说明", validators=[Length(max=10000, message="不能超过 10000 个字符。")])
-    domains = CheckboxListField("适用领域", choices=choices(vocab.DOMAINS))
+    domains = CheckboxListField(
+        "适用领域", choices=choices(vocab.DOMAINS), validators=[DataRequired("请至少选择一个领域。")]
+    )
     specs = SpecsField("技术参数（每行一项，如“容积: 500 L”）")
     price_amount = DecimalField(
         "价格（元）",
@@ -90,7 +92,7 @@ class OfferingForm(Form):
         "交付周期（天）",
         validators=[Optional(), NumberRange(min=0, max=3650, message="应在 0 到 3650 之间。")],
     )
-    is_bookable = BooleanField("可在线预约")
+    # No "bookable" box until online booking exists: offering it would promise what the site cannot do.
     # equipment
     model = StringField("设备型号", validators=[Length(max=100)])
     capacity = StringField("处理能力 / 容量", validators=[Length(max=100)])
@@ -122,7 +124,6 @@ class OfferingForm(Form):
             "price_amount": None if amount is None else float(amount),
             "price_unit": self.price_unit.data or None,
             "lead_time_days": self.lead_time_days.data,
-            "is_bookable": bool(self.is_bookable.data),
             "model": self.model.data or None,
             "capacity": self.capacity.data or None,
             "quantity": self.quantity.data,
@@ -143,7 +144,6 @@ class OfferingForm(Form):
             "domains",
             "specs",
             "lead_time_days",
-            "is_bookable",
             "model",
             "capacity",
             "quantity",

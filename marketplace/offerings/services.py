@@ -10,6 +10,7 @@ from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..extensions import db
 from ..platforms import services as platform_services
+from ..platforms.models import PlatformStatus
 from .models import KIND_FIELDS, OFFERING_WORKFLOW, Offering, OfferingStatus
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
@@ -128,6 +129,20 @@ def update_offering(user, offering: Offering, data: dict) -> Offering:
     validate({**_snapshot(offering), **data})
     _assign(offering, data)
     return offering
+
+
+def publication_notice(offering: Offering) -> str:
+    """What saving an offering did, truthfully: public now, or when it will be."""
+    if offering.is_public:
+        return "已保存，资源已对外展示。"
+    if offering.status == OfferingStatus.PAUSED:
+        return "已保存。资源已暂停，恢复后对外展示。"
+    status = offering.platform.status
+    if status == PlatformStatus.SUSPENDED:
+        return "已保存。平台已被暂停，恢复后对外展示。"
+    if status == PlatformStatus.REJECTED:
+        return "已保存。平台未通过审核，资源不对外展示。"
+    return "已保存。平台通过审核后对外展示。"
 
 
 def pause_offering(user, offering: Offering, reason: str | None = None) -> None:

@@ -60,7 +60,7 @@ def test_draft_is_private_until_published(client, auth, db, firm_user):
         ({"trl": "12"}, "应在 1 到 9 之间"),
         ({"window_end": "2098-01-01"}, "结束日期不能早于开始日期"),
         ({"budget_max": "-1"}, "预算不能为负数"),
-        ({"domains": []}, "请至少选择一个有效的领域"),
+        ({"domains": []}, "请至少选择一个领域"),
     ],
 )
 def test_bad_demand_input_rerenders_with_message(client, auth, db, firm_user, overrides, message):

@@ -86,7 +86,7 @@ def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform
         ({"title": ""}, "此项为必填项"),
         ({"price_amount": "-5"}, "价格不能为负数"),
         ({"price_amount": "abc"}, "不是有效的小数"),
-        ({"domains": []}, "请至少选择一个有效的领域"),
+        ({"domains": []}, "请至少选择一个领域"),
         ({"quantity": "0"}, "数量至少为 1"),
         ({"title": "x" * 300}, "不能超过 200 个字符"),
     ],
@@ -166,6 +166,44 @@ def test_a_spec_line_that_cannot_be_read_is_refused_beside_the_field_never_dropp
     assert any(message in m for m in field_errors(html)["specs"])
     assert specs.splitlines()[-1] in html  # what was typed stays in the box to be corrected
     assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "platform_status,notice",
+    [
+        ("approved", "已保存，资源已对外展示。"),
+        ("draft", "已保存。平台通过审核后对外展示。"),
+        ("submitted", "已保存。平台通过审核后对外展示。"),
+        ("returned", "已保存。平台通过审核后对外展示。"),
+        ("suspended", "已保存。平台已被暂停，恢复后对外展示。"),
+    ],
+)
+def test_saving_an_offering_says_truthfully_when_it_is_public(
+    client, auth, db, operator_user, platform, platform_status, notice
+):
+    """ "资源已发布" after adding an offering to a platform not yet approved was false."""
+    platform.status = platform_status
+    db.session.commit()
+    auth.as_(operator_user)
+    page = client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(), follow_redirects=True
+    ).get_data(as_text=True)
+    assert notice in page and "资源已发布" not in page
+    offering = db.session.scalar(select(Offering))
+    page = client.post(f"/my/offerings/{offering.id}", data=offering_form(), follow_redirects=True)
+    assert notice in page.get_data(as_text=True)
+
+
+def test_nothing_is_said_about_online_booking_until_it_exists(client, auth, db, operator_user, platform):
+    """ "在线预约：支持" was shown although there is no booking yet."""
+    offering = factories.OfferingFactory(platform=platform, is_bookable=True)
+    db.session.commit()
+    assert "预约" not in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    auth.as_(operator_user)
+    assert "预约" not in client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
+    client.post(f"/my/offerings/{offering.id}", data=offering_form())
+    db.session.refresh(offering)
+    assert offering.is_bookable  # kept as it was (imports and the API still carry it)
 
 
 def test_other_operators_and_firms_cannot_manage_offerings(client, auth, db, platform, firm_user):
