@@ -232,7 +232,8 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
                 search_ms.append((time.perf_counter() - t0) * 1000)
 
             cold_match, cold_search = [], []
-            for d, q in zip(demand_objs[:50], queries[:50], strict=True):
+            cold = min(50, len(demand_objs))
+            for d, q in zip(demand_objs[:cold], queries[:cold], strict=True):
                 engine._postings_cache.clear()
                 t0 = time.perf_counter()
                 services.match_demand(d, limit=20)
@@ -248,7 +249,9 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
             warm_s = time.perf_counter() - t0
             after_warm = engine._postings_cache.copy()
             start_match, start_search = [], []
-            for d, q in zip(demand_objs[50:100], queries[50:100], strict=True):
+            # needs not used above (all of them again when there are 50 or fewer, as in a quick run)
+            later = range(cold, min(len(demand_objs), cold + 50)) or range(cold)
+            for d, q in ((demand_objs[i], queries[i]) for i in later):
                 for fn, arg, out in (
                     (services.match_demand, d, start_match),
                     (services.search, q, start_search),
@@ -261,7 +264,7 @@ def run_size(n: int, n_demands: int, procs: int) -> None:
 
             visible_ms = []
             for i in range(5):
-                offering = db.session.get(Offering, 1 + i * 97)
+                offering = db.session.get(Offering, 1 + i * min(97, n // 5))
                 marker = f"可见性探针{i}号"
                 t0 = time.perf_counter()
                 offering.title = f"{marker} 反应釜"

@@ -15,8 +15,10 @@ from .paths import resource_path
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then MARKETPLACE_* variables, then tests."""
+    instance = os.environ.get("MARKETPLACE_INSTANCE_PATH")  # default: instance/ beside the package
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
         instance_relative_config=True,
         template_folder=str(resource_path("templates")),
         static_folder=str(resource_path("static")),

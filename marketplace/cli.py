@@ -51,7 +51,7 @@ def bootstrap_command() -> None:
     click.echo(f"\n演示账户（密码均为 {demo.DEMO_PASSWORD}）：")
     for email, label, _role in demo.DEMO_ACCOUNTS:
         click.echo(f"  {label:<8} {email}")
-    click.echo("\n打开 http://127.0.0.1:5000\n")
+    click.echo(f"\n打开 http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT', '5000')}\n")
 
 
 jobs_cli = AppGroup("jobs", help="后台任务 / background jobs")

@@ -17,7 +17,11 @@ class LoginForm(Form):
 
 
 class RegisterForm(Form):
-    role = SelectField("注册身份", choices=[(role.value, vocab.ROLES[role]) for role in SELF_SERVICE_ROLES])
+    role = SelectField(
+        "注册身份",
+        choices=[(role.value, vocab.ROLES[role]) for role in SELF_SERVICE_ROLES],
+        validators=[DataRequired(REQUIRED)],
+    )
     name = StringField(
         "姓名", validators=[DataRequired(REQUIRED), Length(max=100, message="姓名不能超过 100 个字符。")]
     )
@@ -32,7 +36,7 @@ class RegisterForm(Form):
         "单位名称",
         validators=[DataRequired(REQUIRED), Length(max=200, message="单位名称不能超过 200 个字符。")],
     )
-    org_kind = SelectField("单位类型", choices=choices(vocab.ORG_KINDS))
+    org_kind = SelectField("单位类型", choices=choices(vocab.ORG_KINDS), validators=[DataRequired(REQUIRED)])
     org_city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES))
     credit_code = StringField(
         "统一社会信用代码（选填）", validators=[Optional(), Length(max=18, message="应为 18 位。")]

@@ -30,11 +30,18 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
+def password_errors(password: str, field: str = "password") -> list[tuple[str, str]]:
     if len(password) < PASSWORD_MIN:
-        raise DomainError((field, f"密码至少需要 {PASSWORD_MIN} 个字符。"))
+        return [(field, f"密码至少需要 {PASSWORD_MIN} 个字符。")]
     if len(password) > PASSWORD_MAX:
-        raise DomainError((field, f"密码不能超过 {PASSWORD_MAX} 个字符。"))
+        return [(field, f"密码不能超过 {PASSWORD_MAX} 个字符。")]
+    return []
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    errors = password_errors(password, field)
+    if errors:
+        raise DomainError(*errors)
 
 
 def validate_organization(
@@ -52,6 +59,40 @@ def validate_organization(
     return errors
 
 
+def registration_errors(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    org_name: str,
+    org_kind: str,
+    org_city: str | None,
+    credit_code: str | None = None,
+    **_ignored,
+) -> list[tuple[str, str]]:
+    """Every reason to refuse this self-registration, all at once (nothing is changed)."""
+    email = normalise_email(email)
+    credit_code = (credit_code or "").strip().upper() or None
+    errors = validate_organization(org_name, org_kind, org_city, credit_code)
+    if role not in SELF_SERVICE_ROLES:
+        errors.append(("role", "只能注册为需求企业用户或平台运营方。"))
+    if email and db.session.scalar(select(User.id).where(User.email == email)):
+        errors.append(("email", "该邮箱已注册。"))
+    if credit_code and db.session.scalar(
+        select(Organization.id).where(Organization.credit_code == credit_code)
+    ):
+        errors.append(("credit_code", "该统一社会信用代码已被其他单位使用，请联系单位管理员。"))
+    errors.extend(password_errors(password or ""))
+    return errors
+
+
+def check_registration(**fields) -> None:
+    """`registration_errors` as a DomainError (the form's `check`, run with its own validators)."""
+    errors = registration_errors(**fields)
+    if errors:
+        raise DomainError(*errors)
+
+
 def register(
     *,
     email: str,
@@ -64,26 +105,19 @@ def register(
     credit_code: str | None = None,
 ) -> User:
     """Self-registration of a firm member or platform operator, with a new organisation."""
-    email = normalise_email(email)
+    check_registration(
+        email=email,
+        password=password,
+        role=role,
+        org_name=org_name,
+        org_kind=org_kind,
+        org_city=org_city,
+        credit_code=credit_code,
+    )
     credit_code = (credit_code or "").strip().upper() or None
-    errors = validate_organization(org_name, org_kind, org_city, credit_code)
-    if role not in SELF_SERVICE_ROLES:
-        errors.append(("role", "只能注册为需求企业用户或平台运营方。"))
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        errors.append(("email", "该邮箱已注册。"))
-    if credit_code and db.session.scalar(
-        select(Organization.id).where(Organization.credit_code == credit_code)
-    ):
-        errors.append(("credit_code", "该统一社会信用代码已被其他单位使用，请联系单位管理员。"))
-    try:
-        check_password_rules(password)
-    except DomainError as exc:
-        errors.extend(exc.errors)
-    if errors:
-        raise DomainError(*errors)
     org = Organization(name=org_name.strip(), kind=org_kind, city=org_city or None, credit_code=credit_code)
     user = User(
-        email=email,
+        email=normalise_email(email),
         name=name.strip(),
         role=role,
         organization=org,
@@ -191,12 +225,20 @@ def end_sessions(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
+def check_password_change(user: User, *, current: str, new: str) -> None:
+    """Both reasons to refuse a password change at once: a wrong current password, a bad new one."""
+    errors = []
+    if not check_password_hash(user.password_hash, current or ""):
+        errors.append(("current_password", "当前密码不正确。"))
+    errors.extend(password_errors(new or "", "new_password"))
+    if errors:
+        raise DomainError(*errors)
+
+
 def change_password(user: User, *, current: str, new: str, revoke_tokens: bool = True) -> int:
     """Set a new password and end the user's other sessions; with `revoke_tokens` (the form's
     default) also revoke their API tokens. Returns how many tokens were revoked."""
-    if not check_password_hash(user.password_hash, current):
-        raise DomainError(("current_password", "当前密码不正确。"))
-    check_password_rules(new, "new_password")
+    check_password_change(user, current=current, new=new)
     user.password_hash = generate_password_hash(new)
     end_sessions(user)
     return revoke_all_api_tokens(user) if revoke_tokens else 0
@@ -221,27 +263,42 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def reset_password(token: str, new: str) -> User:
-    user = user_for_reset_token(token)
-    check_password_rules(new, "new_password")
-    user.password_hash = generate_password_hash(new)
-    end_sessions(user)
-    # A reset means the account may be compromised: whatever was issued with it stops working.
-    revoke_all_api_tokens(user)
-    return user
+def _reset_user(token: str) -> tuple[User | None, list[tuple[str, str]]]:
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        return None, [("token", "重置链接已过期，请重新申请。")]
+    except BadSignature:
+        return None, [("token", "重置链接无效，请重新申请。")]
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        return None, [("token", "重置链接已使用或无效，请重新申请。")]
+    return user, []
 
 
 def user_for_reset_token(token: str) -> User:
     """The account a reset link is for; DomainError when it is expired, forged or already used."""
-    try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except SignatureExpired as exc:
-        raise DomainError(("token", "重置链接已过期，请重新申请。")) from exc
-    except BadSignature as exc:
-        raise DomainError(("token", "重置链接无效，请重新申请。")) from exc
-    user = db.session.get(User, data.get("uid"))
-    if user is None or user.password_hash[-16:] != data.get("h"):
-        raise DomainError(("token", "重置链接已使用或无效，请重新申请。"))
+    user, errors = _reset_user(token)
+    if errors:
+        raise DomainError(*errors)
+    return user
+
+
+def check_password_reset(token: str, new: str) -> None:
+    """Both reasons to refuse a reset at once: a dead link, a bad new password."""
+    _user, errors = _reset_user(token)
+    errors.extend(password_errors(new or "", "new_password"))
+    if errors:
+        raise DomainError(*errors)
+
+
+def reset_password(token: str, new: str) -> User:
+    check_password_reset(token, new)
+    user, _ = _reset_user(token)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    # A reset means the account may be compromised: whatever was issued with it stops working.
+    revoke_all_api_tokens(user)
     return user
 
 

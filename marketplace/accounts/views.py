@@ -98,19 +98,12 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
+    fields = ("email", "password", "name", "role", "org_name", "org_kind", "org_city", "credit_code")
     done, user = submit_form(
         form,
-        lambda: services.register(
-            email=form.email.data,
-            password=form.password.data,
-            name=form.name.data,
-            role=form.role.data,
-            org_name=form.org_name.data,
-            org_kind=form.org_kind.data,
-            org_city=form.org_city.data,
-            credit_code=form.credit_code.data,
-        ),
+        lambda: services.register(**{name: form[name].data for name in fields}),
         None,
+        check=lambda: services.check_registration(**{name: form[name].data for name in fields}),
     )
     if done:
         _start_session(user)
@@ -146,6 +139,9 @@ def change_password():
             revoke_tokens=form.revoke_tokens.data,
         ),
         None,
+        check=lambda: services.check_password_change(
+            acting_user(), current=form.current_password.data, new=form.new_password.data
+        ),
     )
     if done:
         _start_session(acting_user())
@@ -179,6 +175,7 @@ def reset_password(token: str):
         form,
         lambda: services.reset_password(token, form.new_password.data),
         "密码已重置，请使用新密码登录。原有的 API 令牌已全部撤销，如需要请重新创建。",
+        check=lambda: services.check_password_reset(token, form.new_password.data),
     )[0]:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/form.html", form=form, title="设置新密码", submit="重置密码")

@@ -40,6 +40,8 @@ def upload(owner_type: str, owner_id: int):
         else:
             db.session.commit()
             flash("附件已上传。", "success")
+    else:
+        flash("；".join(m for messages in form.errors.values() for m in messages), "error")
     return redirect(services.owner_url(owner))
 
 

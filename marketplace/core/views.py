@@ -14,12 +14,26 @@ from .numbers import PAGE
 from .pagination import Page, paginate
 
 
-def submit_form(form, action: Callable[[], object], success: str | None):
+def submit_form(
+    form, action: Callable[[], object], success: str | None, check: Callable[[], None] | None = None
+):
     """Validate `form`, run `action()`; on a DomainError roll back and show the messages beside
     the fields; on success commit and flash `success` (None: the caller flashes).
 
+    `check()` is the service's own validation of the same input (it raises DomainError and changes
+    nothing). It runs even when the form's validators refuse, so that the user reads every message
+    in one round, not the form's first and the service's on the next submit; a field the form
+    already refused keeps the form's message only.
+
     Returns (True, what the action returned) when committed, else (False, None)."""
-    if not form.validate_on_submit():
+    if not form.is_submitted():
+        return False, None
+    if not form.validate():
+        if check is not None:
+            try:
+                check()
+            except DomainError as exc:
+                apply_to_form(form, exc, skip_refused=True)
         return False, None
     try:
         result = action()
@@ -33,13 +47,16 @@ def submit_form(form, action: Callable[[], object], success: str | None):
     return True, result
 
 
-def apply_to_form(form, error: DomainError) -> None:
-    """Attach service errors to the matching WTForms fields (or the form's top when unknown)."""
+def apply_to_form(form, error: DomainError, skip_refused: bool = False) -> None:
+    """Attach service errors to the matching WTForms fields (or the form's top when unknown);
+    with `skip_refused`, not to fields that already show a message."""
     for field, message in error.errors:
         target = getattr(form, field, None)
         if target is not None and hasattr(target, "errors"):
+            if skip_refused and target.errors:
+                continue
             target.errors = list(target.errors) + [message]
-        else:
+        elif message not in form.form_errors:
             form.form_errors.append(message)
 
 

@@ -18,7 +18,9 @@ class DemandForm(Form):
         "需求描述（公开摘要，用自己的话写清要做什么、做到什么规模）",
         validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符。")],
     )
-    domains = CheckboxListField("所属领域", choices=choices(vocab.DOMAINS))
+    domains = CheckboxListField(
+        "所属领域", choices=choices(vocab.DOMAINS), validators=[DataRequired("请至少选择一个领域。")]
+    )
     kinds = CheckboxListField("所需资源类型", choices=choices(vocab.OFFERING_KINDS))
     trl = IntegerField("技术成熟度 TRL（1-9）", validators=[Optional(), NUMBERS["trl"].wtforms()])
     budget_max = DecimalField("预算上限（元）", validators=[Optional(), NUMBERS["budget_max"].wtforms()])

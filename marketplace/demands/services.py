@@ -91,7 +91,9 @@ def demands_of(user) -> list[Demand]:
     )
 
 
-def validate(data: dict) -> None:
+def validate(data: dict, *, opening: bool = False) -> None:
+    """Check a complete demand record; `opening`: it is about to be published, so its deadline
+    (by default the end of its window) must still be ahead."""
     errors = []
     title = (data.get("title") or "").strip()
     if not title:
@@ -111,6 +113,10 @@ def validate(data: dict) -> None:
         errors.append(("deadline", "征集截止日期不能晚于期望完成日期。"))
     if any(c not in vocab.ALL_CITIES for c in data.get("city_preference") or []):
         errors.append(("city_preference", "城市无效。"))
+    if opening:
+        refusal = _deadline_passed(data.get("deadline") or end)
+        if refusal:
+            errors.append(refusal)
     if errors:
         raise DomainError(*errors)
 
@@ -127,7 +133,7 @@ def _assign(demand: Demand, data: dict) -> None:
 def create_demand(user, data: dict, *, publish: bool = False) -> Demand:
     if user.role != Role.FIRM:
         raise Forbidden()
-    validate(data)
+    validate(data, opening=publish)
     demand = Demand(org_id=user.org_id, created_by_id=user.id, status=DemandStatus.DRAFT)
     _assign(demand, data)
     db.session.add(demand)
@@ -157,11 +163,15 @@ def transition(user, demand: Demand, action: str, reason: str | None = None) -> 
         demand.published_at = utcnow()
 
 
-def _deadline_ahead(demand: Demand, _by):
-    """Guard: a demand opens (publish, reopen) only with a deadline still ahead."""
-    if demand.deadline and demand.deadline < local_today():
+def _deadline_passed(deadline: date | None) -> tuple[str, str] | None:
+    if deadline and deadline < local_today():
         return ("deadline", "截止日期已过，请先修改截止日期。")
     return None
+
+
+def _deadline_ahead(demand: Demand, _by):
+    """Guard: a demand opens (publish, reopen) only with a deadline still ahead."""
+    return _deadline_passed(demand.deadline)
 
 
 def owner_actions(demand: Demand) -> list[str]:

@@ -45,6 +45,7 @@ def create():
         form,
         lambda: services.create_demand(acting_user(), form.to_data(), publish=publish),
         "需求已发布，下面是为您匹配的中试资源。" if publish else "需求已保存为草稿。",
+        check=lambda: services.validate(form.to_data(), opening=publish),
     )
     if done:
         return redirect(url_for("demands.detail", demand_id=demand.id))
@@ -58,7 +59,10 @@ def edit(demand_id: int):
         demand = services.get_owned(acting_user(), demand_id)
     form = DemandForm(obj=demand)
     done, _ = submit_form(
-        form, lambda: services.update_demand(acting_user(), demand, form.to_data()), "需求已保存。"
+        form,
+        lambda: services.update_demand(acting_user(), demand, form.to_data()),
+        "需求已保存。",
+        check=lambda: services.validate(form.to_data()),
     )
     if done:
         return redirect(url_for("demands.detail", demand_id=demand.id))

@@ -13,6 +13,7 @@ from ..core.models import AuditLog
 from ..core.numbers import check_numbers
 from ..extensions import db
 from ..platforms import services as platform_services
+from ..platforms.models import PlatformStatus
 from .models import (
     KIND_FIELDS,
     MODERATION_ACTIONS,
@@ -71,8 +72,14 @@ def validate(data: dict) -> None:
     if not domains or any(d not in vocab.DOMAINS for d in domains):
         errors.append(("domains", "请至少选择一个有效的领域。"))
     errors += check_numbers(data, NUMBERS)
-    if data.get("price_amount") is not None and data.get("price_unit") not in vocab.PRICE_UNITS:
-        errors.append(("price_unit", "请选择计价单位，或选择“面议”。"))
+    # A price needs its unit and a unit its price: neither is ever dropped to 面议 silently.
+    amount, unit = data.get("price_amount"), data.get("price_unit") or None
+    if unit is not None and unit not in vocab.PRICE_UNITS:
+        errors.append(("price_unit", "请选择有效的计价单位。"))
+    elif amount is not None and unit is None:
+        errors.append(("price_unit", "填写了价格，请选择计价单位；价格面议请清空价格。"))
+    elif amount is None and unit is not None:
+        errors.append(("price_amount", "请填写价格，或将计价单位改为“面议”。"))
     specs = data.get("specs") or {}
     if not isinstance(specs, dict) or len(specs) > MAX_SPECS:
         errors.append(("specs", f"技术参数最多 {MAX_SPECS} 项。"))
@@ -136,6 +143,22 @@ def _permitted_actions(user, offering: Offering) -> set[str]:
     if user and user.is_authenticated and user.is_admin:
         permitted.update(MODERATION_ACTIONS)
     return permitted
+
+
+def publication_notice(offering: Offering) -> str:
+    """What saving an offering did, truthfully: public now, or when it will be."""
+    if offering.is_public:
+        return "已保存，资源已对外展示。"
+    if offering.status == OfferingStatus.PAUSED:
+        return "已保存。资源已暂停，恢复后对外展示。"
+    if offering.status == OfferingStatus.HELD:
+        return "已保存。资源已被管理员暂停，解除并恢复后对外展示。"
+    status = offering.platform.status
+    if status == PlatformStatus.SUSPENDED:
+        return "已保存。平台已被暂停，恢复后对外展示。"
+    if status == PlatformStatus.REJECTED:
+        return "已保存。平台未通过审核，资源不对外展示。"
+    return "已保存。平台通过审核后对外展示。"
 
 
 def offering_actions(user, offering: Offering) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
@@ -26,9 +26,13 @@ def create(platform_id: int):
         form.kind.data = request.args.get("kind", "equipment")
         form.domains.data = list(platform.domains)
     done, offering = submit_form(
-        form, lambda: services.create_offering(acting_user(), platform, form.to_data()), "资源已发布。"
+        form,
+        lambda: services.create_offering(acting_user(), platform, form.to_data()),
+        None,
+        check=lambda: services.validate(form.to_data()),
     )
     if done:
+        flash(services.publication_notice(offering), "success")
         return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template("offerings/form.html", form=form, platform=platform, title="发布中试资源")
 
@@ -42,8 +46,12 @@ def edit(offering_id: int):
     if request.method == "GET":
         form.load(offering)
     elif submit_form(
-        form, lambda: services.update_offering(acting_user(), offering, form.to_data()), "已保存。"
+        form,
+        lambda: services.update_offering(acting_user(), offering, form.to_data()),
+        None,
+        check=lambda: services.validate(form.to_data()),
     )[0]:
+        flash(services.publication_notice(offering), "success")
         return redirect(url_for("offerings.edit", offering_id=offering.id))
     return render_template(
         "offerings/form.html",

@@ -15,9 +15,16 @@ class PlatformForm(Form):
     name = StringField(
         "平台名称", validators=[DataRequired(REQUIRED), Length(max=200, message="不能超过 200 个字符。")]
     )
-    level = SelectField("平台级别", choices=choices(vocab.PLATFORM_LEVELS))
-    city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES))
-    domains = CheckboxListField("所属领域", choices=choices(vocab.DOMAINS))
+    # No level is preselected: the operator states the platform's recognition, the review checks it.
+    level = SelectField(
+        "平台级别",
+        choices=choices(vocab.PLATFORM_LEVELS, blank="请选择"),
+        validators=[DataRequired(REQUIRED)],
+    )
+    city = SelectField("所在城市", choices=choices(vocab.ALL_CITIES), validators=[DataRequired(REQUIRED)])
+    domains = CheckboxListField(
+        "所属领域", choices=choices(vocab.DOMAINS), validators=[DataRequired("请至少选择一个领域。")]
+    )
     description = TextAreaField("平台简介", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
     capabilities = TextAreaField("核心能力", validators=[Length(max=5000, message="不能超过 5000 个字符。")])
     certifications = LabelListField("资质认证（如 CNAS、CMA、GMP，用顿号分隔）")

@@ -120,13 +120,21 @@ def review_platform(user, platform: Platform, action: str, reason: str | None = 
     """Administrator decision; returning or rejecting needs a reason the operator will read."""
     if not user.is_admin:
         raise Forbidden()
-    if action not in REVIEW_ACTIONS:
-        raise DomainError(("action", "请选择审核决定。"))
+    check_review(action, reason)
     reason = (reason or "").strip() or None
-    if action in REASON_REQUIRED and not reason:
-        raise DomainError(("reason", "退回、不予通过或暂停时必须填写意见。"))
     PLATFORM_WORKFLOW.apply(platform, action, by=user, reason=reason)
     signals.platform_reviewed.send(platform, action=action, reason=reason, by=user)
+
+
+def check_review(action: str | None, reason: str | None) -> None:
+    """A decision must be chosen, and returning, rejecting or suspending needs a reason."""
+    errors = []
+    if action not in REVIEW_ACTIONS:
+        errors.append(("action", "请选择审核决定。"))
+    if action in REASON_REQUIRED and not (reason or "").strip():
+        errors.append(("reason", "退回、不予通过或暂停时必须填写意见。"))
+    if errors:
+        raise DomainError(*errors)
 
 
 def review_actions(platform: Platform) -> list[str]:

@@ -43,6 +43,7 @@ def create():
         form,
         lambda: services.create_platform(acting_user(), _form_data(form)),
         "平台已保存为草稿。完善信息后请提交审核。",
+        check=lambda: services.validate(_form_data(form)),
     )
     if done:
         return redirect(url_for("platforms.manage", platform_id=platform.id))
@@ -80,7 +81,10 @@ def edit(platform_id: int):
         platform = services.get_managed(acting_user(), platform_id)
     form = PlatformForm(obj=platform)
     if submit_form(
-        form, lambda: services.update_platform(acting_user(), platform, _form_data(form)), "平台信息已保存。"
+        form,
+        lambda: services.update_platform(acting_user(), platform, _form_data(form)),
+        "平台信息已保存。",
+        check=lambda: services.validate(_form_data(form)),
     )[0]:
         return redirect(url_for("platforms.manage", platform_id=platform.id))
     return render_template(
@@ -124,6 +128,7 @@ def review(platform_id: int):
         form,
         lambda: services.review_platform(acting_user(), platform, form.action.data, form.reason.data),
         f"已处理：{platform.name}（{label}）",
+        check=lambda: services.check_review(form.action.data, form.reason.data),
     )[0]:
         return redirect(url_for("platforms.review_queue"))
     return render_template(

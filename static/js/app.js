@@ -12,6 +12,10 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(button.dataset.confirm)) event.preventDefault();
     });
   });
+  // Panels closed on a phone (search facets: the results come first) open by themselves on wide screens.
+  if (window.matchMedia("(min-width: 761px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
+  }
   // Sort selects submit their form.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

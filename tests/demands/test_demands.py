@@ -63,7 +63,7 @@ def test_draft_is_private_until_published(client, auth, db, firm_user):
         ({"budget_max": "1e400"}, "预算应在 0 到 100 亿元之间"),
         ({"budget_max": "NaN"}, "预算应为 0 到 100 亿元之间的有效数字"),
         ({"trl": str(10**30)}, "技术成熟度应在 1 到 9 之间"),
-        ({"domains": []}, "请至少选择一个有效的领域"),
+        ({"domains": []}, "请至少选择一个领域"),
     ],
 )
 def test_bad_demand_input_rerenders_with_message(client, auth, db, firm_user, overrides, message):

@@ -8,6 +8,7 @@ from marketplace.matching import services as matching
 from marketplace.offerings import services
 from marketplace.offerings.models import OFFERING_WORKFLOW, Offering
 from tests import factories
+from tests.html import field_errors
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -19,11 +20,10 @@ def offering_form(**overrides):
         "title": "1000 L 搪玻璃反应釜",
         "description": "防爆区安装",
         "domains": ["高端化工"],
-        "specs_text": "容积: 1000 L\n设计压力：0.4 MPa",
+        "specs": "容积: 1000 L\n设计压力：0.4 MPa",
         "price_amount": "3500",
         "price_unit": "day",
         "lead_time_days": "7",
-        "is_bookable": "y",
         "model": "K-1000",
         "capacity": "1000 L",
         "quantity": "2",
@@ -50,7 +50,7 @@ def platform(db, operator_user):
         ),
         (
             "service",
-            {"service_type": "检测验证", "price_unit": ""},
+            {"service_type": "检测验证", "price_amount": "", "price_unit": ""},
             lambda o: o.service_type == "检测验证" and o.price_amount is None,
         ),
         (
@@ -74,7 +74,9 @@ def test_operator_publishes_each_kind(client, auth, db, operator_user, platform,
 
 def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform):
     auth.as_(operator_user)
-    client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(price_unit=""))
+    client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(price_amount="", price_unit="")
+    )
     offering = db.session.scalar(select(Offering))
     assert offering.price_amount is None
     assert "面议" in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
@@ -86,7 +88,7 @@ def test_negotiable_price_shows_mianyi(client, auth, db, operator_user, platform
         ({"title": ""}, "此项为必填项"),
         ({"price_amount": "-5"}, "价格不能为负数"),
         ({"price_amount": "abc"}, "不是有效的小数"),
-        ({"domains": []}, "请至少选择一个有效的领域"),
+        ({"domains": []}, "请至少选择一个领域"),
         ({"quantity": "0"}, "数量至少为 1"),
         ({"title": "x" * 300}, "不能超过 200 个字符"),
     ],
@@ -137,7 +139,9 @@ def test_the_service_is_the_final_authority_on_numbers(db, operator_user, platfo
     from marketplace.core.errors import DomainError
     from marketplace.offerings import services
 
-    data = {"kind": "site", "title": "中试车间", "domains": ["高端化工"], "price_unit": "day", field: value}
+    data = {"kind": "site", "title": "中试车间", "domains": ["高端化工"], field: value}
+    if field == "price_amount":
+        data["price_unit"] = "day"  # a price comes with its unit
     with pytest.raises(DomainError) as refused:
         services.create_offering(operator_user, platform, data)
     assert [f for f, _ in refused.value.errors] == [field]
@@ -330,3 +334,109 @@ def test_the_operators_are_told_when_an_administrator_holds_or_releases_an_offer
     auth.as_(operator_user)
     notes = client.get("/notifications/").get_data(as_text=True)
     assert "已解除对资源“需核实报价的反应釜”的暂停" in notes and "原因：价格信息与备案不符" in notes
+
+
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"price_amount": "3500", "price_unit": ""}, "price_unit", "填写了价格，请选择计价单位"),
+        ({"price_amount": "", "price_unit": "day"}, "price_amount", "请填写价格，或将计价单位改为“面议”"),
+    ],
+)
+def test_a_price_and_its_unit_go_together_or_the_form_says_so(
+    client, auth, db, operator_user, platform, overrides, field, message
+):
+    """A price with the unit left at 面议 was published as 面议; a unit without a price likewise."""
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(**overrides))
+    assert response.status_code == 200
+    assert any(message in m for m in field_errors(response.get_data(as_text=True))[field])
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "line,name,value",
+    [
+        ("容积 500 L", "容积", "500 L"),
+        ("容积：500 L", "容积", "500 L"),
+        ("容积=500L", "容积", "500L"),
+        ("容积: 500 L", "容积", "500 L"),
+        ("容积 ： 500 L", "容积", "500 L"),
+        ("容积\u3000500 L", "容积", "500 L"),
+        ("容积\t500 L", "容积", "500 L"),
+        ("最高 温度: 200 ℃", "最高 温度", "200 ℃"),
+    ],
+)
+def test_spec_lines_are_read_the_way_people_write_them(
+    client, auth, db, operator_user, platform, line, name, value
+):
+    auth.as_(operator_user)
+    response = client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(specs=f"{line}\n\n材质: 316L")
+    )
+    assert response.status_code == 302
+    offering = db.session.scalar(select(Offering))
+    assert offering.specs == {name: value, "材质": "316L"}
+    page = client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    assert name in page and value in page
+    assert f"{name}: {value}" in client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "specs,message",
+    [
+        ("容积: 500 L\n防爆", "第 2 行“防爆”缺少数值"),
+        (": 500 L", "第 1 行“: 500 L”缺少名称"),
+        ("容积: 500 L\n容积: 1000 L", "第 2 行：参数“容积”与前面重复"),
+        ("容积: " + "5" * 201, "第 1 行：参数数值不能超过 200 个字符"),
+        ("名" * 51 + ": 1", "第 1 行：参数名称不能超过 50 个字符"),
+    ],
+)
+def test_a_spec_line_that_cannot_be_read_is_refused_beside_the_field_never_dropped(
+    client, auth, db, operator_user, platform, specs, message
+):
+    auth.as_(operator_user)
+    response = client.post(f"/my/platforms/{platform.id}/offerings/new", data=offering_form(specs=specs))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert any(message in m for m in field_errors(html)["specs"])
+    assert specs.splitlines()[-1] in html  # what was typed stays in the box to be corrected
+    assert db.session.scalar(select(Offering.id)) is None
+
+
+@pytest.mark.parametrize(
+    "platform_status,notice",
+    [
+        ("approved", "已保存，资源已对外展示。"),
+        ("draft", "已保存。平台通过审核后对外展示。"),
+        ("submitted", "已保存。平台通过审核后对外展示。"),
+        ("returned", "已保存。平台通过审核后对外展示。"),
+        ("suspended", "已保存。平台已被暂停，恢复后对外展示。"),
+    ],
+)
+def test_saving_an_offering_says_truthfully_when_it_is_public(
+    client, auth, db, operator_user, platform, platform_status, notice
+):
+    """ "资源已发布" after adding an offering to a platform not yet approved was false."""
+    platform.status = platform_status
+    db.session.commit()
+    auth.as_(operator_user)
+    page = client.post(
+        f"/my/platforms/{platform.id}/offerings/new", data=offering_form(), follow_redirects=True
+    ).get_data(as_text=True)
+    assert notice in page and "资源已发布" not in page
+    offering = db.session.scalar(select(Offering))
+    page = client.post(f"/my/offerings/{offering.id}", data=offering_form(), follow_redirects=True)
+    assert notice in page.get_data(as_text=True)
+
+
+def test_nothing_is_said_about_online_booking_until_it_exists(client, auth, db, operator_user, platform):
+    """ "在线预约：支持" was shown although there is no booking yet."""
+    offering = factories.OfferingFactory(platform=platform, is_bookable=True)
+    db.session.commit()
+    assert "预约" not in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    auth.as_(operator_user)
+    assert "预约" not in client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
+    client.post(f"/my/offerings/{offering.id}", data=offering_form())
+    db.session.refresh(offering)
+    assert offering.is_bookable  # kept as it was (imports and the API still carry it)

@@ -61,6 +61,17 @@ def test_invalid_platform_form_shows_messages(client, auth, db, operator_user):
     assert db.session.scalar(select(Platform.id)) is None
 
 
+def test_a_new_platform_has_no_level_chosen_for_the_operator(client, auth, db, operator_user):
+    """The level defaulted to 国家级, the most privileged; the operator now states it."""
+    auth.as_(operator_user)
+    page = client.get("/my/platforms/new").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]* id="level".*?</select>', page, re.S).group(0)
+    assert "selected" not in select_html
+    assert re.findall(r'<option value="([^"]*)"', select_html)[0] == ""
+    response = client.post("/my/platforms/new", data={**FORM, "level": ""})
+    assert response.status_code == 200 and db.session.scalar(select(Platform.id)) is None
+
+
 def test_review_queue_lists_longest_waiting_first_with_wait(client, auth, db, admin_user, operator_user):
     recent = make_submitted(operator_user, db, waited_hours=1)
     old = make_submitted(operator_user, db, waited_hours=80)
@@ -184,7 +195,7 @@ def test_mass_assignment_of_status_or_org_is_ignored(client, auth, db, operator_
 def decision_options(client, platform) -> list[str]:
     """The values offered in the decision select, in order; fails if one is preselected."""
     page = client.get(f"/admin/platforms/{platform.id}").get_data(as_text=True)
-    select_html = re.search(r'<select id="action".*?</select>', page, re.S).group(0)
+    select_html = re.search(r'<select[^>]* id="action".*?</select>', page, re.S).group(0)
     assert "selected" not in select_html
     return re.findall(r'<option value="([^"]*)"', select_html)
 

@@ -1,0 +1,316 @@
+"""Every page, as each role sees it, on a phone (390 px) and on a desktop: no horizontal overflow of the
+page, text that meets WCAG AA contrast, tables readable on a phone, search facets out of the way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from marketplace.core.models import utcnow
+from tests import factories
+from tests.browser.test_flows import login
+from tests.conftest import PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+#: Pages each role opens: paths with {names} of the objects `world` makes.
+PAGES = {
+    "anonymous": [
+        "/",
+        "/platforms",
+        "/platforms/{platform}",
+        "/offerings",
+        "/offerings?kind=equipment&sort=price_asc",
+        "/offerings/{offering}",
+        "/offerings/{service}",
+        "/demands",
+        "/demands/{demand}",
+        "/search?q=发酵罐",
+        "/search?q=发酵&scope=platform",
+        "/account/login",
+        "/account/register",
+        "/account/forgot",
+        "/account/reset/{reset_token}",
+        "/api/v1/docs/",
+        "/offerings/987654",  # the error page
+    ],
+    "firm": [
+        "/my/demands",
+        "/my/demands/new",
+        "/my/demands/{demand}/edit",
+        "/demands/{demand}",
+        "/demands/{draft_demand}",
+        "/notifications/",
+        "/account/",
+        "/account/password",
+    ],
+    "operator": [
+        "/my/platforms/",
+        "/my/platforms/new",
+        "/my/platforms/{platform}",
+        "/my/platforms/{returned}",
+        "/my/platforms/{platform}/edit",
+        "/my/platforms/{platform}/offerings/new",
+        "/my/offerings/{offering}",
+        "/demands/{demand}",
+        "/notifications/",
+        "/account/",
+    ],
+    "admin": [
+        "/admin/",
+        "/admin/reviews",
+        "/admin/platforms",
+        "/admin/platforms/{submitted}",
+        "/admin/platforms/{platform}",
+        "/admin/search",
+        "/demands/{demand}",
+        "/notifications/",
+    ],
+    "expert": ["/", "/account/", "/notifications/"],
+}
+
+#: GET endpoints that are not pages (JSON, files, redirects).
+NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard"}
+
+LONG = "超长名称测试" * 6
+
+
+@pytest.fixture
+def world(db):
+    """One of everything a page can show, with long names and values, and a user of each role."""
+    users = {role: factories.UserFactory(role=role) for role in ("firm", "operator", "admin", "expert")}
+    operator, firm = users["operator"], users["firm"]
+    platform = factories.PlatformFactory(
+        organization=operator.organization,
+        name=f"山东省{LONG}生物医药中试平台",
+        domains=["生物医药", "高端化工", "食品", "新材料"],
+        certifications=["GMP", "CNAS", "CMA", "ISO9001:2015"],
+        description="面向生物医药企业的发酵与纯化中试平台。" * 8,
+        contact_email="contact.person.with.a.long.name@pilot-platform.example.cn",
+        address="山东省济南市高新区" + "某某路" * 10 + "1号",
+    )
+    offering = factories.OfferingFactory(
+        platform=platform,
+        title=f"500 L 不锈钢机械搅拌发酵罐 {LONG}",
+        specs={
+            "容积": "500 L",
+            "材质": "316L",
+            "控制系统": "DCS/PLC/SCADA-OPC-UA-Modbus-TCP-Profinet-EtherCAT-CANopen",
+            "标准": "GB/T19001-2016/ISO9001:2015/ISO14001:2015/ISO45001:2018",
+        },
+        model="FJ-500-SS316L-DCS-2026-EXTENDED-MODEL-NUMBER",
+    )
+    factories.AttachmentFactory(owner=offering)
+    service = factories.OfferingFactory(
+        platform=platform, kind="service", title="冻干制剂处方开发", price_amount=None, price_unit=None
+    )
+    returned = factories.PlatformFactory(
+        organization=operator.organization, name="退回的平台", status="returned"
+    )
+    factories.PlatformFactory(organization=operator.organization, name="草稿平台", status="draft")
+    submitted = factories.PlatformFactory(status="submitted", submitted_at=utcnow() - timedelta(days=4))
+    factories.PlatformFactory(status="submitted", submitted_at=utcnow() - timedelta(hours=2))
+    demand = factories.DemandFactory(
+        organization=firm.organization, created_by_id=firm.id, title=f"重组蛋白发酵 {LONG}"
+    )
+    factories.DemandContactFactory(demand=demand, platform=platform)
+    draft_demand = factories.DemandFactory(organization=firm.organization, status="draft", title="草稿需求")
+    for user in users.values():
+        factories.NotificationFactory(user_id=user.id, message=f"您的平台“{platform.name}”已通过审核。")
+    factories.ApiTokenFactory(user=firm, name=f"ERP 对接 {LONG}")
+    db.session.commit()
+    from marketplace.accounts.services import _reset_serializer
+
+    reset_token = _reset_serializer().dumps({"uid": firm.id, "h": firm.password_hash[-16:]})
+    ids = {
+        "platform": platform.id,
+        "offering": offering.id,
+        "service": service.id,
+        "returned": returned.id,
+        "submitted": submitted.id,
+        "demand": demand.id,
+        "draft_demand": draft_demand.id,
+        "reset_token": reset_token,
+    }
+    return users, ids
+
+
+def test_the_page_list_covers_every_page_of_the_site(app):
+    """A new page fails here until it is added to PAGES (and so checked on a phone)."""
+    adapter = app.url_map.bind("localhost")
+    listed = set()
+    for paths in PAGES.values():
+        for path in paths:
+            try:
+                endpoint, _ = adapter.match(path.split("?")[0].format_map(_AnyId()), method="GET")
+            except (NotFound, MethodNotAllowed, RequestRedirect):
+                continue
+            listed.add(endpoint)
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES and not rule.endpoint.startswith("api")
+    } | {"api_docs.docs"}
+    assert pages - listed == set()
+
+
+class _AnyId(dict):
+    def __missing__(self, key):
+        return "1"
+
+
+#: Names an element in a message: tag, classes and the start of its text.
+DESCRIBE_JS = """const describe = (el) => el.tagName.toLowerCase()
+  + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
+  + ' "' + (el.textContent || '').trim().slice(0, 24) + '"';
+"""
+
+#: In the page: the elements sticking out to the right of the viewport (outside scrollable boxes).
+OVERFLOW_JS = (
+    """() => {
+"""
+    + DESCRIBE_JS
+    + """
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const scrollable = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const ox = getComputedStyle(p).overflowX;
+      if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > width + 1 && !scrollable(el)) {
+      out.push(describe(el) + ' right=' + Math.round(r.right));
+    }
+  }
+  const wide = document.documentElement.scrollWidth;
+  return 'page ' + wide + ' px wide in ' + width + ': ' + out.slice(0, 6).join('; ');
+}"""
+)
+
+#: In the page: text whose contrast with what is behind it is below WCAG AA (4.5:1, 3:1 for large text).
+CONTRAST_JS = (
+    """() => {
+"""
+    + DESCRIBE_JS
+    + """
+  const parse = (c) => {
+    const m = /rgba?\\(([^)]+)\\)/.exec(c || '');
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => {
+    const x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  };
+  const blend = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const backgrounds = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (s.backgroundImage && s.backgroundImage !== 'none') {
+        const stops = (s.backgroundImage.match(/rgba?\\([^)]+\\)/g) || []).map(parse);
+        if (stops.length) { layers.push(stops); break; }
+      }
+      const c = parse(s.backgroundColor);
+      if (c && c[3] > 0) { layers.push([c]); if (c[3] >= 1) break; }
+    }
+    let bases = [[255, 255, 255, 1]];
+    for (const stops of layers.reverse()) bases = stops.flatMap((st) => bases.map((b) => blend(st, b)));
+    return bases;
+  };
+  const failures = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    if (el.closest('option, script, style, noscript, :disabled')) continue;
+    const rect = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    if (rect.width <= 1 || rect.height <= 1 || s.visibility === 'hidden') continue;
+    const fg = parse(s.color);
+    const size = parseFloat(s.fontSize);
+    const large = size >= 24 || (parseInt(s.fontWeight, 10) >= 700 && size >= 18.66);
+    for (const bg of backgrounds(el)) {
+      const r = ratio(fg[3] < 1 ? blend(fg, bg) : fg, bg);
+      if (r < (large ? 3 : 4.5)) {
+        const behind = 'rgb(' + bg.slice(0, 3).map(Math.round) + ')';
+        failures.push(describe(el) + ' ' + s.color + ' on ' + behind + ' = ' + r.toFixed(2) + ':1');
+        break;
+      }
+    }
+  }
+  return failures.slice(0, 8);
+}"""
+)
+
+#: On a phone: table cells squeezed narrower than four characters while their text is longer.
+SQUEEZED_CELLS_JS = """() => Array.from(document.querySelectorAll('td, th')).filter((cell) => {
+  const text = cell.textContent.trim();
+  const em = parseFloat(getComputedStyle(cell).fontSize);
+  return text.length > 4 && cell.getBoundingClientRect().width < 4 * em;
+}).map((cell) => '"' + cell.textContent.trim().slice(0, 20) + '" '
+  + Math.round(cell.getBoundingClientRect().width) + ' px').slice(0, 6)"""
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_fits_a_phone_and_its_text_is_readable(page, live_server, world, role):
+    users, ids = world
+    if role != "anonymous":
+        login(page, live_server, users[role].email, PASSWORD)
+        page.wait_for_url(lambda url: "/account/login" not in url)
+    problems = []
+    for path in PAGES[role]:
+        url = live_server + path.format(**ids)
+        for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(viewport)
+            response = page.goto(url)
+            expected = 404 if path == "/offerings/987654" else 200
+            if response.status != expected:
+                problems.append(f"{path} ({name}): status {response.status}")
+                continue
+            if path == "/api/v1/docs/":  # every operation opened, as a reader of the docs would
+                page.wait_for_selector(".opblock-summary")
+                for summary in page.locator(".opblock-summary").all():
+                    summary.click()
+                page.wait_for_selector(".parameters-container")
+            if name == "phone":
+                if overflow := page.evaluate(OVERFLOW_JS):
+                    problems.append(f"{path} (phone): {overflow}")
+                if squeezed := page.evaluate(SQUEEZED_CELLS_JS):
+                    problems.append(f"{path} (phone): table cells squeezed: {squeezed}")
+            if low := page.evaluate(CONTRAST_JS):
+                problems.append(f"{path} ({name}): contrast below WCAG AA: {low}")
+    assert not problems, "\n".join(problems)
+
+
+def test_search_results_come_before_the_facets_on_a_phone(page, live_server, world):
+    """About 25 facet lines came before the first search result on a phone."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/search?q=发酵罐")
+    first_hit = page.locator(".hit").first.bounding_box()
+    assert first_hit["y"] < PHONE["height"] / 2  # the first result is on the first screen, near the top
+    facets = page.locator("details.facets")
+    assert not facets.evaluate("d => d.open")
+    facets.locator("summary").click()  # one tap shows them
+    assert page.locator(".facets a", has_text="生物医药").first.is_visible()
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server}/search?q=发酵罐")
+    assert page.locator("details.facets").evaluate("d => d.open")  # open beside the results on a wide screen
+    assert page.locator(".facets a", has_text="生物医药").first.is_visible()
