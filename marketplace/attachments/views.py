@@ -40,6 +40,8 @@ def upload(owner_type: str, owner_id: int):
         else:
             db.session.commit()
             flash("附件已上传。", "success")
+    else:
+        flash("；".join([*form.file.errors, *form.form_errors]) or "请选择要上传的文件。", "error")
     return redirect(services.owner_url(owner))
 
 

@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, TextAreaField, widgets
+from wtforms import IntegerField, SelectMultipleField, TextAreaField, widgets
+
+from .inputs import INT_RANGE_MESSAGE, NUL_MESSAGE, has_nul, int_in_range
 
 
 class Form(FlaskForm):
-    """Every form of the site: WTForms' own messages in Simplified Chinese."""
+    """Every form of the site: WTForms' own messages in Simplified Chinese, and the shared input rules
+    (`core.inputs`) applied to every field: no NUL in any text, integers within the database's range.
+    A hidden field's refusal is shown at the top of the form."""
 
     class Meta:
         locales = ["zh"]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            message = input_rule_error(field)
+            if message is None:
+                continue
+            valid = False
+            if getattr(field.widget, "input_type", None) == "hidden":
+                self.form_errors.append(f"{field.label.text or field.name}：{message}")
+            else:
+                field.errors = [*field.errors, message]
+        return valid
+
+
+def input_rule_error(field) -> str | None:
+    """The shared input rule's message for one field, or None when it holds."""
+    if any(isinstance(raw, str | list | dict) and has_nul(raw) for raw in field.raw_data or ()):
+        return NUL_MESSAGE
+    if isinstance(field, IntegerField) and isinstance(field.data, int) and not int_in_range(field.data):
+        return INT_RANGE_MESSAGE
+    return None
 
 
 class CheckboxListField(SelectMultipleField):
