@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, TextAreaField, widgets
 
@@ -15,6 +16,14 @@ class Form(FlaskForm):
 
     class Meta:
         locales = ["zh"]
+
+        def wrap_formdata(self, form, formdata):
+            # A page's form reads the submitted form only. Flask-WTF would take a JSON body as form
+            # data, and JSON that is not an object of strings ([1, 2], "x", {"email": 5}) breaks the
+            # form; such a request is an empty form here, answered with the required fields' messages.
+            if has_request_context() and request.is_json and request.method != "GET":
+                formdata = request.form
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

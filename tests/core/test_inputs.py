@@ -4,7 +4,9 @@ deeply nested JSON answer 404 or a clear 4xx on every route, form and query stri
 import re
 
 import pytest
+from flask import request
 from sqlalchemy import func, select
+from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.core.inputs import INT_RANGE_MESSAGE, NUL_MESSAGE
@@ -167,9 +169,18 @@ def test_nul_in_an_api_token_name_is_refused_with_the_message(client, auth, db, 
     assert db.session.scalar(select(func.count(ApiToken.id))) == 0
 
 
-def test_deeply_nested_json_is_a_400_not_a_recursion_error(client, db):
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(app, client, db):
     nested = "[" * 5000
-    response = client.post("/account/login", data=nested, content_type="application/json")
-    assert response.status_code == 400 and "JSON" in response.get_data(as_text=True)
     response = client.post("/api/v1/search", data=nested, content_type="application/json")
     assert response.status_code == 400 and response.json["message"] == "JSON 嵌套层数过多。"
+    with app.test_request_context("/", method="POST", data=nested, content_type="application/json"):
+        with pytest.raises(BadRequest) as refused:
+            request.get_json()
+        assert refused.value.description == "JSON 嵌套层数过多。"
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"x"', "1", '{"email": 5, "password": []}', "[" * 5000])
+@pytest.mark.parametrize("path", ["/account/login", "/account/register", "/account/forgot"])
+def test_a_json_body_posted_to_a_page_is_an_empty_form(client, db, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 200 and "此项为必填项" in response.get_data(as_text=True)
