@@ -54,11 +54,8 @@ def authenticate_first() -> None:
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
     handler = view
-    if view_class is not None:
-        method = request.method.lower()
-        handler = getattr(view_class, method, None) or (
-            getattr(view_class, "get", None) if method == "head" else None
-        )
+    if view_class is not None:  # a MethodView: the method's function (HEAD is answered by get)
+        handler = getattr(view_class, "get" if request.method == "HEAD" else request.method.lower(), None)
     if getattr(handler, "requires_token", False):
         _refuse_without_token()
 
