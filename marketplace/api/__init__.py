@@ -60,7 +60,8 @@ def register_blueprint(blp: Blueprint) -> None:
     if not isinstance(blp, Blueprint):
         raise TypeError(f"{blp.name}: declare API endpoints on marketplace.api.Blueprint")
     csrf.exempt(blp)  # the API authenticates only by the Authorization header, never by cookie
-    blp.before_request(authenticate_first)
+    if authenticate_first not in blp.before_request_funcs.get(None, []):  # once, whatever the apps
+        blp.before_request(authenticate_first)
     api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
 
