@@ -36,9 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         mail,  # noqa: F401  (declares the mail delivery jobs)
         register_core,
     )
+    from .core.inputs import init_inputs
     from .core.jobs import init_jobs
     from .extensions import register_extensions
 
+    init_inputs(app)  # before any route: ids in every route are bounded
     register_extensions(app)
     init_jobs(app)
     register_features(app)

@@ -58,6 +58,9 @@ OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 
+#: Seconds an import (`flask import-data`) waits for another one running at the same time to finish.
+IMPORT_LOCK_WAIT = 600.0
+
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 
 #: Drain the search outbox right after each commit in this process (off: leave it to the next

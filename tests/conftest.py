@@ -158,6 +158,23 @@ def client(app, db):
 
 
 @pytest.fixture
+def process_env(app, tmp_path):
+    """Environment for a separate process of the app (`flask …`, gunicorn) on the test database,
+    with its own index, uploads and jobs run at once (MARKETPLACE_* settings)."""
+    return {
+        **os.environ,
+        "FLASK_APP": "marketplace",
+        "MARKETPLACE_SECRET_KEY": "test-secret",
+        "MARKETPLACE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "MARKETPLACE_SEARCH_INDEX_DIR": str(tmp_path / "process-index"),
+        "MARKETPLACE_UPLOAD_DIR": str(tmp_path / "process-uploads"),
+        "MARKETPLACE_JOBS_IMMEDIATE": "true",
+        "MARKETPLACE_JOBS_SQLITE_PATH": str(tmp_path / "process-jobs.sqlite"),
+        "MARKETPLACE_SEARCH_WARMUP_TERMS": "0",
+    }
+
+
+@pytest.fixture
 def runner(app, db):
     return app.test_cli_runner()
 

@@ -75,3 +75,50 @@ def test_templates_compare_no_state_or_role_strings():
         if STATE_LITERAL.search(line)
     ]
     assert offenders == []
+
+
+def test_links_are_never_built_from_the_whole_query_string():
+    """`url_for(…, **request.args)` lets `?endpoint=`, `?_method=`, `?_scheme=` steer it: templates use
+    `query_url(endpoint, keep, …)` with the page's own parameter names."""
+    whole_query = re.compile(r"request\.args\.(to_dict|items|keys|values)\(|\*\*\s*request\.args")
+    offenders = [
+        f"{p.relative_to(ROOT)}: {line.strip()}"
+        for p in (ROOT / "templates").rglob("*.html")
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if whole_query.search(line)
+    ]
+    assert offenders == []
+
+
+def _classes_defined_in(package_glob: str):
+    import importlib
+    import inspect
+
+    for path in sorted(PACKAGE.glob(package_glob)):
+        module = importlib.import_module(
+            "marketplace." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        )
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__:
+                yield cls
+
+
+def test_every_api_schema_applies_the_shared_input_rules():
+    """Chinese messages, no NUL, integers within the database's range: all from `ApiSchema`."""
+    from marshmallow import Schema
+
+    from marketplace.api.schemas import ApiSchema
+
+    schemas = [cls for cls in _classes_defined_in("*/schemas.py") if issubclass(cls, Schema)]
+    assert len(schemas) > 10
+    assert [cls.__name__ for cls in schemas if not issubclass(cls, ApiSchema)] == []
+
+
+def test_every_form_applies_the_shared_input_rules():
+    from flask_wtf import FlaskForm
+
+    from marketplace.core.forms import Form
+
+    forms = [cls for cls in _classes_defined_in("*/forms.py") if issubclass(cls, FlaskForm)]
+    assert len(forms) > 8
+    assert [cls.__name__ for cls in forms if not issubclass(cls, Form)] == []

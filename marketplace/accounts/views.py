@@ -194,7 +194,7 @@ def create_token():
             db.session.commit()
             session["new_token"] = plaintext
     else:
-        flash("请为令牌命名。", "error")
+        flash("；".join([*form.name.errors, *form.form_errors]) or "请为令牌命名。", "error")
     return redirect(url_for("accounts.profile"))
 
 

@@ -1,16 +1,43 @@
 """JSON API `/api/v1`: the API object, bearer tokens, JSON errors naming the field, the browsable docs.
 
 Endpoints and their schemas live in the features (`<feature>/api.py`, `<feature>/schemas.py`); a
-feature adds its blueprint with `register_blueprint(blp)` from its `init_app`."""
+feature declares its endpoints on this package's `Blueprint` (its arguments parser answers 400 in
+Chinese for a body that is not JSON or is nested too deeply), its schemas derive from
+`schemas.ApiSchema`, and it adds the blueprint with `register_blueprint(blp)` from its `init_app`.
+Endpoints marked `auth.token_required` answer 401 before their arguments are read."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import flask_smorest
 import swagger_ui_bundle
-from flask import Blueprint, Flask, abort, make_response, render_template, send_from_directory
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, abort, make_response, render_template, send_from_directory
+from webargs.flaskparser import FlaskParser
 
+from ..core.inputs import INVALID_JSON_MESSAGE, JSON_TOO_DEEP_MESSAGE
 from ..extensions import api, csrf
+from .auth import authenticate_first
+
+
+class ApiParser(FlaskParser):
+    """webargs' parser, with bodies that are not JSON, or nested too deeply, refused in Chinese (400)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            flask_smorest.abort(400, message=JSON_TOO_DEEP_MESSAGE, errors={"json": [JSON_TOO_DEEP_MESSAGE]})
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        flask_smorest.abort(400, message=INVALID_JSON_MESSAGE, errors={"json": [INVALID_JSON_MESSAGE]})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The blueprint of every API feature."""
+
+    ARGUMENTS_PARSER = ApiParser()
 
 
 def init_api(app: Flask) -> None:
@@ -28,13 +55,17 @@ def init_api(app: Flask) -> None:
     app.register_blueprint(docs_bp)
 
 
-def register_blueprint(blp) -> None:
+def register_blueprint(blp: Blueprint) -> None:
     """Mount a feature's API blueprint under /api/v1."""
+    if not isinstance(blp, Blueprint):
+        raise TypeError(f"{blp.name}: declare API endpoints on marketplace.api.Blueprint")
     csrf.exempt(blp)  # the API authenticates only by the Authorization header, never by cookie
+    if authenticate_first not in blp.before_request_funcs.get(None, []):  # once, whatever the apps
+        blp.before_request(authenticate_first)
     api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
 
-docs_bp = Blueprint("api_docs", __name__, url_prefix="/api/v1/docs")
+docs_bp = FlaskBlueprint("api_docs", __name__, url_prefix="/api/v1/docs")
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 SWAGGER_FILES = {
     "swagger-ui.css",

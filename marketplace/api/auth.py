@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import abort
 
 from ..accounts.services import user_for_token
@@ -26,15 +26,38 @@ def token_user():
     return g.api_user
 
 
+def _refuse_without_token() -> None:
+    if token_user() is None:
+        log.info("api refused: missing or invalid token path=%s", request.path)
+        abort(
+            401,
+            message="需要有效的 API 令牌：Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 def token_required(view):
+    """The endpoint needs a valid token. `authenticate_first` checks it before the arguments are read
+    (a request without a token gets 401, never 422 about its body), wherever this decorator stands."""
+
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if token_user() is None:
-            log.info("api refused: missing or invalid token path=%s", request.path)
-            abort(401, message="需要有效的 API 令牌：Authorization: Bearer <token>")
+        _refuse_without_token()
         return view(*args, **kwargs)
 
+    wrapped.requires_token = True
     return wrapped
+
+
+def authenticate_first() -> None:
+    """Before-request hook of every API blueprint: 401 for an endpoint marked `token_required`."""
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    handler = view
+    if view_class is not None:  # a MethodView: the method's function (HEAD is answered by get)
+        handler = getattr(view_class, "get" if request.method == "HEAD" else request.method.lower(), None)
+    if getattr(handler, "requires_token", False):
+        _refuse_without_token()
 
 
 def domain_errors(view):

@@ -41,7 +41,7 @@ def upload(owner_type: str, owner_id: int):
             db.session.commit()
             flash("附件已上传。", "success")
     else:
-        flash("；".join(m for messages in form.errors.values() for m in messages), "error")
+        flash("；".join([*form.file.errors, *form.form_errors]) or "请选择要上传的文件。", "error")
     return redirect(services.owner_url(owner))
 
 

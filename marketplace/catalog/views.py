@@ -13,6 +13,10 @@ from . import queries
 
 bp = Blueprint("catalog", __name__)
 
+#: The query parameters the lists' links (pager) carry over; nothing else of the query string.
+OFFERING_PARAMS = ("domain", "city", "kind", "level", "certification", "price_min", "price_max", "sort")
+PLATFORM_PARAMS = ("domain", "city", "level", "certification", "sort")
+
 
 @bp.route("/")
 def home():
@@ -48,6 +52,7 @@ def offerings():
         "catalog/offerings.html",
         page=page,
         filters=filters,
+        link_params=OFFERING_PARAMS,
         sorts={
             "newest": "最新发布",
             "price_asc": "价格从低到高",
@@ -79,6 +84,7 @@ def platforms():
         "catalog/platforms.html",
         page=page,
         filters=filters,
+        link_params=PLATFORM_PARAMS,
         sorts={"newest": "最新入驻", "name": "名称", "level": "级别"},
     )
 

@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from .. import vocab
 from . import hooks  # noqa: F401  (registers the after-commit session events)
+from .inputs import refuse_nul_in_url
 from .timeutil import format_date, format_datetime, zone_label
+from .views import query_url
 
 log = logging.getLogger("marketplace")
 
@@ -45,6 +47,29 @@ def configure_logging() -> None:
         root.setLevel(logging.INFO)
 
 
+#: What an error page or an API error says when the code raising it gave no message of its own.
+HTTP_MESSAGES = {
+    400: "请求无效。",
+    401: "需要登录或有效的 API 令牌。",
+    403: "您无权访问此页面。",
+    404: "页面不存在或已被移除。",
+    405: "不支持的请求方式。",
+    413: "上传的文件过大。",
+    414: "网址过长。",
+    415: "不支持的请求内容类型。",
+    422: "请求数据无效。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
+def http_message(error: HTTPException) -> str:
+    """The error's own description when the raising code gave one, else the Chinese text for its code
+    (Werkzeug's defaults are English)."""
+    if error.description and error.description != type(error).description:
+        return error.description
+    return HTTP_MESSAGES.get(error.code, error.description or error.name)
+
+
 def register_core(app: Flask) -> None:
     configure_logging()
 
@@ -54,6 +79,7 @@ def register_core(app: Flask) -> None:
     # First of all before-request hooks, ahead of CSRFProtect's (registered with the extensions), so
     # a CSRF refusal, and anything else a hook refuses, is logged and answered with the request id.
     app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
+    app.before_request(refuse_nul_in_url)
 
     @app.after_request
     def _headers(response):
@@ -78,26 +104,18 @@ def register_core(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        message = data.get("message") or http_message(error)
+        # Werkzeug's own headers (405's Allow, 401's WWW-Authenticate …), then those an abort() passed.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        headers += list((data.get("headers") or {}).items())
         if wants_json():
-            data = getattr(error, "data", None) or {}
-            payload = {
-                "code": error.code,
-                "status": error.name,
-                "message": data.get("message") or error.description,
-            }
+            payload = {"code": error.code, "status": error.name, "message": message}
             errors = data.get("errors") or data.get("messages")
             if errors:
                 payload["errors"] = errors
-            return jsonify(payload), error.code, data.get("headers") or {}
-        messages = {
-            403: "您无权访问此页面。",
-            404: "页面不存在或已被移除。",
-            413: "上传的文件过大。",
-            405: "不支持的请求方式。",
-            429: "请求过于频繁，请稍后再试。",
-        }
-        message = messages.get(error.code, error.description)
-        return render_template("errors/error.html", code=error.code, message=message), error.code
+            return jsonify(payload), error.code, headers
+        return render_template("errors/error.html", code=error.code, message=message), error.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -110,6 +128,8 @@ def register_core(app: Flask) -> None:
         return render_template("errors/error.html", code=500, message="服务器出错了，我们已记录此问题。"), 500
 
     ZoneInfo(app.config["TIMEZONE"])  # an unknown zone fails at start, not on the first page with a time
-    app.jinja_env.globals.update(vocab=vocab, price_label=vocab.price_label, zone_label=zone_label)
+    app.jinja_env.globals.update(
+        vocab=vocab, price_label=vocab.price_label, zone_label=zone_label, query_url=query_url
+    )
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["d"] = format_date

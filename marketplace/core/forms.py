@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, TextAreaField, widgets
+from wtforms import IntegerField, SelectMultipleField, TextAreaField, widgets
+
+from .inputs import INT_RANGE_MESSAGE, NUL_MESSAGE, has_nul, int_in_range
 
 
 class Form(FlaskForm):
-    """Every form of the site: WTForms' own messages in Simplified Chinese."""
+    """Every form of the site: WTForms' own messages in Simplified Chinese, and the shared input rules
+    (`core.inputs`) applied to every field: no NUL in any text, integers within the database's range.
+    A hidden field's refusal is shown at the top of the form."""
 
     class Meta:
         locales = ["zh"]
+
+        def wrap_formdata(self, form, formdata):
+            # A page's form reads the submitted form only. Flask-WTF would take a JSON body as form
+            # data, and JSON that is not an object of strings ([1, 2], "x", {"email": 5}) breaks the
+            # form; such a request is an empty form here, answered with the required fields' messages.
+            if has_request_context() and request.is_json and request.method != "GET":
+                formdata = request.form
+            return super().wrap_formdata(form, formdata)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            message = input_rule_error(field)
+            if message is None:
+                continue
+            valid = False
+            if getattr(field.widget, "input_type", None) == "hidden":
+                self.form_errors.append(f"{field.label.text or field.name}：{message}")
+            else:
+                field.errors = [*field.errors, message]
+        return valid
+
+
+def input_rule_error(field) -> str | None:
+    """The shared input rule's message for one field, or None when it holds."""
+    if any(isinstance(raw, str | list | dict) and has_nul(raw) for raw in field.raw_data or ()):
+        return NUL_MESSAGE
+    if isinstance(field, IntegerField) and isinstance(field.data, int) and not int_in_range(field.data):
+        return INT_RANGE_MESSAGE
+    return None
 
 
 class CheckboxListField(SelectMultipleField):

@@ -1,12 +1,12 @@
 """The thin-view steps every feature shares: submit a form to a service, run a POST action,
-read numbers and page numbers from the query string safely."""
+read numbers and page numbers from the query string safely, link to a page with its query."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from flask import current_app, flash, request
+from flask import current_app, flash, request, url_for
 
 from ..extensions import db
 from .errors import DomainError
@@ -96,3 +96,13 @@ def page_size() -> int:
 def page_of(stmt) -> Page:
     """The requested page of `stmt` for a page people read (past the end: the last page)."""
     return paginate(stmt, page_arg(), page_size(), clamp=True)
+
+
+def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:
+    """A link to `endpoint` carrying over the current query parameters named in `keep`, and only those,
+    with `values` set over them (None or "" drops one). Templates use it for pagers, facets and
+    sorting; never pass `request.args` itself to `url_for`, which reads names such as `endpoint`,
+    `_method`, `_scheme` or `_external` as instructions (500, or links to another scheme)."""
+    args = {name: request.args.get(name) for name in keep}
+    args.update(values)
+    return url_for(endpoint, **{name: value for name, value in args.items() if value not in (None, "")})

@@ -1,8 +1,8 @@
 """Demand endpoints: public summaries and ranked matches for the owner and administrators."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..api import Blueprint
 from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Forbidden

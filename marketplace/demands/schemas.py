@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
+
+from ..api.schemas import ApiSchema
 
 
-class DemandOut(Schema):
+class DemandOut(ApiSchema):
     id = fields.Integer()
     ref = fields.String()
     title = fields.String()
@@ -23,14 +25,11 @@ class DemandOut(Schema):
     anonymous = fields.Boolean(attribute="is_anonymous")
 
 
-class MatchArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class MatchArgs(ApiSchema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
 
-class MatchOut(Schema):
+class MatchOut(ApiSchema):
     offering_ref = fields.String()
     offering_id = fields.Integer()
     title = fields.String()

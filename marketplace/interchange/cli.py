@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import click
+from flask import current_app
 
+from ..core.locks import LockTimeout
 from ..extensions import db
 from . import services
 
@@ -13,7 +15,8 @@ from . import services
 @click.command("import-data")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path: str) -> None:
-    """Load a zhongshi/v1 document: upsert by ref, all or nothing."""
+    """Load a zhongshi/v1 document: upsert by ref, all or nothing. A second run started meanwhile
+    waits for this one to finish."""
     try:
         with open(path, encoding="utf-8") as fh:
             document = json.load(fh)
@@ -22,8 +25,18 @@ def import_command(path: str) -> None:
     total = services.record_count(document) if isinstance(document, dict) else 0
     try:
         with click.progressbar(length=total, label="导入中", show_pos=True) as bar:
-            report = services.import_document(document, progress=bar.update)
+            report = services.import_document(
+                document,
+                progress=bar.update,
+                on_wait=lambda: click.echo("另一个导入正在进行，等待其完成……", err=True),
+            )
         db.session.commit()
+    except LockTimeout:
+        db.session.rollback()
+        wait = current_app.config["IMPORT_LOCK_WAIT"]
+        raise click.ClickException(
+            f"另一个导入仍在进行（已等待 {wait:g} 秒），未导入任何记录，请稍后重试。"
+        ) from None
     except services.ImportFailed as failed:
         db.session.rollback()
         for error in failed.errors:

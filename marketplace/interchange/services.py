@@ -6,11 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import vocab
 from ..accounts.models import Organization, credit_code_is_valid
 from ..core.errors import DomainError
+from ..core.inputs import NUL_MESSAGE, has_nul
+from ..core.locks import lock_for_transaction
 from ..core.models import utcnow
 from ..demands import services as demand_services
 from ..demands.models import DEMAND_WORKFLOW, Demand, DemandStatus
@@ -36,6 +40,8 @@ OFFERING_EXTRAS = (
     "output",
 )
 PLATFORM_EXTRAS = ("capabilities", "address", "sharing_rules", "fee_standard")
+#: Imports take this lock for their transaction: a second run waits for the first to commit.
+IMPORT_LOCK = "interchange.import"
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,6 @@ def _str(rec: dict, key: str, limit: int = 10000) -> str:
         return ""
     if not isinstance(value, str):
         raise DomainError((key, "应为字符串。"))
-    if "\x00" in value:
-        raise DomainError((key, "不能包含空字符。"))
     return value[:limit]
 
 
@@ -271,6 +275,13 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
                 errors.append(RecordError(section, ref, "ref", "在文件中重复。"))
                 continue
             seen.add(ref)
+            nul_fields = [key for key, value in rec.items() if has_nul(key) or has_nul(value)]
+            if nul_fields:  # the shared input rule, for every field (nested ones named by their record key)
+                shown = ref.replace("\x00", "\\x00")
+                errors.extend(
+                    RecordError(section, shown, key.replace("\x00", ""), NUL_MESSAGE) for key in nul_fields
+                )
+                continue
             try:
                 fields = builders[section](rec)
             except DomainError as exc:
@@ -298,10 +309,19 @@ def _apply(obj, fields: dict) -> bool:
     return changed
 
 
-def import_document(document: dict, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_document(
+    document: dict,
+    progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> ImportReport:
     """Validate every record, then upsert all by ref in this transaction; the caller commits.
 
-    Raises ImportFailed listing every bad record (by section, ref and field) and changes nothing."""
+    Takes the import lock first: an import running at the same time finishes before this one reads
+    anything (`on_wait()` is called once when it has to wait; `LockTimeout` after IMPORT_LOCK_WAIT).
+    Raises ImportFailed listing every bad record (by section, ref and field) and changes nothing;
+    a record someone else created meanwhile (a unique key taken) is reported by ref too, after
+    rolling the transaction back."""
+    lock_for_transaction(IMPORT_LOCK, current_app.config["IMPORT_LOCK_WAIT"], on_wait)
     errors, parsed = _validate(document)
     if errors:
         raise ImportFailed(errors)
@@ -313,33 +333,51 @@ def import_document(document: dict, progress: Callable[[int], None] | None = Non
     for section in SECTIONS:
         model = models[section]
         created = []
-        existing = _existing(model, [rec["ref"] for rec, _ in parsed[section]])
-        resolved[section] = existing
-        for rec, fields in parsed[section]:
-            obj = existing.get(rec["ref"])
-            if section == "platforms":
-                fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
-            elif section == "offerings":
-                fields["platform_id"] = _parent_id(resolved, "platforms", Platform, rec["platform_ref"])
-            elif section == "demands":
-                fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
-            if obj is None:
-                obj = model(ref=rec["ref"])
-                _apply(obj, fields)
-                _enter_initial_state(section, obj)
-                db.session.add(obj)
-                created.append(obj)
-                existing[rec["ref"]] = obj
-                report.created[section] += 1
-            elif _apply(obj, fields):
-                report.updated[section] += 1
-            else:
-                report.unchanged[section] += 1
-            if progress:
-                progress(1)
-        db.session.flush()
+        try:
+            existing = _existing(model, [rec["ref"] for rec, _ in parsed[section]])
+            resolved[section] = existing
+            for rec, fields in parsed[section]:
+                obj = existing.get(rec["ref"])
+                if section == "platforms":
+                    fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
+                elif section == "offerings":
+                    fields["platform_id"] = _parent_id(resolved, "platforms", Platform, rec["platform_ref"])
+                elif section == "demands":
+                    fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
+                if obj is None:
+                    obj = model(ref=rec["ref"])
+                    _apply(obj, fields)
+                    _enter_initial_state(section, obj)
+                    db.session.add(obj)
+                    created.append(obj)
+                    existing[rec["ref"]] = obj
+                    report.created[section] += 1
+                elif _apply(obj, fields):
+                    report.updated[section] += 1
+                else:
+                    report.unchanged[section] += 1
+                if progress:
+                    progress(1)
+            db.session.flush()
+        except IntegrityError as exc:
+            raise _conflict(section, model, [obj.ref for obj in created], exc) from exc
         _audit_initial_states(section, created)
     return report
+
+
+def _conflict(section: str, model, refs: list[str], error: IntegrityError) -> ImportFailed:
+    """A unique key taken by someone else since validation: roll back and name the records."""
+    db.session.rollback()
+    taken = sorted(_existing(model, refs))
+    if taken:
+        message = "已被同时进行的另一次导入或操作创建；未导入任何记录，请重新运行导入。"
+        return ImportFailed([RecordError(section, ref, "ref", message) for ref in taken])
+    detail = (
+        str(error.orig).strip().splitlines()[-1] if str(error.orig).strip() else type(error.orig).__name__
+    )
+    return ImportFailed(
+        [RecordError(section, "-", "-", f"与数据库中已有记录冲突：{detail}；未导入任何记录。")]
+    )
 
 
 def _parent_id(resolved: dict, section: str, model, ref: str) -> int:

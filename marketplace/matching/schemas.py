@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from .. import vocab
-from ..api.schemas import PageArgs
+from ..api.schemas import ApiSchema, PageArgs
+
+#: Longest query (characters) in a POST body; a GET's must fit gunicorn's request line (4094 bytes)
+#: with every other argument at its longest, each character percent-encoded (up to 12 bytes).
+QUERY_MAX = 5000
+GET_QUERY_MAX = 200
 
 
 class SearchArgs(PageArgs):
-    q = fields.String(load_default="", validate=validate.Length(max=5000))
+    """The arguments of a search in the query string (GET)."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=GET_QUERY_MAX))
     scope = fields.String(
         load_default="offering", validate=validate.OneOf(["offering", "platform", "demand"])
     )
@@ -22,7 +29,7 @@ class SearchArgs(PageArgs):
     )
 
 
-class SearchHitOut(Schema):
+class SearchHitOut(ApiSchema):
     type = fields.String(attribute="doc_type")
     id = fields.Integer(attribute="obj_id")
     ref = fields.Function(lambda h: h.fields.get("ref", ""))
@@ -33,9 +40,15 @@ class SearchHitOut(Schema):
     domains = fields.Function(lambda h: [d for d in h.fields.get("domain", "").split(",") if d])
 
 
-class SearchOut(Schema):
+class SearchOut(ApiSchema):
     items = fields.List(fields.Nested(SearchHitOut))
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.List(fields.Raw())))
+
+
+class SearchBody(SearchArgs):
+    """The same arguments in a JSON body (POST), for queries up to QUERY_MAX characters."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=QUERY_MAX))

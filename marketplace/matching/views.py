@@ -16,6 +16,9 @@ from .models import SearchOutbox
 bp = Blueprint("search", __name__)
 
 SCOPES = {"offering": "中试资源", "platform": "平台", "demand": "需求"}
+FILTERS = ("domain", "city", "kind", "level", "certification")
+#: The query parameters the page's links (facets, sorting, pager) carry over; nothing else.
+LINK_PARAMS = ("q", "scope", *FILTERS, "price_min", "price_max", "sort")
 
 
 @bp.route("/search")
@@ -24,10 +27,7 @@ def search():
     may_see_demands = services.may_search_demands(current_user)
     if scope not in SCOPES or (scope == "demand" and not may_see_demands):
         scope = "offering"
-    filters = {
-        name: (request.args.get(name) or "")[:40]
-        for name in ("domain", "city", "kind", "level", "certification")
-    }
+    filters = {name: (request.args.get(name) or "")[:40] for name in FILTERS}
     filters["price_min"], filters["price_max"] = float_arg("price_min"), float_arg("price_max")
     results = services.search(
         request.args.get("q", ""),
@@ -47,6 +47,7 @@ def search():
         scopes=scopes,
         filters=filters,
         sort=request.args.get("sort", "relevance"),
+        link_params=LINK_PARAMS,
     )
 
 

@@ -1,8 +1,9 @@
 """Offering endpoints: public reads; create, update and pause for the token owner's platform."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from ..api import Blueprint
 from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import page_schema
 from ..catalog import queries

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .. import vocab
-from ..api.schemas import PageArgs
+from ..api.schemas import ApiSchema, PageArgs
 from .models import NUMBERS, PRICE
 
 
@@ -23,10 +23,7 @@ class OfferingFilterArgs(PageArgs):
     )
 
 
-class PriceSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class PriceSchema(ApiSchema):
     amount = fields.Float(validate=PRICE.marshmallow(), allow_none=True)
     unit = fields.String(validate=validate.OneOf(list(vocab.PRICE_UNITS)), allow_none=True)
     negotiable = fields.Boolean(load_default=False)
@@ -37,7 +34,7 @@ class PriceSchema(Schema):
             raise ValidationError("应为 {amount, unit} 或 {negotiable: true}。", "amount")
 
 
-class OfferingOut(Schema):
+class OfferingOut(ApiSchema):
     id = fields.Integer()
     ref = fields.String()
     platform_id = fields.Integer()
@@ -70,11 +67,8 @@ class OfferingOut(Schema):
     output = fields.String(allow_none=True)
 
 
-class OfferingUpdate(Schema):
+class OfferingUpdate(ApiSchema):
     """Fields an operator may set. Anything else (status, platform_id, id …) is refused by name."""
-
-    class Meta:
-        unknown = RAISE
 
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=10000))

@@ -1,8 +1,9 @@
 """Public platform endpoints."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from ..api import Blueprint
 from ..api.schemas import page_schema
 from ..catalog import queries
 from ..core.pagination import paginate

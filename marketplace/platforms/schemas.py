@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from .. import vocab
-from ..api.schemas import PageArgs
+from ..api.schemas import ApiSchema, PageArgs
 
 
 class PlatformFilterArgs(PageArgs):
@@ -16,7 +16,7 @@ class PlatformFilterArgs(PageArgs):
     sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "name", "level"]))
 
 
-class PlatformOut(Schema):
+class PlatformOut(ApiSchema):
     id = fields.Integer()
     ref = fields.String()
     name = fields.String()

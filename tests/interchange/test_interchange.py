@@ -273,3 +273,49 @@ def test_label_order_survives_save_load_export_and_import(db):
     db.session.expire_all()
     assert report.updated["platforms"] == 1 and report.unchanged["demands"] == 1
     assert services.export_document() == exported
+
+
+@pytest.mark.parametrize(
+    "section,index,mutate,field",
+    [
+        ("organizations", 0, lambda r: r.update(ref="org-\x001"), "ref"),
+        ("organizations", 1, lambda r: r.update(name="济南\x00制药"), "name"),
+        ("platforms", 0, lambda r: r["contact"].update(name="王\x00工"), "contact"),
+        ("platforms", 0, lambda r: r.update(certifications=["GMP\x00"]), "certifications"),
+        ("offerings", 0, lambda r: r.update(specs={"容积\x00": "500 L"}), "specs"),
+        ("offerings", 1, lambda r: r.update(output="1 t\x00"), "output"),
+        ("demands", 0, lambda r: r.update(city_preference=["青岛\x00"]), "city_preference"),
+    ],
+)
+def test_nul_anywhere_in_a_record_is_refused_by_ref_and_field(db, section, index, mutate, field):
+    document = copy.deepcopy(SMALL)
+    mutate(document[section][index])
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_document(document)
+    errors = [(e.section, e.field, e.message) for e in failed.value.errors if e.section == section]
+    assert errors == [(section, field, "不能包含空字符（\\x00）。")]
+    assert counts(db) == (0, 0, 0)
+
+
+def test_a_record_created_meanwhile_is_named_instead_of_a_raw_integrity_error(app, db, monkeypatch):
+    """Whatever slips past the import lock (another writer taking a ref since validation) is reported
+    by ref, and nothing is imported."""
+    from marketplace.accounts.models import Organization
+
+    monkeypatch.setattr(services, "lock_for_transaction", lambda *args, **kwargs: None)
+    db.session.commit()
+
+    def someone_else_creates_org_2(_):
+        if not getattr(someone_else_creates_org_2, "done", False):
+            someone_else_creates_org_2.done = True
+            with db.engine.begin() as connection:
+                connection.execute(
+                    Organization.__table__.insert().values(ref="org-2", name="他人", kind="enterprise")
+                )
+
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_document(copy.deepcopy(SMALL), progress=someone_else_creates_org_2)
+    assert [(e.section, e.ref, e.field) for e in failed.value.errors] == [("organizations", "org-2", "ref")]
+    assert "另一次导入" in failed.value.errors[0].message
+    assert counts(db) == (0, 0, 0)
+    assert db.session.scalar(select(func.count(Organization.id))) == 1
