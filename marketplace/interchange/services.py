@@ -20,25 +20,14 @@ from ..demands import services as demand_services
 from ..demands.models import DEMAND_WORKFLOW, Demand, DemandStatus
 from ..extensions import db
 from ..offerings import services as offering_services
-from ..offerings.models import OFFERING_WORKFLOW, Offering, OfferingStatus
+from ..offerings.models import ALL_KIND_FIELDS, OFFERING_WORKFLOW, Offering, OfferingStatus
 from ..platforms import services as platform_services
 from ..platforms.models import PLATFORM_WORKFLOW, Platform, PlatformStatus
 
 FORMAT = "zhongshi/v1"
 SECTIONS = ("organizations", "platforms", "offerings", "demands")
 #: Offering fields beyond the documented core, carried so export → import round-trips.
-OFFERING_EXTRAS = (
-    "model",
-    "capacity",
-    "quantity",
-    "area_m2",
-    "cleanroom_class",
-    "is_explosion_proof",
-    "allows_hazardous_chemicals",
-    "service_type",
-    "scale",
-    "output",
-)
+OFFERING_EXTRAS = ALL_KIND_FIELDS
 PLATFORM_EXTRAS = ("capabilities", "address", "sharing_rules", "fee_standard")
 #: Imports take this lock for their transaction: a second run waits for the first to commit.
 IMPORT_LOCK = "interchange.import"

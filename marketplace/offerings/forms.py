@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from .. import vocab
 from ..core.forms import CheckboxListField, Form, choices
-from .models import NUMBERS
+from .models import ALL_KIND_FIELDS, NUMBERS
 
 REQUIRED = "此项为必填项。"
 NUMBER = "请输入数字。"
@@ -134,24 +134,7 @@ class OfferingForm(Form):
         }
 
     def load(self, offering) -> None:
-        for name in (
-            "kind",
-            "title",
-            "description",
-            "domains",
-            "specs",
-            "lead_time_days",
-            "model",
-            "capacity",
-            "quantity",
-            "area_m2",
-            "cleanroom_class",
-            "is_explosion_proof",
-            "allows_hazardous_chemicals",
-            "service_type",
-            "scale",
-            "output",
-        ):
+        for name in ("kind", "title", "description", "domains", "specs", "lead_time_days", *ALL_KIND_FIELDS):
             getattr(self, name).data = getattr(offering, name)
         self.price_amount.data = offering.price_amount
         self.price_unit.data = offering.price_unit or ""

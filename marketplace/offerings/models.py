@@ -55,6 +55,8 @@ KIND_FIELDS = {
     "service": ("service_type",),
     "process": ("scale", "output"),
 }
+#: Every kind-specific column, in the order above.
+ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
 
 #: Every number of an offering and its bounds: the service refuses anything else, and the form and
 #: the API schemas check the same bounds (core/numbers.py).

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..platforms import services as platform_services
 from ..platforms.models import PlatformStatus
 from .models import (
+    ALL_KIND_FIELDS,
     KIND_FIELDS,
     MODERATION_ACTIONS,
     NUMBERS,
@@ -26,7 +27,6 @@ from .models import (
 )
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
-ALL_KIND_FIELDS = tuple(f for fields in KIND_FIELDS.values() for f in fields)
 MAX_SPECS = 30
 
 
