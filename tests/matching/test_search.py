@@ -221,3 +221,16 @@ def test_the_documented_query_limits_are_reachable_behind_gunicorn(client, corpu
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_every_city_with_results_is_offered_as_a_filter(client, db):
+    """Found by a first-time user: the facet list stopped at 12 cities, so 日照, 临沂, 聊城 and 滨州
+    could not be chosen on the search page."""
+    from marketplace import vocab
+
+    for city in vocab.CITIES:
+        factories.OfferingFactory(platform=factories.PlatformFactory(city=city), title=f"{city}冻干机")
+    db.session.commit()
+    page = client.get("/search?q=冻干机").get_data(as_text=True)
+    facets = page.split('class="results"')[0]
+    assert all(f">{city}</a>" in facets for city in vocab.CITIES)
