@@ -72,6 +72,16 @@ SEARCH_DRAIN_WAIT = 2.0
 #: after this delay, doubled after each failure (at most an hour), until it indexes.
 SEARCH_RETRY_DELAY = timedelta(minutes=1)
 
+#: Seconds an accept (or an automatically confirmed request) waits for another decision on the same
+#: offering to commit before answering "busy" (capacity decisions of one offering take turns).
+BOOKING_LOCK_WAIT = 10.0
+#: A booking request the platform has not answered after this many days expires (a periodic job).
+BOOKING_EXPIRE_DAYS = 3
+#: Completed work the firm has not confirmed after this many days is confirmed automatically.
+BOOKING_AUTO_CONFIRM_DAYS = 7
+#: A request or inquiry waiting longer than this many hours is flagged overdue on dashboards (即到即受理).
+RESPONSE_TARGET_HOURS = 24
+
 #: Zone (IANA name) of the marketplace's users: "today", deadlines and every time shown on a page.
 #: Timestamps are stored in UTC whatever this says.
 TIMEZONE = "Asia/Shanghai"

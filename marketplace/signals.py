@@ -12,6 +12,9 @@ writes rows in that transaction and defers side effects (mail, jobs) until after
   suspended or reinstated a platform. Subscribers: notifications (operators of the platform).
 - demand_contacted(demand, platform, by): a firm opened a demand's confidential part to a platform.
   Subscribers: notifications (operators of the platform).
+- notice(sender, users, message, link): a feature tells these users something (booking, inquiry,
+  proposal and message events: the feature knows who the other side is and what to say).
+  Subscribers: notifications (in the app and by mail).
 """
 
 from blinker import Namespace
@@ -22,3 +25,4 @@ state_changed = _signals.signal("state-changed")
 platform_submitted = _signals.signal("platform-submitted")
 platform_reviewed = _signals.signal("platform-reviewed")
 demand_contacted = _signals.signal("demand-contacted")
+notice = _signals.signal("notice")

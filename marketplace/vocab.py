@@ -124,3 +124,59 @@ def price_label(amount, unit, negotiable) -> str:
         return NEGOTIABLE
     value = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
     return f"{value} {PRICE_UNITS.get(unit, unit)}"
+
+
+# Bookings and orders (bookings/)
+BOOKING_KINDS = {"booking": "预约", "order": "服务订单"}
+BOOKING_STATUSES = {
+    "requested": "待受理",
+    "accepted": "已确认",
+    "declined": "已拒绝",
+    "expired": "已过期未受理",
+    "cancelled": "已取消",
+    "in_progress": "进行中",
+    "completed": "已完成待确认",
+    "confirmed": "已验收",
+    "no_show": "未到场",
+}
+BOOKING_ACTIONS = {
+    "accept": "接受",
+    "decline": "拒绝",
+    "expire": "过期",
+    "cancel": "取消",
+    "start": "开始服务",
+    "complete": "标记完成",
+    "confirm": "确认验收",
+    "no_show": "记为未到场",
+}
+OUTCOMES = {
+    "production": "已量产",
+    "repeat": "需再次中试",
+    "abandoned": "终止",
+    "ongoing": "进行中",
+}
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+# Inquiries, proposals and quotes (inquiries/)
+INQUIRY_STATUSES = {
+    "open": "待回复",
+    "accepted": "已接受",
+    "declined": "已婉拒",
+    "withdrawn": "已撤回",
+    "closed": "已结束",
+}
+INQUIRY_ACTIONS = {"accept": "接受咨询", "decline": "婉拒", "withdraw": "撤回", "close": "结束咨询"}
+PROPOSAL_STATUSES = {
+    "submitted": "待企业答复",
+    "accepted": "已接受（已生成订单）",
+    "declined": "未采纳",
+    "withdrawn": "已撤回",
+    "expired": "已过有效期",
+}
+PROPOSAL_ACTIONS = {"accept": "接受并下单", "decline": "不采纳", "withdraw": "撤回", "expire": "过期"}
+#: The confidentiality undertaking a platform accepts, when the firm asks for it, before a demand's
+#: confidential part opens (recorded with time and user).
+NDA_TEXT = (
+    "本平台承诺：对该企业通过本咨询披露的需求保密信息及附件严格保密，仅用于评估和提供本次中试服务，"
+    "未经企业书面同意不向任何第三方披露，不用于其他用途；服务结束或企业要求时删除相关资料。"
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import factory
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginThrottle, Organization, User
 from marketplace.attachments.models import Attachment
+from marketplace.bookings.models import Booking, CalendarFeed, OfferingBlock, Review
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
-from marketplace.core.timeutil import local_today
+from marketplace.core.timeutil import local_today, local_zone
 from marketplace.demands.models import Demand, DemandContact
 from marketplace.extensions import db
+from marketplace.inquiries.models import Inquiry, Proposal
 from marketplace.matching.models import SearchDeadLetter, SearchOutbox
+from marketplace.messaging.models import Message, ThreadRead
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
@@ -84,6 +87,13 @@ class OfferingFactory(Base):
     price_amount = 1200.0
     price_unit = "day"
     is_bookable = True
+    #: booked by whole days, every day of the week
+    opening_hours = factory.LazyFunction(
+        lambda: [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+    )
+    booking_capacity = 1
+    min_notice_hours = 24
+    max_advance_days = 180
     status = "active"
 
 
@@ -199,6 +209,121 @@ class OutgoingMailFactory(Base):
     body = "您好：\n\n您的平台已通过审核。\n"
 
 
+def local_day(days_ahead: int, hour: int = 0) -> datetime:
+    """An aware moment `days_ahead` local days from today at `hour`:00 local time."""
+    return datetime.combine(local_today() + timedelta(days=days_ahead), time(hour), tzinfo=local_zone())
+
+
+class BookingFactory(Base):
+    """An accepted booking of one whole day, ten days ahead, by a firm of its own organisation."""
+
+    class Meta:
+        model = Booking
+
+    offering = factory.SubFactory(OfferingFactory)
+    platform_id = factory.LazyAttribute(
+        lambda b: b.offering.platform_id if b.offering else PlatformFactory().id
+    )
+    requested_by = factory.SubFactory(UserFactory, role="firm")
+    org_id = factory.LazyAttribute(lambda b: b.requested_by.org_id)
+    kind = "booking"
+    title = factory.LazyAttribute(lambda b: b.offering.title if b.offering else "样品试制服务订单")
+    start_at = factory.LazyFunction(lambda: local_day(10))
+    end_at = factory.LazyFunction(lambda: local_day(11))
+    quantity = 1
+    price_amount = 1200.0
+    price_unit = "day"
+    price_basis = "1 天 × 1 台/套 × 1,200.00 元/天 = 1,200.00 元"
+    status = "accepted"
+
+
+class OfferingBlockFactory(Base):
+    class Meta:
+        model = OfferingBlock
+
+    offering = factory.SubFactory(OfferingFactory)
+    start_at = factory.LazyFunction(lambda: local_day(20))
+    end_at = factory.LazyFunction(lambda: local_day(22))
+    reason = "设备年度维护"
+
+
+class ReviewFactory(Base):
+    class Meta:
+        model = Review
+
+    booking = factory.SubFactory(BookingFactory, status="confirmed")
+    offering_id = factory.LazyAttribute(lambda r: r.booking.offering_id)
+    platform_id = factory.LazyAttribute(lambda r: r.booking.platform_id)
+    author_id = factory.LazyAttribute(lambda r: r.booking.requested_by_id)
+    rating = 5
+    comment = "响应及时，数据完整。"
+
+
+class InquiryFactory(Base):
+    """An open inquiry from a firm about an offering (no demand attached)."""
+
+    class Meta:
+        model = Inquiry
+
+    offering = factory.SubFactory(
+        OfferingFactory, kind="service", is_bookable=False, price_amount=None, price_unit=None
+    )
+    platform_id = factory.LazyAttribute(lambda i: i.offering.platform_id)
+    created_by = factory.SubFactory(UserFactory, role="firm")
+    org_id = factory.LazyAttribute(lambda i: i.created_by.org_id)
+    subject = "咨询样品试制的周期与费用"
+    body = "我们有一批锂电正极材料样品需要试制，请问周期和费用？"
+    status = "open"
+
+
+class ProposalFactory(Base):
+    """A submitted proposal from a platform on an open demand."""
+
+    class Meta:
+        model = Proposal
+
+    demand = factory.SubFactory(DemandFactory)
+    org_id = factory.LazyAttribute(lambda p: p.demand.org_id)
+    platform = factory.SubFactory(PlatformFactory)
+    title = "500 L 发酵放大方案"
+    scope = "完成三批 500 L 发酵放大及下游纯化工艺验证。"
+    deliverables = "工艺报告、批记录、质量检测报告"
+    price_amount = 180000.0
+    lead_time_days = 45
+    valid_until = factory.LazyFunction(lambda: local_today() + timedelta(days=30))
+    status = "submitted"
+
+
+class MessageFactory(Base):
+    class Meta:
+        model = Message
+
+    thread_type = "booking"
+    thread_id = factory.LazyFunction(lambda: BookingFactory().id)
+    author_id = factory.LazyFunction(lambda: UserFactory().id)
+    body = "请问样品需要提前几天寄到？"
+
+
+class ThreadReadFactory(Base):
+    class Meta:
+        model = ThreadRead
+
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    thread_type = "booking"
+    thread_id = factory.LazyFunction(lambda: BookingFactory().id)
+    last_read_id = 0
+
+
+class CalendarFeedFactory(Base):
+    """A user's own bookings feed; the secret is `feed-<n>` (its SHA-256 is stored)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    user = factory.SubFactory(UserFactory, role="firm")
+    token_hash = factory.Sequence(lambda n: hashlib.sha256(f"feed-{n}".encode()).hexdigest())
+
+
 ALL = [
     OrganizationFactory,
     UserFactory,
@@ -214,4 +339,12 @@ ALL = [
     SearchOutboxFactory,
     SearchDeadLetterFactory,
     OutgoingMailFactory,
+    BookingFactory,
+    OfferingBlockFactory,
+    ReviewFactory,
+    InquiryFactory,
+    ProposalFactory,
+    MessageFactory,
+    ThreadReadFactory,
+    CalendarFeedFactory,
 ]

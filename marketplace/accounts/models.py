@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    #: Contact telephone, shown to the other side of an accepted inquiry, booking or order.
+    phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(StrEnumColumn(Role), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

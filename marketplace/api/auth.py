@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from ..accounts.services import user_for_token
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 
 log = logging.getLogger("marketplace.api")
@@ -61,12 +61,16 @@ def authenticate_first() -> None:
 
 
 def domain_errors(view):
-    """Service refusals as JSON: DomainError → 422 naming the fields; Forbidden/LookupError → 404."""
+    """Service refusals as JSON: DomainError → 422 naming the fields (Conflict → 409, e.g. a state
+    that does not allow the action or a window already taken); Forbidden/LookupError → 404."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         try:
             return view(*args, **kwargs)
+        except Conflict as exc:
+            db.session.rollback()
+            abort(409, message="与当前状态冲突", errors={"json": exc.as_dict()})
         except DomainError as exc:
             db.session.rollback()
             abort(422, message="请求数据无效", errors={"json": exc.as_dict()})

@@ -17,6 +17,11 @@ class DomainError(Exception):
         return out
 
 
+class Conflict(DomainError):
+    """Refused because of the object's current state or of other objects (a state the workflow does
+    not leave by this action, a window already taken): the API answers 409 instead of 422."""
+
+
 class Forbidden(Exception):
     """The acting user may not do this to this object (answered 403, or 404 to hide existence)."""
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from .. import signals
 from ..extensions import db
-from .errors import DomainError
+from .errors import Conflict, DomainError
 from .models import AuditLog, utcnow
 
 #: A guard may refuse a transition: it returns None to allow it, or a message (or a
@@ -58,11 +58,12 @@ class Workflow:
     ) -> StrEnum:
         """Move `obj.status` by `action`, record the audit row, send `signals.state_changed` and
         return the new state. Raises DomainError (field 'status', or the guard's field) when the
-        table or a guard refuses; nothing is changed then."""
+        table refuses (a Conflict) or a guard does; nothing is changed then. A guard may raise a
+        Conflict itself (e.g. a window already taken)."""
         old = obj.status
         new = self.transitions.get((old, action))
         if new is None:
-            raise DomainError(("status", f"当前状态“{self.label(old)}”不允许此操作。"))
+            raise Conflict(("status", f"当前状态“{self.label(old)}”不允许此操作。"))
         for guard in (*self.guards.get(action, ()), *guards):
             refusal = guard(obj, by)
             if refusal:

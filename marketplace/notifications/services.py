@@ -89,8 +89,14 @@ def _on_state_changed(obj, *, workflow, action: str, reason: str | None, **_) ->
             notify(user, message, link)
 
 
+def _on_notice(_sender, *, users, message: str, link: str | None = None, **_) -> None:
+    for user in {u.id: u for u in users if u is not None}.values():
+        notify(user, message, link)
+
+
 def subscribe() -> None:
     """Connect the handlers to the features' signals (called by init_app; connecting twice is a no-op)."""
     signals.platform_reviewed.connect(_on_platform_reviewed)
     signals.demand_contacted.connect(_on_demand_contacted)
     signals.state_changed.connect(_on_state_changed)
+    signals.notice.connect(_on_notice)

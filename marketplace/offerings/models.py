@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, and_
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, and_, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,7 +66,23 @@ NUMBERS = {
     "lead_time_days": Bounds("交付周期", 0, 3650, " 天", integer=True),
     "quantity": Bounds("数量", 1, 10_000, " 台/套", integer=True),
     "area_m2": Bounds("面积", 0.1, 10_000_000, " ㎡"),
+    "booking_capacity": Bounds("可同时预约数量", 1, 1000, " 台/套", integer=True),
+    "min_notice_hours": Bounds("最短提前预约时间", 0, 24 * 365, " 小时", integer=True),
+    "max_advance_days": Bounds("最长提前预约天数", 1, 730, " 天", integer=True),
+    "min_hours": Bounds("最短预约时长", 0.5, 24 * 366, " 小时"),
+    "max_hours": Bounds("最长预约时长", 0.5, 24 * 366, " 小时"),
 }
+#: The booking settings of a bookable offering (bookings/availability.py reads them).
+BOOKING_FIELDS = (
+    "is_bookable",
+    "booking_capacity",
+    "auto_confirm",
+    "min_notice_hours",
+    "max_advance_days",
+    "min_hours",
+    "max_hours",
+    "opening_hours",
+)
 
 
 class Offering(Searchable, HasAttachments, db.Model):
@@ -86,7 +102,19 @@ class Offering(Searchable, HasAttachments, db.Model):
         String(10)
     )  #: hour | day | batch | sample | month | project
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    # booking settings (bookable equipment, sites and process lines)
     is_bookable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Identical units that can be booked at once (e.g. 2 reactors); not the free-text `capacity`.
+    booking_capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Requests are accepted at once (即时预约) instead of waiting for an operator.
+    auto_confirm: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    min_notice_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    max_advance_days: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
+    min_hours: Mapped[float | None] = mapped_column(Float)
+    max_hours: Mapped[float | None] = mapped_column(Float)
+    #: Weekly opening: [{"weekday": 0-6 (Monday 0), "start": "HH:MM", "end": "HH:MM" ("24:00" allowed)}],
+    #: local time; several intervals per day allowed. Empty: no opening hours set, nothing bookable.
+    opening_hours: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[OfferingStatus] = mapped_column(
         StrEnumColumn(OfferingStatus, 10), default=OfferingStatus.ACTIVE, index=True
     )

@@ -3,6 +3,8 @@ permission checked here."""
 
 from __future__ import annotations
 
+import re
+
 from flask import url_for
 from sqlalchemy import select
 
@@ -16,6 +18,7 @@ from ..platforms import services as platform_services
 from ..platforms.models import PlatformStatus
 from .models import (
     ALL_KIND_FIELDS,
+    BOOKING_FIELDS,
     KIND_FIELDS,
     MODERATION_ACTIONS,
     NUMBERS,
@@ -26,8 +29,9 @@ from .models import (
     OfferingStatus,
 )
 
-COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days", "is_bookable")
+COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days") + BOOKING_FIELDS
 MAX_SPECS = 30
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
 def can_manage(user, offering: Offering) -> bool:
@@ -93,6 +97,49 @@ def validate(data: dict) -> None:
         raise DomainError(*errors)
 
 
+def validate_opening_hours(rules) -> list[tuple[str, str]]:
+    """Check a weekly opening list [{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}]."""
+    if not isinstance(rules, list) or len(rules) > 70:
+        return [("opening_hours", "开放时间应为列表，最多 70 段。")]
+    for n, rule in enumerate(rules, 1):
+        if not isinstance(rule, dict) or set(rule) != {"weekday", "start", "end"}:
+            return [("opening_hours", f"第 {n} 段开放时间应包含 weekday、start、end。")]
+        weekday, start, end = rule["weekday"], rule["start"], rule["end"]
+        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            return [("opening_hours", f"第 {n} 段：星期应为 0（周一）到 6（周日）。")]
+        if not (isinstance(start, str) and isinstance(end, str) and _HHMM.match(start) and _HHMM.match(end)):
+            return [("opening_hours", f"第 {n} 段：时间格式应为 HH:MM（结束可为 24:00）。")]
+        if start == "24:00" or minutes_of(end) <= minutes_of(start):
+            return [("opening_hours", f"第 {n} 段（{vocab.WEEKDAYS[weekday]}）：结束时间应晚于开始时间。")]
+    return []
+
+
+def minutes_of(hhmm: str) -> int:
+    """'08:30' → 510 minutes after midnight ('24:00' → 1440)."""
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def default_opening_hours(kind: str, price_unit: str | None) -> list[dict]:
+    """Opening hours of a bookable offering whose operator set none: sites and offerings rented by the
+    day or month around the clock every day, others on working days 08:30–17:30."""
+    if kind == "site" or price_unit in ("day", "month"):
+        return [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+    return [{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(5)]
+
+
+def validate_booking_settings(data: dict) -> list[tuple[str, str]]:
+    """Booking settings of an offering: only equipment, sites and process lines are bookable, and
+    lengths must be consistent (a bookable offering without opening hours gets the default ones)."""
+    errors = validate_opening_hours(data.get("opening_hours") or [])
+    if data.get("is_bookable") and data.get("kind") == "service":
+        errors.append(("is_bookable", "中试服务通过咨询与报价对接，不支持按时段预约。"))
+    low, high = data.get("min_hours"), data.get("max_hours")
+    if low is not None and high is not None and high < low:
+        errors.append(("max_hours", "最长预约时长不能短于最短预约时长。"))
+    return errors
+
+
 def _assign(offering: Offering, data: dict) -> None:
     for field in COMMON_FIELDS + ("price_amount", "price_unit"):
         if field in data:
@@ -100,6 +147,8 @@ def _assign(offering: Offering, data: dict) -> None:
             setattr(offering, field, value.strip() if isinstance(value, str) else value)
     if offering.price_amount is None:
         offering.price_unit = None
+    if offering.is_bookable and not offering.opening_hours:
+        offering.opening_hours = default_opening_hours(offering.kind, offering.price_unit)
     own = KIND_FIELDS[offering.kind]
     for field in ALL_KIND_FIELDS:
         if field not in own:
