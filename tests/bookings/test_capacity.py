@@ -30,7 +30,9 @@ def _operator(offering):
 
 
 def test_pending_requests_hold_nothing_and_accepts_stop_at_capacity(db, reactor):
-    requests = [services.request_booking(_firm(), reactor, local_day(5, 9), local_day(5, 12)) for _ in range(3)]
+    requests = [
+        services.request_booking(_firm(), reactor, local_day(5, 9), local_day(5, 12)) for _ in range(3)
+    ]
     assert all(b.status == "requested" for b in requests)
     operator = _operator(reactor)
     services.transition(operator, requests[0], "accept")
