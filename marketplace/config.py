@@ -18,6 +18,8 @@ PERMANENT_SESSION_LIFETIME = timedelta(hours=2)  #: idle lifetime, refreshed on 
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)  #: absolute lifetime from login
 REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 PREFERRED_URL_SCHEME = "http"
+#: Where users reach the site: the base of links in mails written by jobs and commands (no request).
+SITE_URL = "http://127.0.0.1:5000"
 
 LOGIN_FAILURES_PER_ACCOUNT = 5  #: within LOGIN_THROTTLE_WINDOW
 LOGIN_FAILURES_PER_ADDRESS = 20

@@ -61,7 +61,7 @@ def _local_midnight(day: date) -> datetime:
 
 def opening_intervals(offering: Offering, start: datetime, end: datetime) -> list[Interval]:
     """The offering's open time within [start, end), merged, in UTC."""
-    rules = offering.opening_hours or []
+    rules = offering.effective_opening_hours
     if not rules or end <= start:
         return []
     first, last = to_local(start).date(), to_local(end).date()
@@ -208,7 +208,11 @@ def check_request(offering: Offering, start: datetime, end: datetime, quantity: 
         errors.append(("end", f"预约时长最多 {offering.max_hours:g} 小时。"))
     if not errors and not is_open_throughout(offering, start, end):
         errors.append(
-            ("start", "所选时段不在开放时间内：" + "；".join(describe_opening_hours(offering.opening_hours)))
+            (
+                "start",
+                "所选时段不在开放时间内："
+                + "；".join(describe_opening_hours(offering.effective_opening_hours)),
+            )
         )
     return errors
 

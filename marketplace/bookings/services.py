@@ -16,6 +16,7 @@ from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load
 from ..core.locks import LockTimeout, lock_for_transaction
 from ..core.models import utcnow
 from ..core.timeutil import format_datetime
+from ..core.urls import external_url
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms import services as platform_services
@@ -115,12 +116,14 @@ def platform_users(platform: Platform) -> list[User]:
 
 def _tell_other_side(booking: Booking, by, message: str) -> None:
     """Announce to the side that did not act (both sides when the system acted)."""
+    if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
+        return
     users: list[User] = []
     if by is None or not is_firm_party(by, booking):
         users += firm_users(booking)
     if by is None or not is_platform_party(by, booking):
         users += platform_users(booking.platform)
-    link = url_for("bookings.detail", booking_id=booking.id, _external=True)
+    link = external_url("bookings.detail", booking_id=booking.id)
     signals.notice.send(booking, users=users, message=message, link=link)
 
 

@@ -7,7 +7,8 @@ What a person calls "today" (deadlines, expiry) and every time shown on a page u
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,20 @@ def _system_clock() -> datetime:
 
 #: The application's only clock. Tests freeze time by replacing it (tests/conftest.py `freeze_now`).
 clock: Callable[[], datetime] = _system_clock
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were `moment` (aware): every "now" of the application follows. For
+    replaying history (the demo's year of bookings); tests use the `freeze_now` fixture instead."""
+    global clock
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs an aware moment")
+    previous, clock = clock, (lambda: moment)
+    try:
+        yield
+    finally:
+        clock = previous
 
 
 def utcnow() -> datetime:

@@ -18,6 +18,7 @@ from ..interchange.services import FORMAT, import_document
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
 from . import themes as demo_themes
+from .activity import seed_activity
 
 DEMO_PASSWORD = "zhongshi-demo"
 DEMO_ACCOUNTS = [
@@ -282,4 +283,6 @@ def seed_demo() -> dict[str, int]:
         )
         platform_services.submit_platform(operator, platform)
     db.session.flush()
-    return {k: len(v) for k, v in document.items() if isinstance(v, list)}
+    counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
+    counts.update(seed_activity())
+    return counts

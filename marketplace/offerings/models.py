@@ -85,6 +85,14 @@ BOOKING_FIELDS = (
 )
 
 
+def default_opening_hours(kind: str, price_unit: str | None) -> list[dict]:
+    """Opening hours of a bookable offering whose operator set none (imports, older records): sites and
+    offerings rented by the day or month around the clock every day, others working days 08:30–17:30."""
+    if kind == "site" or price_unit in ("day", "month"):
+        return [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+    return [{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(5)]
+
+
 class Offering(Searchable, HasAttachments, db.Model):
     __tablename__ = "offerings"
     __search_type__ = "offering"
@@ -113,7 +121,7 @@ class Offering(Searchable, HasAttachments, db.Model):
     min_hours: Mapped[float | None] = mapped_column(Float)
     max_hours: Mapped[float | None] = mapped_column(Float)
     #: Weekly opening: [{"weekday": 0-6 (Monday 0), "start": "HH:MM", "end": "HH:MM" ("24:00" allowed)}],
-    #: local time; several intervals per day allowed. Empty: no opening hours set, nothing bookable.
+    #: local time; several intervals per day allowed. Empty: the default (`effective_opening_hours`).
     opening_hours: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[OfferingStatus] = mapped_column(
         StrEnumColumn(OfferingStatus, 10), default=OfferingStatus.ACTIVE, index=True
@@ -136,6 +144,11 @@ class Offering(Searchable, HasAttachments, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     platform: Mapped[Platform] = relationship()
+
+    @property
+    def effective_opening_hours(self) -> list[dict]:
+        """The opening hours bookings follow: the operator's, or the default for its kind and unit."""
+        return self.opening_hours or default_opening_hours(self.kind, self.price_unit)
 
     @property
     def is_negotiable(self) -> bool:

@@ -120,17 +120,9 @@ def minutes_of(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def default_opening_hours(kind: str, price_unit: str | None) -> list[dict]:
-    """Opening hours of a bookable offering whose operator set none: sites and offerings rented by the
-    day or month around the clock every day, others on working days 08:30–17:30."""
-    if kind == "site" or price_unit in ("day", "month"):
-        return [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
-    return [{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(5)]
-
-
 def validate_booking_settings(data: dict) -> list[tuple[str, str]]:
     """Booking settings of an offering: only equipment, sites and process lines are bookable, and
-    lengths must be consistent (a bookable offering without opening hours gets the default ones)."""
+    lengths must be consistent (without opening hours, `Offering.effective_opening_hours` applies)."""
     errors = validate_opening_hours(data.get("opening_hours") or [])
     if data.get("is_bookable") and data.get("kind") == "service":
         errors.append(("is_bookable", "中试服务通过咨询与报价对接，不支持按时段预约。"))
@@ -147,8 +139,6 @@ def _assign(offering: Offering, data: dict) -> None:
             setattr(offering, field, value.strip() if isinstance(value, str) else value)
     if offering.price_amount is None:
         offering.price_unit = None
-    if offering.is_bookable and not offering.opening_hours:
-        offering.opening_hours = default_opening_hours(offering.kind, offering.price_unit)
     own = KIND_FIELDS[offering.kind]
     for field in ALL_KIND_FIELDS:
         if field not in own:

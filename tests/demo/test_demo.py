@@ -3,12 +3,15 @@ numbers, every domain and city, invented names; and the demo accounts have somet
 
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from marketplace import vocab
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking, BookingStatus, Outcome, Review
+from marketplace.core.models import AuditLog, utcnow
 from marketplace.demands.models import Demand
 from marketplace.demo import services as demo
 from marketplace.demo import themes as demo_themes
@@ -154,3 +157,17 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     demand = db.session.scalar(select(Demand).where(Demand.org_id == firm.org_id))
     assert demand.is_open and not demand.is_anonymous
     assert db.session.scalars(select(Demand).where(Demand.is_anonymous)).first() is not None
+    # A year of bookings in every state, replayed in the past, with ratings, replies and outcomes.
+    statuses = Counter(db.session.scalars(select(Booking.status)))
+    assert set(statuses) == set(BookingStatus) and sum(statuses.values()) >= 500
+    mine = Counter(db.session.scalars(select(Booking.status).where(Booking.org_id == firm.org_id)))
+    assert mine["confirmed"] and mine["requested"] + mine["accepted"] and mine["completed"]
+    assert {b.status for b in db.session.scalars(select(Booking).where(Booking.platform_id == platform.id))}
+    reviews = db.session.scalars(select(Review)).all()
+    assert len(reviews) >= 100 and {r.rating for r in reviews} == {1, 2, 3, 4, 5}
+    assert any(r.reply for r in reviews)
+    assert set(db.session.scalars(select(Booking.outcome).where(Booking.outcome.is_not(None)))) == set(
+        Outcome
+    )
+    history = db.session.scalars(select(AuditLog.at).where(AuditLog.object_type == "booking")).all()
+    assert max(history) <= utcnow() and min(history) <= utcnow() - timedelta(days=300)

@@ -1,0 +1,240 @@
+"""A believable year of marketplace activity for the demo: firms' people, booking settings, blocked
+periods, and bookings in every state, replayed through the real services with the clock set to each
+step's moment, so audit trails, response times, ratings and outcomes look like a year of use."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from .. import signals
+from ..accounts.models import Organization, Role, User
+from ..bookings import services as bookings
+from ..bookings.availability import WHOLE_DAY_UNITS
+from ..bookings.models import Booking, Outcome
+from ..core.errors import DomainError
+from ..core.timeutil import clock_at, local_today, local_zone, utcnow
+from ..extensions import db
+from ..offerings.models import Offering
+from ..platforms.models import Platform
+
+FIRM_TITLES = ["研发部经理", "技术总监", "工艺工程师", "项目经理", "质量部主管"]
+SURNAMES = "王李张刘陈杨赵黄周吴孙马朱胡郭何高林罗郑梁谢宋唐"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+NOTES = [
+    "样品约 20 kg，需提前一天进场调试。",
+    "希望安排经验丰富的操作人员配合，我方派两名工程师到场。",
+    "请提供设备运行记录和原始数据。",
+    "涉及客户配方，进场人员签署保密协议。",
+    "",
+]
+REPORTS = [
+    "已按方案完成试验，批记录和检测数据已上传，关键参数达到预期。",
+    "完成全部批次运行，收率略低于目标，附改进建议。",
+    "试验按计划完成，设备运行平稳，原始数据已交付企业。",
+]
+COMMENTS = {
+    5: ["响应很快，技术人员专业，数据完整。", "设备状态好，服务周到，下次还会合作。"],
+    4: ["整体满意，报告出得稍慢。", "服务专业，现场配合顺利。"],
+    3: ["基本满足需求，沟通效率有待提高。"],
+    2: ["设备中途故障，延误了两天。"],
+    1: ["与预约描述不符，未能完成试验。"],
+}
+REPLIES = ["感谢您的认可，欢迎再次合作。", "感谢反馈，我们已改进排班和报告流程。"]
+OUTCOME_NOTES = {
+    Outcome.PRODUCTION: "中试数据支撑产线设计，已于本季度量产。",
+    Outcome.REPEAT: "放大后杂质偏高，需调整工艺后再次中试。",
+    Outcome.ONGOING: "正在与下游客户验证样品。",
+    Outcome.ABANDONED: "经济性不足，项目暂停。",
+}
+#: How a past booking ends (weights): most work is done; some requests are declined, cancelled,
+#: left unanswered or not turned up to.
+PAST_ENDINGS = [
+    ("confirmed", 60),
+    ("auto_confirmed", 6),
+    ("declined", 8),
+    ("cancelled", 8),
+    ("expired", 5),
+    ("no_show", 3),
+]
+
+
+def _firm_users(rng: random.Random) -> list[User]:
+    """One person for every demo firm without one (they share the demo firm's password hash)."""
+    template = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
+    users = [template]
+    for org in db.session.scalars(
+        select(Organization).where(Organization.ref.like("demo-firm-%")).order_by(Organization.id)
+    ):
+        if org.id == template.org_id:
+            continue
+        user = User(
+            email=f"firm-{org.ref[-3:]}@demo.cn",
+            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+            role=Role.FIRM,
+            organization=org,
+            password_hash=template.password_hash,
+            phone=f"13{rng.randint(100000000, 999999999)}",
+        )
+        db.session.add(user)
+        users.append(user)
+    db.session.flush()
+    return users
+
+
+def _operator_of(platform: Platform) -> User:
+    return db.session.scalar(
+        select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR).order_by(User.id)
+    )
+
+
+def _window(rng: random.Random, offering: Offering, day) -> tuple[datetime, datetime]:
+    """A window the offering's rules allow on `day` (moved to a working day for office hours)."""
+    zone = local_zone()
+    if offering.price_unit in WHOLE_DAY_UNITS:
+        days = 30 if offering.price_unit == "month" else rng.choice([1, 1, 2, 3, 5])
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        return start, start + timedelta(days=days)
+    while day.weekday() >= 5 and offering.effective_opening_hours == _WORKDAYS:
+        day += timedelta(days=1)
+    if offering.price_unit == "hour":
+        begin, hours = rng.choice([(time(9), 3), (time(9), 6), (time(13), 4), (time(14), 3)])
+    else:
+        begin, hours = time(9), 8
+    start = datetime.combine(day, begin, tzinfo=zone)
+    return start, start + timedelta(hours=hours)
+
+
+_WORKDAYS = [{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(5)]
+
+
+def _configure(rng: random.Random, offering: Offering, operator: User) -> None:
+    """Booking settings as operators would set them: capacity from the units they have, a third
+    confirmed automatically, and a maintenance stop next month on some."""
+    offering.booking_capacity = max(offering.quantity or 1, 1)
+    offering.auto_confirm = rng.random() < 0.33
+    offering.min_notice_hours = rng.choice([24, 24, 48, 72])
+    offering.max_advance_days = 180
+    if offering.price_unit == "hour":
+        offering.min_hours, offering.max_hours = 2, 8
+
+
+def _step(moment: datetime, action) -> None:
+    """Run `action` at `moment`, or now if that is still ahead (history never happens in the future)."""
+    with clock_at(min(moment, utcnow())):
+        action()
+
+
+def _replay(rng, offering, operator, firm, start, end, ending) -> Booking | None:
+    """Request at a believable time before the window (never in the future), then play the booking
+    to `ending`."""
+    created = min(start - timedelta(days=rng.randint(3, 25), hours=rng.randint(0, 8)), utcnow())
+    try:
+        with clock_at(created):
+            booking = bookings.request_booking(firm, offering, start, end, quantity=1, note=rng.choice(NOTES))
+    except DomainError:
+        return None  # the window was taken in the replayed past: the firm chose another
+    answered = created + timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
+    if ending == "requested":
+        return booking
+    if ending == "expired":
+        _step(created + timedelta(days=4), bookings.expire_unanswered)
+        return booking
+    if booking.status == "requested":
+        if ending == "declined":
+            _step(
+                answered,
+                lambda: bookings.transition(operator, booking, "decline", "该时段设备已安排内部检修。"),
+            )
+            return booking
+        try:
+            _step(answered, lambda: bookings.transition(operator, booking, "accept"))
+        except DomainError:
+            _step(answered, lambda: bookings.transition(operator, booking, "decline", "该时段已约满。"))
+            return booking
+    if ending == "cancelled":
+        _step(
+            answered + timedelta(hours=6),
+            lambda: bookings.transition(firm, booking, "cancel", "项目计划调整。"),
+        )
+        return booking
+    if ending == "accepted":
+        return booking
+    if ending == "no_show":
+        _step(start + timedelta(hours=2), lambda: bookings.transition(operator, booking, "no_show"))
+        return booking
+    _step(start, lambda: bookings.transition(operator, booking, "start"))
+    if ending == "in_progress":
+        return booking
+    finished = end + timedelta(hours=rng.randint(1, 30))
+    _step(finished, lambda: bookings.complete(operator, booking, rng.choice(REPORTS)))
+    if ending == "completed":
+        return booking
+    if ending == "auto_confirmed":
+        _step(finished + timedelta(days=8), bookings.auto_confirm_completed)
+    else:
+        _step(
+            finished + timedelta(days=rng.randint(0, 3), hours=3),
+            lambda: bookings.transition(firm, booking, "confirm"),
+        )
+    if rng.random() < 0.75:
+        rating = rng.choices([5, 4, 3, 2, 1], weights=[50, 32, 10, 5, 3])[0]
+        rated = min(booking.confirmed_at + timedelta(hours=rng.randint(1, 48)), utcnow())
+        with clock_at(rated):
+            entry = bookings.review(firm, booking, rating, rng.choice(COMMENTS[rating]))
+        if rng.random() < 0.4:
+            _step(
+                rated + timedelta(days=1),
+                lambda: bookings.reply_to_review(operator, entry, rng.choice(REPLIES)),
+            )
+    if rng.random() < 0.6:
+        outcome = rng.choices(list(OUTCOME_NOTES), weights=[30, 25, 35, 10])[0]
+        moment = min(booking.confirmed_at + timedelta(days=rng.randint(10, 90)), utcnow())
+        _step(moment, lambda: bookings.record_outcome(firm, booking, outcome, OUTCOME_NOTES[outcome]))
+    return booking
+
+
+def seed_activity(seed: int = 2024, per_offering: int = 5) -> dict[str, int]:
+    """Booking settings, blocks and a year of bookings on every bookable offering; the caller commits."""
+    rng = random.Random(seed)
+    firms = _firm_users(rng)
+    demo_firm = firms[0]
+    today = local_today()
+    counts = {"bookings": 0, "blocks": 0}
+    offerings = db.session.scalars(
+        select(Offering).where(Offering.is_bookable, Offering.is_public).order_by(Offering.id)
+    ).all()
+    with signals.notice.muted():  # nobody is mailed about a replayed year
+        for offering in offerings:
+            operator = _operator_of(offering.platform)
+            if operator is None:
+                continue
+            _configure(rng, offering, operator)
+            if rng.random() < 0.3:
+                begin = datetime.combine(
+                    today + timedelta(days=rng.randint(20, 40)), time(0), tzinfo=local_zone()
+                )
+                bookings.add_block(operator, offering, begin, begin + timedelta(days=2), "设备年度维护保养")
+                counts["blocks"] += 1
+            # A few past bookings on every offering (more on busy ones), some recent and running work,
+            # and a request or a confirmed booking ahead.
+            past = rng.randint(1, per_offering)
+            plan = [
+                (-rng.randint(10, 360), rng.choices(*zip(*PAST_ENDINGS, strict=True))[0]) for _ in range(past)
+            ]
+            if rng.random() < 0.5:
+                plan.append((-rng.randint(1, 6), "completed"))
+            if rng.random() < 0.3:
+                plan.append((0, "in_progress"))
+            plan.append((rng.randint(4, 40), rng.choice(["requested", "accepted", "accepted"])))
+            for days, ending in plan:
+                start, end = _window(rng, offering, today + timedelta(days=days))
+                if days <= 0 and end > utcnow() and ending not in ("in_progress",):
+                    continue  # still running: only 'in progress' makes sense
+                firm = demo_firm if rng.random() < 0.15 else rng.choice(firms)
+                if _replay(rng, offering, operator, firm, start, end, ending) is not None:
+                    counts["bookings"] += 1
+    db.session.flush()
+    return counts
