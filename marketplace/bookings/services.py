@@ -11,13 +11,15 @@ from sqlalchemy import func, select
 
 from .. import signals
 from ..accounts.models import Role, User
-from ..attachments.services import register_owner
+from ..attachments.services import add_attachment, register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load_visible
 from ..core.locks import LockTimeout, lock_for_transaction
 from ..core.models import utcnow
 from ..core.timeutil import format_datetime
 from ..core.urls import external_url
+from ..demands.models import Demand
 from ..extensions import db
+from ..messaging.services import register_thread
 from ..offerings.models import Offering
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
@@ -26,6 +28,7 @@ from .models import (
     BOOKING_WORKFLOW,
     DONE,
     FIRM_ACTIONS,
+    HOLDING,
     PLATFORM_ACTIONS,
     REASON_REQUIRED,
     Booking,
@@ -37,6 +40,9 @@ from .models import (
 )
 
 NOTE_MAX = 2000
+#: The cancellation rule, shown on the request form and on every booking.
+CANCELLATION_RULE = "开始前双方均可取消（须说明原因，对方会收到通知）；开始后不能取消，如有变化请与对方沟通。"
+ORDER_CANCELLATION_RULE = "服务开始前双方均可取消（须说明原因，对方会收到通知）。"
 
 # ---------------------------------------------------------------- who may do what
 
@@ -96,6 +102,96 @@ def allowed_actions(user, booking: Booking) -> list[str]:
     now = utcnow()
     actions = BOOKING_WORKFLOW.allowed_actions(booking.status, among=permitted)
     return [a for a in actions if _timing_refusal(booking, a, now) is None]
+
+
+def open_demands_of(user) -> list[Demand]:
+    """The firm's open demands a request may be linked to, newest first."""
+    if not (user and user.is_authenticated and user.is_firm):
+        return []
+    return list(
+        db.session.scalars(
+            select(Demand).where(Demand.org_id == user.org_id, Demand.is_open).order_by(Demand.id.desc())
+        )
+    )
+
+
+def rules_of(offering: Offering) -> list[tuple[str, str]]:
+    """The offering's booking rules as (name, text) pairs for the request page."""
+    whole_days = offering.price_unit in availability.WHOLE_DAY_UNITS
+    lengths = []
+    if offering.min_hours:
+        lengths.append(f"至少 {offering.min_hours:g} 小时")
+    if offering.max_hours:
+        lengths.append(f"最多 {offering.max_hours:g} 小时")
+    return [
+        ("预约方式", "按整天预约（从当天 00:00 到结束日次日 00:00）" if whole_days else "按时段预约"),
+        (
+            "开放时间",
+            "；".join(availability.describe_opening_hours(offering.effective_opening_hours)) or "未设置",
+        ),
+        ("提前预约", f"至少提前 {offering.min_notice_hours} 小时，最多提前 {offering.max_advance_days} 天"),
+        ("预约时长", "，".join(lengths) or "不限"),
+        ("可同时预约", f"{offering.booking_capacity} 台/套"),
+        ("确认方式", "即时预约：提交即确认" if offering.auto_confirm else "提交后由平台受理确认"),
+        ("取消规则", CANCELLATION_RULE),
+    ]
+
+
+def cancellation_rule(booking: Booking) -> str:
+    return CANCELLATION_RULE if booking.kind == BookingKind.BOOKING else ORDER_CANCELLATION_RULE
+
+
+def contacts_open(booking: Booking) -> bool:
+    """Both sides see each other's contact person once the platform has accepted."""
+    return booking.status in (*HOLDING, *DONE, BookingStatus.NO_SHOW) or (
+        booking.status == BookingStatus.CANCELLED and booking.responded_at is not None
+    )
+
+
+def contact_people(user, booking: Booking) -> list[dict]:
+    """The other side's contact person(s) this user may see now: the firm sees the platform's contact,
+    the platform sees the requester; administrators see both. Empty before acceptance."""
+    if not contacts_open(booking):
+        return []
+    people = []
+    firm_side = is_firm_party(user, booking)
+    platform_side = is_platform_party(user, booking)
+    admin = bool(user and user.is_authenticated and user.is_admin)
+    if firm_side or admin:
+        p = booking.platform
+        people.append(
+            {
+                "side": "平台",
+                "name": p.contact_name,
+                "organization": p.name,
+                "email": p.contact_email,
+                "phone": p.contact_phone,
+            }
+        )
+    if platform_side or admin:
+        person = firm_users(booking)[:1]
+        people.append(
+            {
+                "side": "企业",
+                "name": person[0].name if person else "",
+                "organization": booking.organization.name,
+                "email": person[0].email if person else "",
+                "phone": (person[0].phone or "") if person else "",
+            }
+        )
+    return people
+
+
+def waiting_hours(booking: Booking, now: datetime | None = None) -> float | None:
+    """How long a request has waited for the platform's answer (None once answered)."""
+    if booking.status != BookingStatus.REQUESTED:
+        return None
+    return ((now or utcnow()) - booking.created_at).total_seconds() / 3600
+
+
+def is_overdue(booking: Booking, now: datetime | None = None) -> bool:
+    waited = waiting_hours(booking, now)
+    return waited is not None and waited > current_app.config["RESPONSE_TARGET_HOURS"]
 
 
 # ---------------------------------------------------------------- parties and notices
@@ -382,6 +478,17 @@ def add_block(user, offering: Offering, start: datetime, end: datetime, reason: 
     return block
 
 
+def blocks_of(offering: Offering, now: datetime | None = None) -> list[OfferingBlock]:
+    """The offering's blocked periods that have not ended, soonest first."""
+    return list(
+        db.session.scalars(
+            select(OfferingBlock)
+            .where(OfferingBlock.offering_id == offering.id, OfferingBlock.end_at > (now or utcnow()))
+            .order_by(OfferingBlock.start_at)
+        )
+    )
+
+
 def remove_block(user, block: OfferingBlock) -> None:
     if not platform_services.can_manage(user, block.offering.platform):
         raise Forbidden()
@@ -454,6 +561,16 @@ def record_outcome(user, booking: Booking, outcome: str, note: str = "") -> None
     )
 
 
+def latest_reviews(*, platform_id: int | None = None, offering_id: int | None = None, limit: int = 5):
+    """The newest reviews of a platform or an offering (public, with the platform's replies)."""
+    query = select(Review).order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)
+    if platform_id is not None:
+        query = query.where(Review.platform_id == platform_id)
+    if offering_id is not None:
+        query = query.where(Review.offering_id == offering_id)
+    return list(db.session.scalars(query))
+
+
 def rating_summary(*, platform_id: int | None = None, offering_id: int | None = None) -> dict:
     """{'average', 'count', 'distribution': {5: n, …, 1: n}} of a platform's or an offering's reviews."""
     query = select(Review.rating, func.count(Review.id)).group_by(Review.rating)
@@ -471,10 +588,27 @@ def rating_summary(*, platform_id: int | None = None, offering_id: int | None = 
     }
 
 
+def attach_files(user, booking: Booking, files) -> None:
+    """Store the uploaded files (request documents, completion report) on the booking."""
+    for file in files or ():
+        if file and getattr(file, "filename", ""):
+            add_attachment(user, booking, file)
+
+
 # Both sides attach files to a booking (request documents, completion report); only they see them.
 register_owner(
     Booking,
     can_view=can_view,
     can_manage=lambda user, booking: is_firm_party(user, booking) or is_platform_party(user, booking),
     url=lambda booking: url_for("bookings.detail", booking_id=booking.id),
+)
+
+# One message thread per booking or order between the firm and the platform.
+register_thread(
+    Booking,
+    "booking",
+    can_view=can_view,
+    parties=lambda b: firm_users(b) + platform_users(b.platform),
+    url=lambda b: url_for("bookings.detail", booking_id=b.id),
+    title=lambda b: b.title,
 )

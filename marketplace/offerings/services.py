@@ -31,6 +31,8 @@ from .models import (
 
 COMMON_FIELDS = ("title", "description", "domains", "specs", "lead_time_days") + BOOKING_FIELDS
 MAX_SPECS = 30
+#: Price units booked by whole days (the same as bookings.availability.WHOLE_DAY_UNITS).
+WHOLE_DAY_UNITS = ("day", "month")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
@@ -93,6 +95,7 @@ def validate(data: dict) -> None:
         and data["service_type"] not in vocab.SERVICE_TYPES
     ):
         errors.append(("service_type", "请选择有效的服务类型。"))
+    errors += validate_booking_settings(data)
     if errors:
         raise DomainError(*errors)
 
@@ -124,8 +127,24 @@ def validate_booking_settings(data: dict) -> list[tuple[str, str]]:
     """Booking settings of an offering: only equipment, sites and process lines are bookable, and
     lengths must be consistent (without opening hours, `Offering.effective_opening_hours` applies)."""
     errors = validate_opening_hours(data.get("opening_hours") or [])
-    if data.get("is_bookable") and data.get("kind") == "service":
+    hours_readable = not errors
+    bookable = bool(data.get("is_bookable"))
+    if bookable and data.get("kind") == "service":
         errors.append(("is_bookable", "中试服务通过咨询与报价对接，不支持按时段预约。"))
+    if bookable:
+        for name in ("booking_capacity", "min_notice_hours", "max_advance_days"):
+            if name in data and data[name] is None:
+                errors.append((name, f"可在线预约的资源请填写{NUMBERS[name].label}。"))
+    # Offerings priced by the day or month are booked by whole local days (bookings.availability):
+    # an opening that is not a whole day could never be booked.
+    if bookable and hours_readable and data.get("price_unit") in WHOLE_DAY_UNITS:
+        rules = data.get("opening_hours") or []
+        partial = sorted({r["weekday"] for r in rules if (r["start"], r["end"]) != ("00:00", "24:00")})
+        if partial:
+            days = "、".join(vocab.WEEKDAYS[d] for d in partial)
+            errors.append(
+                ("opening_hours", f"按天或按月计价的资源按整天预约，开放时间只能是“全天”或“休息”（{days}）。")
+            )
     low, high = data.get("min_hours"), data.get("max_hours")
     if low is not None and high is not None and high < low:
         errors.append(("max_hours", "最长预约时长不能短于最短预约时长。"))

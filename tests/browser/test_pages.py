@@ -27,6 +27,7 @@ PAGES = {
         "/offerings?kind=equipment&sort=price_asc",
         "/offerings/{offering}",
         "/offerings/{service}",
+        "/offerings/{offering}/book",
         "/demands",
         "/demands/{demand}",
         "/search?q=发酵罐",
@@ -47,6 +48,11 @@ PAGES = {
         "/notifications/",
         "/account/",
         "/account/password",
+        "/offerings/{offering}/book",
+        "/offerings/{hourly}/book",
+        "/my/bookings",
+        "/bookings/{booking}",
+        "/bookings/{request}",
     ],
     "operator": [
         "/my/platforms/",
@@ -56,6 +62,10 @@ PAGES = {
         "/my/platforms/{platform}/edit",
         "/my/platforms/{platform}/offerings/new",
         "/my/offerings/{offering}",
+        "/my/offerings/{offering}/blocks",
+        "/platform/bookings",
+        "/bookings/{booking}",
+        "/bookings/{request}",
         "/demands/{demand}",
         "/notifications/",
         "/account/",
@@ -67,6 +77,8 @@ PAGES = {
         "/admin/platforms/{submitted}",
         "/admin/platforms/{platform}",
         "/admin/search",
+        "/platform/bookings",
+        "/bookings/{booking}",
         "/demands/{demand}",
         "/notifications/",
     ],
@@ -122,6 +134,30 @@ def world(db):
     for user in users.values():
         factories.NotificationFactory(user_id=user.id, message=f"您的平台“{platform.name}”已通过审核。")
     factories.ApiTokenFactory(user=firm, name=f"ERP 对接 {LONG}")
+    hourly = factories.OfferingFactory(
+        platform=platform,
+        title=f"200 L 反应釜 {LONG}",
+        price_unit="hour",
+        price_amount=300.0,
+        opening_hours=[{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(7)],
+    )
+    booking = factories.BookingFactory(
+        offering=offering,
+        requested_by=firm,
+        status="completed",
+        note="需要氮气保护，样品提前两天寄到。" * 5,
+        completion_report="三批次发酵均达到目标表达量，详见附件报告。" * 4,
+        completed_at=utcnow(),
+    )
+    factories.AttachmentFactory(
+        owner=booking, filename=f"完成报告-{LONG}.pdf", content_type="application/pdf"
+    )
+    factories.ReviewFactory(booking=booking, comment="响应及时，数据完整。" * 6, reply="感谢您的信任。" * 4)
+    request = factories.BookingFactory(
+        offering=hourly, requested_by=firm, status="requested", title=hourly.title
+    )
+    request.created_at = utcnow() - timedelta(days=2)
+    factories.OfferingBlockFactory(offering=offering, reason=f"设备年度维护 {LONG}")
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -135,6 +171,9 @@ def world(db):
         "demand": demand.id,
         "draft_demand": draft_demand.id,
         "reset_token": reset_token,
+        "hourly": hourly.id,
+        "booking": booking.id,
+        "request": request.id,
     }
     return users, ids
 

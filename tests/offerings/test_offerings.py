@@ -430,13 +430,11 @@ def test_saving_an_offering_says_truthfully_when_it_is_public(
     assert notice in page.get_data(as_text=True)
 
 
-def test_nothing_is_said_about_online_booking_until_it_exists(client, auth, db, operator_user, platform):
-    """ "在线预约：支持" was shown although there is no booking yet."""
-    offering = factories.OfferingFactory(platform=platform, is_bookable=True)
+def test_online_booking_is_offered_only_for_bookable_offerings(client, auth, db, operator_user, platform):
+    """The offering page offers "预约" with the rules for a bookable offering, nothing for the others."""
+    bookable = factories.OfferingFactory(platform=platform, is_bookable=True)
+    other = factories.OfferingFactory(platform=platform, is_bookable=False)
     db.session.commit()
-    assert "预约" not in client.get(f"/offerings/{offering.id}").get_data(as_text=True)
-    auth.as_(operator_user)
-    assert "预约" not in client.get(f"/my/offerings/{offering.id}").get_data(as_text=True)
-    client.post(f"/my/offerings/{offering.id}", data=offering_form())
-    db.session.refresh(offering)
-    assert offering.is_bookable  # kept as it was (imports and the API still carry it)
+    page = client.get(f"/offerings/{bookable.id}").get_data(as_text=True)
+    assert "在线预约" in page and "按整天预约" in page and "登录企业账号后预约" in page
+    assert "在线预约" not in client.get(f"/offerings/{other.id}").get_data(as_text=True)
