@@ -143,5 +143,5 @@ def test_blank_rows_of_a_bookable_offering_get_the_default_hours(client, auth, d
     auth.as_(operator)
     client.post(f"/my/offerings/{offering.id}", data={**_form(offering), **ROWS})
     db.session.refresh(offering)
-    assert offering.opening_hours[0] == {"weekday": 0, "start": "08:30", "end": "17:30"}
-    assert len(offering.opening_hours) == 5
+    assert offering.effective_opening_hours[0] == {"weekday": 0, "start": "08:30", "end": "17:30"}
+    assert len(offering.effective_opening_hours) == 5
