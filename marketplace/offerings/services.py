@@ -93,6 +93,7 @@ def validate(data: dict) -> None:
         and data["service_type"] not in vocab.SERVICE_TYPES
     ):
         errors.append(("service_type", "请选择有效的服务类型。"))
+    errors += validate_booking_settings(data)
     if errors:
         raise DomainError(*errors)
 
