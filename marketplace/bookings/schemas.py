@@ -49,7 +49,11 @@ class BookingCreate(ApiSchema):
     offering_ref = fields.String(required=True, validate=validate.Length(min=1, max=80))
     start = LocalDateTime(required=True)
     end = LocalDateTime(required=True)
-    quantity = fields.Integer(load_default=1, validate=NUMBERS["booking_capacity"].marshmallow())
+    quantity = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=int(NUMBERS["booking_capacity"].maximum)),
+        metadata={"description": "台/套数，不超过资源的可同时预约数量"},
+    )
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX))
 
 

@@ -182,7 +182,7 @@ def test_auto_confirmed_requests_are_accepted_at_once_and_a_taken_window_is_a_40
         ({"start": "明天上午九点"}, "start", "ISO 8601"),
         ({"start": local_day(5, 9).replace(tzinfo=None).isoformat()}, "start", "时区"),
         ({"end": "2026-13-40T09:00:00+08:00"}, "end", "ISO 8601"),
-        ({"quantity": 0}, "quantity", ""),
+        ({"quantity": 0}, "quantity", "应大于或等于 1"),
         ({"quantity": 3}, "quantity", "1 到 2"),
         ({**window(5, 19, 21)}, "start", "开放时间"),
         ({**window(5, 12, 9)}, "end", "晚于"),
