@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -9,7 +11,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 from .paths import resource_path
@@ -34,6 +36,16 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 api = Api()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite in write-ahead-log mode: several processes (web workers, the job worker, the CLI) share
+    one file, and with WAL readers never wait for the writer nor it for them, and a commit costs one
+    fsync instead of a journal's several. Writers still take turns: one at a time, waiting up to the
+    driver's timeout (SQLITE_BUSY_TIMEOUT). The mode is stored in the file; setting it again is free."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
 def register_extensions(app: Flask) -> None:

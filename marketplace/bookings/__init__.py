@@ -7,7 +7,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..api import register_blueprint
     from . import jobs  # noqa: F401  (declares the periodic jobs)
+    from .api import blp, offering_blp
     from .views import bp
 
     app.register_blueprint(bp)
+    register_blueprint(blp)
+    register_blueprint(offering_blp)

@@ -376,7 +376,10 @@ def _apply(booking: Booking, action: str, *, by, reason: str | None) -> None:
         db.session.refresh(booking)  # another request may have changed it before we held the lock
 
     def timing(b, _by):
-        return _timing_refusal(b, action, utcnow())
+        refusal = _timing_refusal(b, action, utcnow())
+        if refusal:
+            raise Conflict(("status", refusal))  # not allowed now, like a state that forbids it
+        return None
 
     def capacity(b, _by):
         if action == "accept" and b.kind == BookingKind.BOOKING:

@@ -1,5 +1,7 @@
 """Offering endpoints: public reads; create, update and pause for the token owner's platform."""
 
+from functools import wraps
+
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -7,6 +9,7 @@ from ..api import Blueprint
 from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import page_schema
 from ..catalog import queries
+from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..extensions import db
 from ..platforms import services as platform_services
@@ -15,6 +18,20 @@ from .models import Offering
 from .schemas import OfferingCreate, OfferingFilterArgs, OfferingOut, OfferingUpdate, offering_data
 
 blp = Blueprint("api_offerings", __name__, url_prefix="/offerings", description="中试资源与服务")
+
+#: Service field names → the API's, so a 422 names the field the client sent.
+API_FIELDS = {"is_bookable": "bookable", "price_amount": "price", "price_unit": "price"}
+
+
+def api_field_names(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except DomainError as exc:
+            raise type(exc)(*[(API_FIELDS.get(f, f), m) for f, m in exc.errors]) from None
+
+    return wrapped
 
 
 @blp.route("")
@@ -31,8 +48,9 @@ class OfferingList(MethodView):
     @blp.response(201, OfferingOut)
     @token_required
     @domain_errors
+    @api_field_names
     def post(self, payload):
-        """Create an offering on one of the token owner's platforms."""
+        """Create an offering on one of the token owner's platforms (with its booking settings)."""
         platform = platform_services.get_managed(token_user(), payload["platform_id"])
         offering = services.create_offering(token_user(), platform, offering_data(payload))
         db.session.commit()
@@ -54,8 +72,9 @@ class OfferingItem(MethodView):
     @blp.response(200, OfferingOut)
     @token_required
     @domain_errors
+    @api_field_names
     def patch(self, payload, offering_id: int):
-        """Update fields of your own offering."""
+        """Update fields of your own offering (booking settings included)."""
         offering = services.get_managed(token_user(), offering_id)
         services.update_offering(token_user(), offering, offering_data(payload))
         db.session.commit()

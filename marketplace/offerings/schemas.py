@@ -34,6 +34,26 @@ class PriceSchema(ApiSchema):
             raise ValidationError("应为 {amount, unit} 或 {negotiable: true}。", "amount")
 
 
+#: "HH:MM" of an opening rule; an end may be "24:00" (midnight at the end of the day).
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+HHMM_OR_24 = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+
+
+class OpeningRule(ApiSchema):
+    """One weekly opening interval, local time: {"weekday": 0-6 (Monday 0), "start", "end"}."""
+
+    weekday = fields.Integer(required=True, validate=validate.Range(min=0, max=6))
+    start = fields.String(required=True, validate=validate.Regexp(HHMM, error="时间格式应为 HH:MM。"))
+    end = fields.String(
+        required=True, validate=validate.Regexp(HHMM_OR_24, error="时间格式应为 HH:MM（可为 24:00）。")
+    )
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError("结束时间应晚于开始时间。", "end")
+
+
 class OfferingOut(ApiSchema):
     id = fields.Integer()
     ref = fields.String()
@@ -53,6 +73,13 @@ class OfferingOut(ApiSchema):
     )
     lead_time_days = fields.Integer(allow_none=True)
     bookable = fields.Boolean(attribute="is_bookable")
+    booking_capacity = fields.Integer()
+    auto_confirm = fields.Boolean()
+    min_notice_hours = fields.Integer()
+    max_advance_days = fields.Integer()
+    min_hours = fields.Float(allow_none=True)
+    max_hours = fields.Float(allow_none=True)
+    opening_hours = fields.List(fields.Nested(OpeningRule))
     status = fields.String()
     city = fields.Function(lambda o: o.platform.city)
     model = fields.String(allow_none=True)
@@ -82,6 +109,17 @@ class OfferingUpdate(ApiSchema):
     price = fields.Nested(PriceSchema)
     lead_time_days = fields.Integer(allow_none=True, validate=NUMBERS["lead_time_days"].marshmallow())
     bookable = fields.Boolean()
+    booking_capacity = fields.Integer(validate=NUMBERS["booking_capacity"].marshmallow())
+    auto_confirm = fields.Boolean()
+    min_notice_hours = fields.Integer(validate=NUMBERS["min_notice_hours"].marshmallow())
+    max_advance_days = fields.Integer(validate=NUMBERS["max_advance_days"].marshmallow())
+    min_hours = fields.Float(allow_none=True, validate=NUMBERS["min_hours"].marshmallow())
+    max_hours = fields.Float(allow_none=True, validate=NUMBERS["max_hours"].marshmallow())
+    opening_hours = fields.List(
+        fields.Nested(OpeningRule),
+        validate=validate.Length(max=70),
+        metadata={"description": "每周开放时间（本地时间），星期一为 0；结束可为 24:00。"},
+    )
     model = fields.String(allow_none=True, validate=validate.Length(max=100))
     capacity = fields.String(allow_none=True, validate=validate.Length(max=100))
     quantity = fields.Integer(allow_none=True, validate=NUMBERS["quantity"].marshmallow())
