@@ -11,3 +11,6 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    from .dashboard_views import init_app as init_dashboards  # blueprint `dashboards`, admin menu
+
+    init_dashboards(app)
