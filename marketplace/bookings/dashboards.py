@@ -18,7 +18,7 @@ from sqlalchemy import Float, case, cast, func, literal, literal_column, select
 
 from ..core.errors import DomainError
 from ..core.models import UTCDateTime
-from ..core.timeutil import local_today, local_zone, utcnow
+from ..core.timeutil import local_today, local_zone, to_local, utcnow
 from ..extensions import db
 from ..inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
 from ..offerings.models import Offering
@@ -305,10 +305,35 @@ def platform_utilisation(platform: Platform, period: Period) -> list[Usage]:
         Usage(
             offering,
             round(booked.get(offering.id, 0.0), 6),
-            availability.open_hours(offering, start, end, blocks[offering.id]) * offering.booking_capacity,
+            _open_hours(offering, period, blocks[offering.id]) * offering.booking_capacity,
         )
         for offering in offerings
     ]
+
+
+def _open_hours(offering: Offering, period: Period, blocks: list[OfferingBlock]) -> float:
+    """availability.open_hours over whole local days, without walking every day of a long period: the
+    hours of each weekday (from the period's first week) times how often it occurs, less the open time
+    inside the (merged) blocked periods."""
+    first_week = availability.opening_intervals(
+        offering, period.start, min(period.end, period.start + timedelta(days=7))
+    )
+    per_weekday = [0.0] * 7
+    for interval in first_week:
+        per_weekday[to_local(interval.start).weekday()] += interval.hours
+    occurrences = [0] * 7
+    full_weeks, rest = divmod(period.days, 7)
+    for offset in range(7):
+        occurrences[(period.first.weekday() + offset) % 7] = full_weeks + (1 if offset < rest else 0)
+    total = sum(hours * n for hours, n in zip(per_weekday, occurrences, strict=True))
+    cuts: list[list[datetime]] = []
+    for block in sorted(blocks, key=lambda b: b.start_at):
+        a, b = max(block.start_at, period.start), min(block.end_at, period.end)
+        if cuts and a <= cuts[-1][1]:
+            cuts[-1][1] = max(cuts[-1][1], b)
+        elif a < b:
+            cuts.append([a, b])
+    return total - sum(i.hours for a, b in cuts for i in availability.opening_intervals(offering, a, b))
 
 
 # ---------------------------------------------------------------- revenue

@@ -210,6 +210,24 @@ def test_the_utilisation_chart_and_table_show_the_chosen_period(
     assert "统计区间：2026-03-02 至 2026-03-08（7 天" in text_of(response)
 
 
+def test_open_hours_by_weekday_agree_with_walking_every_day(db, platform):
+    """The dashboard counts weekdays instead of walking each day: same hours, blocks (overlapping, or
+    crossing the period's edge) taken out once."""
+    offering = factories.OfferingFactory(
+        platform=platform,
+        opening_hours=[{"weekday": d, "start": "08:00", "end": "12:00"} for d in range(5)]
+        + [{"weekday": d, "start": "13:00", "end": "17:30"} for d in range(5)]
+        + [{"weekday": 5, "start": "09:00", "end": "24:00"}],
+    )
+    for start, end in ((at(2, 20), at(2, 26, 10)), (at(3, 3, 9), at(3, 4, 12)), (at(3, 4), at(3, 5))):
+        factories.OfferingBlockFactory(offering=offering, start_at=start, end_at=end)
+    for first, last in ((date(2026, 2, 25), date(2026, 3, 19)), (date(2026, 3, 6), date(2026, 3, 8))):
+        period = dashboards.Period(first, last)
+        [usage] = dashboards.platform_utilisation(platform, period)
+        assert usage.open == pytest.approx(availability.open_hours(offering, period.start, period.end))
+    assert usage.open == 4 + 4.5 + 15  # Friday, Saturday, no Sunday hours
+
+
 @pytest.mark.parametrize(
     ("query", "first"),
     [("", date(2026, 2, 9)), ("?period=7", date(2026, 3, 4)), ("?period=90", date(2025, 12, 11))],
