@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Float, case, cast, func, literal, literal_column, select
+from sqlalchemy import Float, case, cast, extract, func, literal, literal_column, select
 
 from ..core.errors import DomainError
 from ..core.models import UTCDateTime
@@ -257,7 +257,7 @@ def _overlap_hours(start: datetime, end: datetime):
     a, b = _moment(start), _moment(end)
     if _is_postgresql():
         later, earlier = func.greatest(Booking.start_at, a), func.least(Booking.end_at, b)
-        return cast(func.extract("epoch", earlier - later), Float) / 3600.0
+        return cast(extract("epoch", earlier - later), Float) / 3600.0
     # SQLite: min()/max() of two values are scalar; timestamps are ISO text, julianday() reads them.
     later, earlier = func.max(Booking.start_at, a), func.min(Booking.end_at, b)
     return (func.julianday(earlier) - func.julianday(later)) * 24.0
