@@ -10,8 +10,10 @@ def init_app(app: Flask) -> None:
     from ..api import register_blueprint
     from . import jobs  # noqa: F401  (declares the periodic jobs)
     from .api import blp, offering_blp
+    from .dashboard_views import init_app as init_dashboards  # blueprint `dashboards`, admin menu
     from .views import bp
 
     app.register_blueprint(bp)
     register_blueprint(blp)
     register_blueprint(offering_blp)
+    init_dashboards(app)

@@ -277,16 +277,18 @@ def _subtract(interval: Interval, cuts: list[Interval]) -> list[Interval]:
     return pieces
 
 
+def open_hours(offering: Offering, start: datetime, end: datetime, blocks=None) -> float:
+    """Hours the offering is open over [start, end), blocked periods taken out (one unit's hours).
+    `blocks`: the offering's blocks overlapping the period when the caller has them already."""
+    if blocks is None:
+        blocks = blocks_between(offering, start, end)
+    cuts = [Interval(b.start_at, b.end_at) for b in blocks]
+    return sum(p.hours for opened in opening_intervals(offering, start, end) for p in _subtract(opened, cuts))
+
+
 def utilisation(offering: Offering, start: datetime, end: datetime) -> tuple[float, float]:
     """(booked unit-hours, open unit-hours) over [start, end): accepted, in-progress and done
     bookings against opening hours minus blocks, times the capacity."""
-    open_hours = sum(
-        p.hours
-        for opened in opening_intervals(offering, start, end)
-        for p in _subtract(
-            opened, [Interval(b.start_at, b.end_at) for b in blocks_between(offering, start, end)]
-        )
-    )
     bookings = db.session.scalars(
         select(Booking).where(
             Booking.offering_id == offering.id,
@@ -298,4 +300,4 @@ def utilisation(offering: Offering, start: datetime, end: datetime) -> tuple[flo
     booked = sum(
         (min(b.end_at, end) - max(b.start_at, start)).total_seconds() / 3600 * b.quantity for b in bookings
     )
-    return booked, open_hours * offering.booking_capacity
+    return booked, open_hours(offering, start, end) * offering.booking_capacity
