@@ -250,3 +250,41 @@ def admin_user(db):
 @pytest.fixture
 def expert_user(db):
     return _committed_user(db, "expert")
+
+
+@pytest.fixture
+def booking_thread(app):
+    """Bookings' message threads registered as the bookings feature registers them (parties: the firm's
+    organisation and the platform's operators), restored afterwards. Until bookings registers its own
+    thread, tests of threads use this one."""
+    from flask import url_for
+    from sqlalchemy import false, select
+
+    from marketplace.bookings import services as bookings
+    from marketplace.bookings.models import Booking
+    from marketplace.messaging import services as messaging
+    from marketplace.platforms.models import Platform
+
+    def mine(user):
+        if user.is_firm:
+            return Booking.org_id == user.org_id
+        if user.is_operator:
+            return Booking.platform_id.in_(select(Platform.id).where(Platform.org_id == user.org_id))
+        return false()
+
+    previous = messaging.registered("booking")
+    messaging.register_thread(
+        Booking,
+        "booking",
+        can_view=lambda user, b: bookings.is_firm_party(user, b) or bookings.is_platform_party(user, b),
+        parties=lambda b: bookings.firm_users(b) + bookings.platform_users(b.platform),
+        url=lambda b: url_for("bookings.detail", booking_id=b.id),
+        title=lambda b: b.title,
+        mine=mine,
+        counterpart=lambda user, b: b.platform.name if user.is_firm else b.organization.name,
+    )
+    yield
+    if previous is not None:
+        messaging._THREADS["booking"] = previous
+    else:
+        messaging._THREADS.pop("booking", None)
