@@ -8,6 +8,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from . import jobs  # noqa: F401  (declares the periodic jobs)
+    from .calendar_views import bp as calendar_bp
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(calendar_bp)  # calendars and iCalendar feeds
