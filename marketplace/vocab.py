@@ -189,9 +189,17 @@ CALENDAR_DAY_STATES = {
     "booked": "已约满",
     "blocked": "停用",
     "closed": "不开放",
+    "past": "已过",
 }
 #: The same, in two characters for a phone's month grid.
-CALENDAR_DAY_SHORT = {"free": "可约", "partly": "部分", "booked": "约满", "blocked": "停用", "closed": "休"}
+CALENDAR_DAY_SHORT = {
+    "free": "可约",
+    "partly": "部分",
+    "booked": "约满",
+    "blocked": "停用",
+    "closed": "休",
+    "past": "已过",
+}
 #: A piece of a day (availability.Segment.state).
 CALENDAR_SEGMENT_STATES = {"free": "空闲", "booked": "已约满", "blocked": "停用"}
 CALENDAR_VIEWS = {"month": "月视图", "week": "周视图"}

@@ -214,8 +214,7 @@ class AvailabilityDay:
     day: date
     in_period: bool
     is_today: bool
-    is_past: bool
-    state: str  #: free | partly | booked | blocked | closed
+    state: str  #: free | partly | booked | blocked | closed | past
     free_units: int  #: the fewest units free at any free moment of the day (0: none free)
     pieces: list[Piece]
     reasons: list[str]  #: why the day is (partly) blocked
@@ -246,14 +245,15 @@ def offering_days(offering: Offering, period: Period) -> list[AvailabilityDay]:
             for s in segments
             if s.start < b and s.end > a
         ]
+        if day < period.today:  # past days are not offered (nor their load told)
+            pieces = []
         free = [p.free_units for p in pieces if p.state == "free"]
         days.append(
             AvailabilityDay(
                 day=day,
                 in_period=period.in_period(day),
                 is_today=day == period.today,
-                is_past=day < period.today,
-                state=_day_state(pieces, offering.booking_capacity),
+                state="past" if day < period.today else _day_state(pieces, offering.booking_capacity),
                 free_units=min(free) if free else 0,
                 pieces=pieces,
                 reasons=list(dict.fromkeys(p.reason for p in pieces if p.state == "blocked")),

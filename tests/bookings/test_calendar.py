@@ -243,3 +243,9 @@ def test_a_firm_sees_its_own_bookings_only(client, auth, db, reactor, schedule):
     assert f"/bookings/{accepted.id}" in html
     assert f"/bookings/{cancelled.id}" not in html
     assert f"/bookings/{elsewhere.id}" not in html and elsewhere.title not in text
+
+
+def test_past_days_are_not_offered(client, reactor):
+    yesterday = local_today() - timedelta(days=1)
+    html = client.get(f"/offerings/{reactor.id}/calendar?view=week&week={yesterday.isoformat()}")
+    assert week_day(html.get_data(as_text=True), yesterday).endswith("已过")

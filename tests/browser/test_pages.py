@@ -13,6 +13,7 @@ from marketplace.core.models import utcnow
 from tests import factories
 from tests.browser.test_flows import login
 from tests.conftest import PASSWORD
+from tests.factories import local_day
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -37,6 +38,9 @@ PAGES = {
         "/account/reset/{reset_token}",
         "/api/v1/docs/",
         "/offerings/987654",  # the error page
+        "/offerings/{offering}/calendar",
+        "/offerings/{offering}/calendar?view=week&week={booked_day}",
+        "/offerings/{hourly}/calendar?view=week&week={booked_day}",
     ],
     "firm": [
         "/my/demands",
@@ -47,6 +51,12 @@ PAGES = {
         "/notifications/",
         "/account/",
         "/account/password",
+        "/messages/",
+        "/messages/booking/{booking}",
+        "/bookings/{booking}",
+        "/my/calendar",
+        "/my/calendar?view=week&week={booked_day}",
+        "/my/calendar/feeds",
     ],
     "operator": [
         "/my/platforms/",
@@ -59,6 +69,11 @@ PAGES = {
         "/demands/{demand}",
         "/notifications/",
         "/account/",
+        "/messages/",
+        "/messages/booking/{booking}",
+        "/my/platforms/{platform}/schedule",
+        "/my/platforms/{platform}/schedule?view=week&week={booked_day}",
+        "/my/calendar/feeds",
     ],
     "admin": [
         "/admin/",
@@ -67,6 +82,7 @@ PAGES = {
         "/admin/platforms/{submitted}",
         "/admin/platforms/{platform}",
         "/admin/search",
+        "/my/platforms/{platform}/schedule",
         "/demands/{demand}",
         "/notifications/",
     ],
@@ -74,13 +90,13 @@ PAGES = {
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
-NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard"}
+NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard", "calendar.feed"}
 
 LONG = "超长名称测试" * 6
 
 
 @pytest.fixture
-def world(db):
+def world(db, booking_thread):
     """One of everything a page can show, with long names and values, and a user of each role."""
     users = {role: factories.UserFactory(role=role) for role in ("firm", "operator", "admin", "expert")}
     operator, firm = users["operator"], users["firm"]
@@ -122,6 +138,24 @@ def world(db):
     for user in users.values():
         factories.NotificationFactory(user_id=user.id, message=f"您的平台“{platform.name}”已通过审核。")
     factories.ApiTokenFactory(user=firm, name=f"ERP 对接 {LONG}")
+    hourly = factories.OfferingFactory(
+        platform=platform,
+        title=f"50 L 玻璃反应釜 {LONG}",
+        price_unit="hour",
+        booking_capacity=2,
+        opening_hours=[{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)],
+    )
+    booking = factories.BookingFactory(offering=offering, requested_by=firm)
+    for start, end, status in ((9, 12, "accepted"), (10, 12, "accepted"), (13, 15, "requested")):
+        factories.BookingFactory(
+            offering=hourly, start_at=local_day(10, start), end_at=local_day(10, end), status=status
+        )
+    factories.OfferingBlockFactory(offering=hourly, start_at=local_day(11, 8), end_at=local_day(11, 12))
+    factories.OfferingBlockFactory(offering=offering, reason=f"设备年度维护 {LONG}")
+    factories.MessageFactory(thread_id=booking.id, author_id=operator.id, body="请确认样品寄送时间。" * 20)
+    message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
+    factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
+    factories.CalendarFeedFactory(user=firm)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -135,6 +169,9 @@ def world(db):
         "demand": demand.id,
         "draft_demand": draft_demand.id,
         "reset_token": reset_token,
+        "hourly": hourly.id,
+        "booking": booking.id,
+        "booked_day": local_day(10).date().isoformat(),
     }
     return users, ids
 
