@@ -538,7 +538,6 @@ def feed_ical(feed: CalendarFeed, host: str) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
     if feed.platform_id:
         platform = db.session.get(Platform, feed.platform_id)
         cal.add("x-wr-calname", f"{platform.name} 预约日程")

@@ -70,6 +70,10 @@ def thread(thread_type: str, subject_id: int):
         )
         if done:
             return redirect(services.subject_url(subject))
+    else:
+        # Read before the page renders, so that its navigation already counts this thread as read.
+        services.mark_read(user, subject)
+        db.session.commit()
     return render_template(
         "messaging/thread.html",
         subject=subject,
