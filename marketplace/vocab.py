@@ -180,3 +180,26 @@ NDA_TEXT = (
     "本平台承诺：对该企业通过本咨询披露的需求保密信息及附件严格保密，仅用于评估和提供本次中试服务，"
     "未经企业书面同意不向任何第三方披露，不用于其他用途；服务结束或企业要求时删除相关资料。"
 )
+
+# Calendars (bookings/calendar.py)
+#: A day of an offering's calendar, as a whole.
+CALENDAR_DAY_STATES = {
+    "free": "可预约",
+    "partly": "部分可约",
+    "booked": "已约满",
+    "blocked": "停用",
+    "closed": "不开放",
+    "past": "已过",
+}
+#: The same, in two characters for a phone's month grid.
+CALENDAR_DAY_SHORT = {
+    "free": "可约",
+    "partly": "部分",
+    "booked": "约满",
+    "blocked": "停用",
+    "closed": "休",
+    "past": "已过",
+}
+#: A piece of a day (availability.Segment.state).
+CALENDAR_SEGMENT_STATES = {"free": "空闲", "booked": "已约满", "blocked": "停用"}
+CALENDAR_VIEWS = {"month": "月视图", "week": "周视图"}

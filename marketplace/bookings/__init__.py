@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from ..api import register_blueprint
     from . import jobs  # noqa: F401  (declares the periodic jobs)
     from .api import blp, offering_blp
+    from .calendar_views import bp as calendar_bp
     from .dashboard_views import init_app as init_dashboards  # blueprint `dashboards`, admin menu
     from .views import bp
 
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     register_blueprint(blp)
     register_blueprint(offering_blp)
     init_dashboards(app)
+    app.register_blueprint(calendar_bp)  # calendars and iCalendar feeds

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from .. import signals
 from ..accounts.models import Role, User
@@ -606,12 +606,26 @@ register_owner(
     url=lambda booking: url_for("bookings.detail", booking_id=booking.id),
 )
 
+
 # One message thread per booking or order between the firm and the platform.
+def _my_bookings(user):
+    """SQL condition: the bookings whose threads this user is party to (messaging's lists and counts)."""
+    if user.is_firm:
+        return Booking.org_id == user.org_id
+    if user.is_operator:
+        return Booking.platform_id.in_(select(Platform.id).where(Platform.org_id == user.org_id))
+    return false()
+
+
+# One message thread per booking or order, between the firm and the platform (administrators see
+# the booking, not the conversation).
 register_thread(
     Booking,
     "booking",
-    can_view=can_view,
+    can_view=lambda user, b: is_firm_party(user, b) or is_platform_party(user, b),
     parties=lambda b: firm_users(b) + platform_users(b.platform),
     url=lambda b: url_for("bookings.detail", booking_id=b.id),
     title=lambda b: b.title,
+    mine=_my_bookings,
+    counterpart=lambda user, b: b.platform.name if user.is_firm else b.organization.name,
 )

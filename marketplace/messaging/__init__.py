@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401
+    from . import services  # noqa: F401  (registers messages as owners of attachments)
+    from .views import bp
+
+    app.register_blueprint(bp)

@@ -1,25 +1,33 @@
 """Message threads: the owning feature registers its subject type once, beside its own permission
 checks, like attachments::
 
-    register_thread(Booking, can_view=can_view, parties=lambda b: [...users...],
-                    url=lambda b: url_for("bookings.detail", booking_id=b.id))
+    register_thread(Booking, "booking", can_view=can_view, parties=lambda b: [...users...],
+                    url=lambda b: url_for("bookings.detail", booking_id=b.id), title=lambda b: b.title,
+                    mine=lambda user: <SQL condition on Booking: the subjects this user is party to>)
 
 so messaging never imports a feature. Whoever may view the subject reads and writes its thread;
-each new message is told to the subject's other parties (signals.notice)."""
+each new message is told to the subject's other parties (signals.notice). `mine` lets the unread
+count and the list of threads run as one SQL statement each, whatever the number of threads."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from .. import signals
+from ..attachments import services as attachments
 from ..core.errors import DomainError, Forbidden
+from ..core.pagination import Page, last_page
 from ..extensions import db
 from .models import Message, ThreadRead
 
 BODY_MAX = 5000
+#: Files one message may carry.
+FILES_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -30,13 +38,26 @@ class ThreadRules:
     parties: Callable[[object], list]  #: subject → the users on both sides (told of new messages)
     url: Callable[[object], str]  #: the subject's page, where its thread is shown
     title: Callable[[object], str]  #: subject → how notices name it
+    #: user → SQL condition on `model` selecting the subjects whose threads the user is party to
+    #: (firms: their organisation's; operators: their platforms'). Without it the type's threads are
+    #: not counted in the navigation nor listed on "我的消息".
+    mine: Callable[[object], Any] | None = None
+    #: (user, subject) → who is on the other side, for the list of threads (default: the other
+    #: parties' organisations)
+    counterpart: Callable[[object, object], str] | None = None
 
 
 _THREADS: dict[str, ThreadRules] = {}
 
 
-def register_thread(model: type, type_name: str, *, can_view, parties, url, title) -> None:
-    _THREADS[type_name] = ThreadRules(model, type_name, can_view, parties, url, title)
+def register_thread(
+    model: type, type_name: str, *, can_view, parties, url, title, mine=None, counterpart=None
+) -> None:
+    _THREADS[type_name] = ThreadRules(model, type_name, can_view, parties, url, title, mine, counterpart)
+
+
+def registered(type_name: str) -> ThreadRules | None:
+    return _THREADS.get(type_name)
 
 
 def _rules_for(subject) -> ThreadRules:
@@ -57,12 +78,29 @@ def subject_of(type_name: str, subject_id: int):
     return subject
 
 
+def get_usable(user, type_name: str, subject_id: int):
+    """The subject if the user may use its thread; LookupError when unknown, Forbidden otherwise."""
+    subject = subject_of(type_name, subject_id)
+    if not can_use(user, subject):
+        raise Forbidden()
+    return subject
+
+
 def thread_key(subject) -> tuple[str, int]:
     return _rules_for(subject).type_name, subject.id
 
 
 def can_use(user, subject) -> bool:
     return bool(user and user.is_authenticated and _rules_for(subject).can_view(user, subject))
+
+
+def subject_url(subject) -> str:
+    """The subject's page at its thread."""
+    return _rules_for(subject).url(subject) + "#thread"
+
+
+def subject_title(subject) -> str:
+    return _rules_for(subject).title(subject)
 
 
 def messages_of(user, subject) -> list[Message]:
@@ -79,25 +117,45 @@ def messages_of(user, subject) -> list[Message]:
     )
 
 
-def post_message(user, subject, body: str) -> Message:
-    """Write to the subject's thread; the other parties are told in the app and by mail."""
-    if not can_use(user, subject):
-        raise Forbidden()
+def validate_message(body: str | None, files=()) -> None:
+    """The rules of a message (raises DomainError, changes nothing): text required, bounded; a few files."""
+    errors = []
     body = (body or "").strip()
     if not body:
-        raise DomainError(("body", "请填写消息内容。"))
-    if len(body) > BODY_MAX:
-        raise DomainError(("body", f"消息不能超过 {BODY_MAX} 个字符。"))
+        errors.append(("body", "请填写消息内容。"))
+    elif len(body) > BODY_MAX:
+        errors.append(("body", f"消息不能超过 {BODY_MAX} 个字符（现有 {len(body)} 个）。"))
+    if len([f for f in files if f]) > FILES_MAX:
+        errors.append(("files", f"每条消息最多附 {FILES_MAX} 个文件。"))
+    if errors:
+        raise DomainError(*errors)
+
+
+def post_message(user, subject, body: str, files=()) -> Message:
+    """Write to the subject's thread, with optional files (images or PDFs); the other parties are told
+    in the app and by mail."""
+    if not can_use(user, subject):
+        raise Forbidden()
+    files = [f for f in files if f and getattr(f, "filename", None)]
+    validate_message(body, files)
+    body = body.strip()
     rules = _rules_for(subject)
     message = Message(thread_type=rules.type_name, thread_id=subject.id, author_id=user.id, body=body)
     db.session.add(message)
     db.session.flush()
+    for file in files:
+        try:
+            attachments.add_attachment(user, message, file)
+        except DomainError as exc:
+            name = getattr(file, "filename", "") or "附件"
+            raise DomainError(*[("files", f"{name}：{text}") for _field, text in exc.errors]) from None
     mark_read(user, subject, message.id)
     others = [u for u in rules.parties(subject) if u is not None and u.id != user.id]
+    org = f"（{user.organization.name}）" if user.organization else ""
     signals.notice.send(
         message,
         users=others,
-        message=f"{user.name}（{user.organization.name}）就“{rules.title(subject)}”发来消息：{body[:80]}",
+        message=f"{user.name}{org}就“{rules.title(subject)}”发来消息：{body[:80]}",
         link=rules.url(subject),
     )
     return message
@@ -128,3 +186,155 @@ def mark_read(user, subject, up_to: int | None = None) -> None:
         )
     elif up_to > row.last_read_id:
         row.last_read_id = up_to
+
+
+# ---------------------------------------------------------------- the user's threads
+
+
+def _my_threads(user):
+    """SQL condition on Message: in a thread of a subject the user is party to (registered `mine`)."""
+    conditions = [
+        and_(
+            Message.thread_type == rules.type_name,
+            Message.thread_id.in_(select(rules.model.id).where(rules.mine(user))),
+        )
+        for rules in _THREADS.values()
+        if rules.mine is not None
+    ]
+    return or_(*conditions) if conditions else false()
+
+
+def _unread_condition(user, read):
+    """SQL condition on Message (outer-joined to the user's ThreadRead `read`): written by someone
+    else after the user's last read message."""
+    return and_(
+        or_(Message.author_id.is_(None), Message.author_id != user.id),
+        Message.id > func.coalesce(read.last_read_id, 0),
+    )
+
+
+def _read_join(user, read):
+    return and_(
+        read.user_id == user.id,
+        read.thread_type == Message.thread_type,
+        read.thread_id == Message.thread_id,
+    )
+
+
+def unread_count(user) -> int:
+    """Messages by others, in threads the user is party to, after the user's read mark (one statement)."""
+    if not (user and user.is_authenticated):
+        return 0
+    read = aliased(ThreadRead)
+    return (
+        db.session.scalar(
+            select(func.count(Message.id))
+            .outerjoin(read, _read_join(user, read))
+            .where(_my_threads(user), _unread_condition(user, read))
+        )
+        or 0
+    )
+
+
+@dataclass
+class ThreadSummary:
+    """One line of "我的消息"."""
+
+    subject: object
+    title: str
+    url: str
+    counterpart: str
+    last: Message
+    count: int
+    unread: int
+
+
+def threads_statement(user):
+    """(thread_type, thread_id, last message id, messages, unread) of the user's threads with messages,
+    latest activity first: one statement, paginated by the caller."""
+    read = aliased(ThreadRead)
+    unread = func.sum(case((_unread_condition(user, read), 1), else_=0))
+    return (
+        select(
+            Message.thread_type,
+            Message.thread_id,
+            func.max(Message.id).label("last_id"),
+            func.count(Message.id).label("count"),
+            unread.label("unread"),
+        )
+        .outerjoin(read, _read_join(user, read))
+        .where(_my_threads(user))
+        .group_by(Message.thread_type, Message.thread_id)
+        .order_by(func.max(Message.id).desc())
+    )
+
+
+def summaries(user, rows) -> list[ThreadSummary]:
+    """The lines of "我的消息" for rows of `threads_statement` (subjects the user may no longer use are
+    left out)."""
+    rows = list(rows)
+    last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_([r[2] for r in rows])))}
+    result = []
+    for type_name, thread_id, last_id, count, unread in rows:
+        rules = _THREADS[type_name]
+        subject = db.session.get(rules.model, thread_id)
+        if subject is None or not can_use(user, subject):
+            continue
+        result.append(
+            ThreadSummary(
+                subject=subject,
+                title=rules.title(subject),
+                url=subject_url(subject),
+                counterpart=_counterpart(rules, user, subject),
+                last=last[last_id],
+                count=count,
+                unread=int(unread or 0),
+            )
+        )
+    return result
+
+
+def _counterpart(rules: ThreadRules, user, subject) -> str:
+    if rules.counterpart is not None:
+        return rules.counterpart(user, subject)
+    names = {
+        u.organization.name
+        for u in rules.parties(subject)
+        if u is not None and u.org_id != user.org_id and u.organization is not None
+    }
+    return "、".join(sorted(names))
+
+
+def can_view_message(user, message: Message) -> bool:
+    """Who may see a message (and its files): whoever may use its thread."""
+    rules = _THREADS.get(message.thread_type)
+    if rules is None:
+        return False
+    subject = db.session.get(rules.model, message.thread_id)
+    return subject is not None and can_use(user, subject)
+
+
+def can_manage_message(user, message: Message) -> bool:
+    """Its author, while still party to the thread, manages a message's files."""
+    return bool(user and user.is_authenticated and message.author_id == user.id) and can_view_message(
+        user, message
+    )
+
+
+def _message_url(message: Message) -> str:
+    subject = subject_of(message.thread_type, message.thread_id)
+    return subject_url(subject)
+
+
+attachments.register_owner(
+    Message, can_view=can_view_message, can_manage=can_manage_message, url=_message_url
+)
+
+
+def threads_page(user, page: int, per_page: int) -> Page:
+    """One page of the user's threads ("我的消息"), latest activity first."""
+    stmt = threads_statement(user)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = max(1, min(page, last_page(total, per_page)))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=summaries(user, rows), total=total, page=page, per_page=per_page)

@@ -13,6 +13,7 @@ from marketplace.core.models import utcnow
 from tests import factories
 from tests.browser.test_flows import login
 from tests.conftest import PASSWORD
+from tests.factories import local_day
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -38,6 +39,9 @@ PAGES = {
         "/account/reset/{reset_token}",
         "/api/v1/docs/",
         "/offerings/987654",  # the error page
+        "/offerings/{offering}/calendar",
+        "/offerings/{offering}/calendar?view=week&week={booked_day}",
+        "/offerings/{hourly}/calendar?view=week&week={booked_day}",
     ],
     "firm": [
         "/my/demands",
@@ -55,6 +59,11 @@ PAGES = {
         "/bookings/{request}",
         "/workbench/",
         "/workbench/firm",
+        "/messages/",
+        "/messages/booking/{booking}",
+        "/my/calendar",
+        "/my/calendar?view=week&week={booked_day}",
+        "/my/calendar/feeds",
     ],
     "operator": [
         "/my/platforms/",
@@ -76,6 +85,11 @@ PAGES = {
         "/workbench/platforms/{platform}",
         "/workbench/platforms/{platform}?period=90",
         "/workbench/platforms/{platform}?from=2026-13-01&to=x",  # a bad period: 400, the page still readable
+        "/messages/",
+        "/messages/booking/{booking}",
+        "/my/platforms/{platform}/schedule",
+        "/my/platforms/{platform}/schedule?view=week&week={booked_day}",
+        "/my/calendar/feeds",
     ],
     "admin": [
         "/admin/",
@@ -88,6 +102,7 @@ PAGES = {
         "/bookings/{booking}",
         "/workbench/",
         "/workbench/platforms/{platform}",
+        "/my/platforms/{platform}/schedule",
         "/demands/{demand}",
         "/notifications/",
     ],
@@ -95,7 +110,7 @@ PAGES = {
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
-NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard"}
+NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard", "calendar.feed"}
 
 LONG = "超长名称测试" * 6
 
@@ -148,7 +163,8 @@ def world(db):
         title=f"200 L 反应釜 {LONG}",
         price_unit="hour",
         price_amount=300.0,
-        opening_hours=[{"weekday": d, "start": "08:30", "end": "17:30"} for d in range(7)],
+        booking_capacity=2,
+        opening_hours=[{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)],
     )
     booking = factories.BookingFactory(
         offering=offering,
@@ -168,6 +184,15 @@ def world(db):
     request.created_at = utcnow() - timedelta(days=2)
     factories.OfferingBlockFactory(offering=offering, reason=f"设备年度维护 {LONG}")
     _bookings_and_inquiries(platform, offering, service, firm, demand)
+    for start, end, status in ((9, 12, "accepted"), (10, 12, "accepted"), (13, 15, "requested")):
+        factories.BookingFactory(
+            offering=hourly, start_at=local_day(10, start), end_at=local_day(10, end), status=status
+        )
+    factories.OfferingBlockFactory(offering=hourly, start_at=local_day(11, 8), end_at=local_day(11, 12))
+    factories.MessageFactory(thread_id=booking.id, author_id=operator.id, body="请确认样品寄送时间。" * 20)
+    message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
+    factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
+    factories.CalendarFeedFactory(user=firm)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -184,6 +209,7 @@ def world(db):
         "hourly": hourly.id,
         "booking": booking.id,
         "request": request.id,
+        "booked_day": local_day(10).date().isoformat(),
     }
     return users, ids
 
