@@ -69,6 +69,8 @@ def index():
         return redirect(url_for("dashboards.firm"))
     if user.is_operator:
         platforms = platform_services.platforms_of(user)
+        if not platforms:  # nothing to run yet: register a platform first
+            return redirect(url_for("platforms.mine"))
         if len(platforms) == 1:
             return redirect(url_for("dashboards.platform", platform_id=platforms[0].id))
         return render_template("dashboards/index.html", platforms=platforms, page=None)

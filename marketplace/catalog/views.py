@@ -28,10 +28,8 @@ def home():
 def dashboard():
     if current_user.is_admin:
         return redirect(url_for("admin.index"))
-    if current_user.is_operator:
-        return redirect(url_for("platforms.mine"))
-    if current_user.is_firm:
-        return redirect(url_for("demands.mine"))
+    if current_user.is_operator or current_user.is_firm:
+        return redirect(url_for("dashboards.index"))
     return redirect(url_for("catalog.home"))
 
 

@@ -486,3 +486,18 @@ def test_what_waits_for_the_firm_links_to_each_item(client, auth, db, platform):
 def test_the_firm_dashboard_is_for_firms(client, auth, db, operator):
     _login(auth, db, operator)
     assert client.get("/workbench/firm").status_code == 403
+
+
+def test_firms_and_operators_start_at_their_workbench_after_login(client, auth, db, firm_user, operator_user):
+    platform = factories.PlatformFactory(organization=operator_user.organization)
+    db.session.commit()
+    for user, heading in ((firm_user, "我的工作台"), (operator_user, f"平台工作台：{platform.name}")):
+        auth.as_(user)
+        page = client.get("/dashboard", follow_redirects=True).get_data(as_text=True)
+        assert f"<h1>{heading}" in page
+
+
+def test_an_operator_without_a_platform_is_sent_to_register_one(client, auth, db, operator_user):
+    auth.as_(operator_user)
+    response = client.get("/workbench/")
+    assert response.status_code == 302 and response.location.endswith("/my/platforms/")
