@@ -37,7 +37,7 @@ from .schemas import (
 
 blp = Blueprint("api_bookings", __name__, url_prefix="/bookings", description="预约与服务订单")
 offering_blp = Blueprint(
-    "api_offering_bookings", __name__, url_prefix="/offerings", description="资源的停用时段与可约时间"
+    "api_availability", __name__, url_prefix="/offerings", description="资源的停用时段与可约时间"
 )
 TOKEN = [{"bearer": []}]
 #: The refusals the endpoints document (the error body names the field in `errors.json`).
