@@ -191,11 +191,20 @@ def expire_overdue(today: date | None = None) -> int:
 
 
 def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
-    """The firm opens its confidential part to one platform (announced by `demand_contacted`)."""
+    """The firm opens its confidential part to one platform (announced by `demand_contacted`).
+    Pages do this through an inquiry (inquiries.services.send_inquiry), which shows the firm what
+    it discloses first."""
     if not is_owner(user, demand):
         raise Forbidden()
     if not platform.is_public:
         raise DomainError(("platform", "该平台当前不可联系。"))
+    return open_confidential(demand, platform, by=user)
+
+
+def open_confidential(demand: Demand, platform: Platform, *, by) -> DemandContact:
+    """Open the demand's confidential part (text and files) to `platform`, once; announced by
+    `demand_contacted`. The caller has checked that this is the firm's wish: its own request, or a
+    platform's accepted confidentiality undertaking that the firm asked for."""
     existing = db.session.scalar(
         select(DemandContact).where(
             DemandContact.demand_id == demand.id, DemandContact.platform_id == platform.id
@@ -206,7 +215,7 @@ def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
     contact = DemandContact(demand=demand, platform=platform)
     db.session.add(contact)
     db.session.flush()
-    signals.demand_contacted.send(demand, platform=platform, by=user)
+    signals.demand_contacted.send(demand, platform=platform, by=by)
     return contact
 
 
