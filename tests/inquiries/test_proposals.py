@@ -331,7 +331,8 @@ def test_the_firm_compares_all_proposals_side_by_side(client, auth, db, world):
     ):
         assert shown in page, shown
     assert "别人需求上的方案" not in page
-    assert page.index("180,000 元") < page.index(vocab.NEGOTIABLE, page.index("<tbody>"))  # priced first
+    cards = page[page.index('class="compare"') :]
+    assert cards.index("180,000 元") < cards.index(vocab.NEGOTIABLE)  # priced ones first
     auth.as_(world.others["other firm"])
     assert client.get(f"/my/demands/{world.demand.id}/proposals").status_code == 404
 
