@@ -10,8 +10,8 @@ writes rows in that transaction and defers side effects (mail, jobs) until after
 - platform_submitted(platform, by): an operator submitted a platform for review.
 - platform_reviewed(platform, action, reason, by): an administrator approved, returned, rejected,
   suspended or reinstated a platform. Subscribers: notifications (operators of the platform).
-- demand_contacted(demand, platform, by): a firm opened a demand's confidential part to a platform.
-  Subscribers: notifications (operators of the platform).
+- demand_contacted(demand, platform, by): a demand's confidential part opened to a platform (an
+  inquiry the firm confirmed). The inquiry itself tells the platform (signals.notice); no subscriber yet.
 - notice(sender, users, message, link): a feature tells these users something (booking, inquiry,
   proposal and message events: the feature knows who the other side is and what to say).
   Subscribers: notifications (in the app and by mail).

@@ -52,6 +52,13 @@ class ChangePasswordForm(Form):
     revoke_tokens = BooleanField("同时撤销我的全部 API 令牌（怀疑密码泄露时请保留勾选）", default=True)
 
 
+class ContactForm(Form):
+    phone = StringField(
+        "联系电话（对方接受咨询、预约或订单后可见）",
+        validators=[Optional(), Length(max=30, message="不能超过 30 个字符。")],
+    )
+
+
 class ForgotPasswordForm(Form):
     email = EmailField("注册邮箱", validators=[DataRequired(REQUIRED), Email("请输入有效的邮箱地址。")])
 

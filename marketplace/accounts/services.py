@@ -44,6 +44,25 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise DomainError(*errors)
 
 
+PHONE_MAX = 30
+PHONE_CHARS = set("0123456789+-() 转")
+
+
+def check_phone(phone: str | None) -> None:
+    """A telephone as people write it: digits, spaces, + - ( ) and 转 (extension), at most 30."""
+    phone = (phone or "").strip()
+    if len(phone) > PHONE_MAX:
+        raise DomainError(("phone", f"联系电话不能超过 {PHONE_MAX} 个字符。"))
+    if phone and (not set(phone) <= PHONE_CHARS or sum(c.isdigit() for c in phone) < 5):
+        raise DomainError(("phone", "请填写有效的电话号码，如 0531-88888888 或 13800000000。"))
+
+
+def update_phone(user, phone: str | None) -> None:
+    """The user's own contact telephone (empty: none)."""
+    check_phone(phone)
+    user.phone = (phone or "").strip() or None
+
+
 def validate_organization(
     name: str, kind: str, city: str | None, credit_code: str | None
 ) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from . import services
 from .forms import (
     ApiTokenForm,
     ChangePasswordForm,
+    ContactForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -112,14 +113,26 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
-@bp.route("/", methods=["GET"])
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile():
+    """The account, its contact telephone (shown to the other side of an accepted inquiry, booking or
+    order) and its API tokens."""
+    contact_form = ContactForm(obj=current_user)
+    done, _ = submit_form(
+        contact_form,
+        lambda: services.update_phone(acting_user(), contact_form.phone.data),
+        "联系电话已保存。",
+        check=lambda: services.check_phone(contact_form.phone.data),
+    )
+    if done:
+        return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
     return render_template(
         "accounts/profile.html",
+        contact_form=contact_form,
         tokens=tokens,
         token_form=ApiTokenForm(),
         new_token=session.pop("new_token", None),

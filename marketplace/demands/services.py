@@ -190,12 +190,10 @@ def expire_overdue(today: date | None = None) -> int:
     return len(overdue)
 
 
-def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
-    """The firm opens its confidential part to one platform (announced by `demand_contacted`)."""
-    if not is_owner(user, demand):
-        raise Forbidden()
-    if not platform.is_public:
-        raise DomainError(("platform", "该平台当前不可联系。"))
+def open_confidential(demand: Demand, platform: Platform, *, by) -> DemandContact:
+    """Open the demand's confidential part (text and files) to `platform`, once; announced by
+    `demand_contacted`. The caller (inquiries.services) has checked that this is the firm's wish: an
+    inquiry it confirmed, or a platform's accepted confidentiality undertaking that the firm asked for."""
     existing = db.session.scalar(
         select(DemandContact).where(
             DemandContact.demand_id == demand.id, DemandContact.platform_id == platform.id
@@ -206,7 +204,7 @@ def contact_platform(user, demand: Demand, platform: Platform) -> DemandContact:
     contact = DemandContact(demand=demand, platform=platform)
     db.session.add(contact)
     db.session.flush()
-    signals.demand_contacted.send(demand, platform=platform, by=user)
+    signals.demand_contacted.send(demand, platform=platform, by=by)
     return contact
 
 

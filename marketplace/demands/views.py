@@ -8,9 +8,8 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.views import page_of, perform, submit_form
-from ..extensions import db
+from ..inquiries import services as inquiries
 from ..matching import services as matching
-from ..platforms.models import Platform
 from . import services
 from .forms import DemandForm
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
@@ -78,11 +77,17 @@ def detail(demand_id: int):
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
     matches = matching.match_demand(demand, limit=20) if owner_or_admin else []
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
+    sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
     return render_template(
         "demands/detail.html",
         demand=demand,
         matches=matches,
         contacted=contacted,
+        inquiries=sent,
+        inquired={i.platform_id: i for i in reversed(sent)},
+        proposals=proposals,
+        own_proposals=inquiries.own_proposals_on(user, demand),
+        may_propose=demand.is_open and bool(inquiries.proposing_platforms(user)),
         is_owner=services.is_owner(user, demand),
         confidential=services.can_read_confidential(user, demand),
         actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)]
@@ -106,11 +111,8 @@ def act(demand_id: int, action: str):
 @bp.route("/my/demands/<int:demand_id>/contact/<int:platform_id>", methods=["POST"])
 @role_required(Role.FIRM)
 def contact(demand_id: int, platform_id: int):
+    """The old one-click “联系平台”: now the inquiry form for that platform and demand, which shows
+    what would be disclosed before anything is (303: the browser follows with a GET)."""
     with or_404():
-        demand = services.get_owned(acting_user(), demand_id)
-    platform = db.get_or_404(Platform, platform_id)
-    perform(
-        lambda: services.contact_platform(acting_user(), demand, platform),
-        f"已联系“{platform.name}”，对方可查看您的保密信息。",
-    )
-    return redirect(url_for("demands.detail", demand_id=demand.id))
+        services.get_owned(acting_user(), demand_id)
+    return redirect(url_for("inquiries.new", platform=platform_id, demand=demand_id), 303)

@@ -6,4 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401
+    # jobs declares the periodic job; services registers attachment owners and message threads
+    from . import jobs, services  # noqa: F401
+    from .views import bp
+
+    app.register_blueprint(bp)

@@ -20,6 +20,7 @@ from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
 from ..demands.models import Demand
 from ..extensions import db
+from ..offerings.models import NUMBERS as OFFERING_NUMBERS
 from ..offerings.models import Offering
 from ..platforms.models import Platform
 
@@ -81,6 +82,20 @@ class Inquiry(db.Model):
     def status_label(self) -> str:
         return INQUIRY_WORKFLOW.label(self.status)
 
+    @property
+    def is_waiting(self) -> bool:
+        """Sent and not answered yet: the platform's turn."""
+        return self.status == I.OPEN
+
+    @property
+    def was_accepted(self) -> bool:
+        """Accepted by the platform (and possibly closed since): both contact persons are shown."""
+        return self.status in (I.ACCEPTED, I.CLOSED)
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == I.ACCEPTED
+
 
 class ProposalStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -105,6 +120,11 @@ PROPOSAL_WORKFLOW = Workflow(
 )
 PROPOSAL_FIRM_ACTIONS = ("accept", "decline")
 PROPOSAL_PLATFORM_ACTIONS = ("withdraw",)
+#: Every number of a proposal and its bounds (the same as an offering's price and lead time).
+NUMBERS = {
+    "price_amount": OFFERING_NUMBERS["price_amount"],
+    "lead_time_days": OFFERING_NUMBERS["lead_time_days"],
+}
 
 
 class Proposal(HasAttachments, db.Model):
@@ -145,6 +165,15 @@ class Proposal(HasAttachments, db.Model):
     @property
     def status_label(self) -> str:
         return PROPOSAL_WORKFLOW.label(self.status)
+
+    @property
+    def is_submitted(self) -> bool:
+        """Waiting for the firm's answer."""
+        return self.status == P.SUBMITTED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == P.ACCEPTED
 
     @property
     def is_quote(self) -> bool:

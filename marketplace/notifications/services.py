@@ -66,14 +66,6 @@ def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> 
         notify(user, message, link)
 
 
-def _on_demand_contacted(demand, *, platform, **_) -> None:
-    link = url_for("demands.detail", demand_id=demand.id, _external=True)
-    for user in _operators_of(platform):
-        notify(
-            user, f"{demand.organization.name} 就需求“{demand.title}”联系了您的平台“{platform.name}”。", link
-        )
-
-
 #: Moderation of an offering, told to the platform's operators: {action: message template}.
 OFFERING_MODERATION = {
     "hold": "管理员暂停展示了您的资源“{title}”。原因：{reason}",
@@ -97,6 +89,5 @@ def _on_notice(_sender, *, users, message: str, link: str | None = None, **_) ->
 def subscribe() -> None:
     """Connect the handlers to the features' signals (called by init_app; connecting twice is a no-op)."""
     signals.platform_reviewed.connect(_on_platform_reviewed)
-    signals.demand_contacted.connect(_on_demand_contacted)
     signals.state_changed.connect(_on_state_changed)
     signals.notice.connect(_on_notice)

@@ -64,6 +64,12 @@ PAGES = {
         "/my/calendar",
         "/my/calendar?view=week&week={booked_day}",
         "/my/calendar/feeds",
+        "/my/inquiries",
+        "/my/inquiries/new?offering={service}",
+        "/inquiries/{inquiry}",
+        "/proposals/{proposal}",
+        "/my/demands/{demand}/proposals",
+        "/bookings/{order}",
     ],
     "operator": [
         "/my/platforms/",
@@ -90,6 +96,11 @@ PAGES = {
         "/my/platforms/{platform}/schedule",
         "/my/platforms/{platform}/schedule?view=week&week={booked_day}",
         "/my/calendar/feeds",
+        "/my/inquiries",
+        "/inquiries/{inquiry}",
+        "/inquiries/{inquiry}/quote",
+        "/demands/{demand}/propose",
+        "/proposals/{proposal}",
     ],
     "admin": [
         "/admin/",
@@ -105,6 +116,8 @@ PAGES = {
         "/my/platforms/{platform}/schedule",
         "/demands/{demand}",
         "/notifications/",
+        "/inquiries/{inquiry}",
+        "/proposals/{proposal}",
     ],
     "expert": ["/", "/account/", "/notifications/"],
 }
@@ -155,6 +168,51 @@ def world(db):
     )
     factories.DemandContactFactory(demand=demand, platform=platform)
     draft_demand = factories.DemandFactory(organization=firm.organization, status="draft", title="草稿需求")
+    firm.phone, operator.phone = "0531-88888888 转 1234", "13900001111"
+    inquiry = factories.InquiryFactory(
+        offering=service,
+        platform_id=platform.id,
+        created_by=firm,
+        demand=demand,
+        status="accepted",
+        requires_nda=True,
+        nda_accepted_at=utcnow(),
+        nda_accepted_by_id=operator.id,
+        subject=f"冻干制剂处方开发咨询 {LONG}",
+        body="请问能否承接？" * 20,
+    )
+    factories.AuditLogFactory(
+        object_type="inquiry",
+        object_id=inquiry.id,
+        old_state="open",
+        new_state="accepted",
+        actor_id=operator.id,
+    )
+    proposal = factories.ProposalFactory(
+        demand=demand, platform=platform, title=f"500 L 发酵放大方案 {LONG}", offering=offering
+    )
+    order = factories.BookingFactory(
+        kind="order",
+        offering=None,
+        platform_id=platform.id,
+        requested_by=firm,
+        org_id=firm.org_id,
+        proposal_id=proposal.id,
+        title=proposal.title,
+        start_at=None,
+        end_at=None,
+        terms="方案内容",
+        status="accepted",
+    )
+    factories.ProposalFactory(demand=demand, title="竞争方案", price_amount=None, lead_time_days=None)
+    factories.ProposalFactory(
+        demand=demand,
+        inquiry=inquiry,
+        platform=platform,
+        title="报价",
+        status="declined",
+        decline_reason="价格偏高" * 10,
+    )
     for user in users.values():
         factories.NotificationFactory(user_id=user.id, message=f"您的平台“{platform.name}”已通过审核。")
     factories.ApiTokenFactory(user=firm, name=f"ERP 对接 {LONG}")
@@ -205,6 +263,9 @@ def world(db):
         "submitted": submitted.id,
         "demand": demand.id,
         "draft_demand": draft_demand.id,
+        "inquiry": inquiry.id,
+        "proposal": proposal.id,
+        "order": order.id,
         "reset_token": reset_token,
         "hourly": hourly.id,
         "booking": booking.id,

@@ -26,6 +26,13 @@ FORM = {
 }
 
 
+def disclose(client, demand, platform):
+    """The firm sends the platform an inquiry about its demand, confirmed, without an undertaking:
+    the confidential part opens at once (what the one-click “联系平台” did before)."""
+    data = {"demand_id": demand.id, "subject": "咨询", "body": "请看需求", "confirmed": "1"}
+    return client.post(f"/my/inquiries/new?platform={platform.id}", data=data)
+
+
 @pytest.fixture
 def demand(db, firm_user):
     demand = factories.DemandFactory(organization=firm_user.organization)
@@ -130,7 +137,7 @@ def test_confidential_part_visible_only_to_owner_admins_and_contacted_platforms(
         auth.as_(user)
         assert (secret in client.get(f"/demands/{demand.id}").get_data(as_text=True)) is sees, user.role
     auth.as_(firm_user)
-    client.post(f"/my/demands/{demand.id}/contact/{contacted.id}")
+    disclose(client, demand, contacted)
     auth.as_(contacted_op)
     assert secret in client.get(f"/demands/{demand.id}").get_data(as_text=True)
     auth.as_(other_op)
@@ -142,7 +149,7 @@ def test_contacting_notifies_the_platform(client, auth, db, mail, firm_user, dem
     operator = factories.UserFactory(role="operator", organization=platform.organization)
     db.session.commit()
     auth.as_(firm_user)
-    client.post(f"/my/demands/{demand.id}/contact/{platform.id}")
+    disclose(client, demand, platform)
     assert mail[-1]["to"] == operator.email and demand.title in mail[-1]["body"]
 
 
@@ -162,7 +169,7 @@ def test_confidential_attachments_follow_the_same_rule(client, auth, db, firm_us
     auth.as_(operator)
     assert client.get(f"/attachments/{attachment.id}").status_code == 404
     auth.as_(firm_user)
-    client.post(f"/my/demands/{demand.id}/contact/{platform.id}")
+    disclose(client, demand, platform)
     auth.as_(operator)
     assert client.get(f"/attachments/{attachment.id}").status_code == 200
     auth.logout()
