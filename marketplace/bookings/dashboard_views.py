@@ -18,9 +18,6 @@ from . import dashboards, services
 
 bp = Blueprint("dashboards", __name__)
 
-#: The query parameters of the statistics period (the preset links and the custom form).
-PERIOD_PARAMS = ("period", "from", "to")
-
 
 def link_for(endpoint: str, **values) -> str | None:
     """A link to another feature's page, or None while that page does not exist (inquiry and
@@ -114,7 +111,6 @@ def platform(platform_id: int):
         "period": period,
         "period_errors": period_errors,
         "presets": dashboards.PRESETS,
-        "keep": PERIOD_PARAMS,
         "form_from": request.args.get("from", "")[:10],
         "form_to": request.args.get("to", "")[:10],
     }
