@@ -624,7 +624,7 @@ register_thread(
     "booking",
     can_view=lambda user, b: is_firm_party(user, b) or is_platform_party(user, b),
     parties=lambda b: firm_users(b) + platform_users(b.platform),
-    url=lambda b: external_url("bookings.detail", booking_id=b.id),
+    url=lambda b: url_for("bookings.detail", booking_id=b.id),
     title=lambda b: b.title,
     mine=_my_bookings,
     counterpart=lambda user, b: b.platform.name if user.is_firm else b.organization.name,

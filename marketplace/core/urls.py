@@ -3,7 +3,7 @@ outside a request they are built on the setting SITE_URL."""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -11,3 +11,11 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
     with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
         return url_for(endpoint, _external=True, **values)
+
+
+def absolute(path: str) -> str:
+    """A site path ('/bookings/1#thread') as an absolute link, for mails."""
+    if path.startswith(("http://", "https://")):
+        return path
+    base = request.host_url if has_request_context() else current_app.config["SITE_URL"]
+    return base.rstrip("/") + path

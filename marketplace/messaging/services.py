@@ -22,6 +22,7 @@ from .. import signals
 from ..attachments import services as attachments
 from ..core.errors import DomainError, Forbidden
 from ..core.pagination import Page, last_page
+from ..core.urls import absolute
 from ..extensions import db
 from .models import Message, ThreadRead
 
@@ -156,7 +157,7 @@ def post_message(user, subject, body: str, files=()) -> Message:
         message,
         users=others,
         message=f"{user.name}{org}就“{rules.title(subject)}”发来消息：{body[:80]}",
-        link=rules.url(subject),
+        link=absolute(subject_url(subject)),
     )
     return message
 

@@ -53,7 +53,7 @@ def test_a_message_goes_to_the_thread_and_the_other_side_is_told_in_the_app_and_
 
     note = _db.session.scalar(select(Notification).where(Notification.user_id == operator.id))
     assert "样品下周一寄到" in note.message and firm.name in note.message
-    assert note.link.endswith(f"/bookings/{booking.id}")
+    assert note.link.startswith("http") and note.link.endswith(f"/bookings/{booking.id}#thread")
     assert any(m.recipient == operator.email and "样品下周一寄到" in m.body for m in _mail_rows())
     assert _db.session.scalar(select(Notification).where(Notification.user_id == firm.id)) is None
 
