@@ -8,12 +8,14 @@ Endpoints marked `auth.token_required` answer 401 before their arguments are rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import flask_smorest
 import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, abort, make_response, render_template, send_from_directory
+from flask_smorest.error_handler import ErrorSchema
 from webargs.flaskparser import FlaskParser
 
 from ..core.inputs import INVALID_JSON_MESSAGE, JSON_TOO_DEEP_MESSAGE
@@ -63,6 +65,18 @@ def register_blueprint(blp: Blueprint) -> None:
     if authenticate_first not in blp.before_request_funcs.get(None, []):  # once, whatever the apps
         blp.before_request(authenticate_first)
     api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+
+
+def refusals(blueprint: Blueprint, descriptions: Mapping[int, str], *codes: int):
+    """Document these error answers of an endpoint in the OpenAPI document (the JSON error body
+    names the field in `errors.json`); `descriptions` says what each code means for the feature."""
+
+    def decorate(view):
+        for code in codes:
+            view = blueprint.alt_response(code, schema=ErrorSchema, description=descriptions[code])(view)
+        return view
+
+    return decorate
 
 
 docs_bp = FlaskBlueprint("api_docs", __name__, url_prefix="/api/v1/docs")

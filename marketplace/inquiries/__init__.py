@@ -6,8 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..api import register_blueprint
+
     # jobs declares the periodic job; services registers attachment owners and message threads
     from . import jobs, services  # noqa: F401
+    from .api import blp, proposal_blp
     from .views import bp
 
     app.register_blueprint(bp)
+    register_blueprint(blp)
+    register_blueprint(proposal_blp)

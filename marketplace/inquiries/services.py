@@ -81,6 +81,15 @@ def get_proposal(user, proposal_id: int) -> Proposal | None:
     return load_visible(Proposal, proposal_id, lambda p: can_view(user, p))
 
 
+def get_by_ref(user, model: type[Inquiry] | type[Proposal], ref: str):
+    """The inquiry or proposal with this ref if the user may see it; LookupError otherwise (the API
+    answers 404 either way)."""
+    obj = db.session.scalar(select(model).where(model.ref == ref))
+    if obj is None or not can_view(user, obj):
+        raise LookupError(ref)
+    return obj
+
+
 # ---------------------------------------------------------------- parties and notices
 
 
@@ -511,7 +520,8 @@ def frozen_terms(proposal: Proposal) -> str:
 
 def _still_valid(proposal: Proposal, _by):
     if proposal.valid_until is not None and proposal.valid_until < local_today():
-        return ("status", "该方案已过报价有效期，请与平台沟通后由平台重新提交。")
+        # not allowed any more, like a state that forbids it (the API answers 409)
+        raise Conflict(("status", "该方案已过报价有效期，请与平台沟通后由平台重新提交。"))
     return None
 
 
@@ -600,10 +610,12 @@ def expire_proposals(today: date | None = None) -> int:
 # ---------------------------------------------------------------- lists
 
 
-def inquiries_for(user):
+def inquiries_for(user, *, status: str | None = None):
     """A SELECT of the inquiries this user deals with: a firm's sent ones, an operator's platforms'
-    received ones, everything for administrators; newest first."""
+    received ones, everything for administrators; newest first; optionally in one state."""
     query = select(Inquiry)
+    if status:
+        query = query.where(Inquiry.status == status)
     if user.is_firm:
         query = query.where(Inquiry.org_id == user.org_id)
     elif user.is_operator:
@@ -613,9 +625,14 @@ def inquiries_for(user):
     return query.order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
 
 
-def proposals_for(user):
-    """A SELECT of the proposals and quotes a firm received or an operator's platforms sent."""
+def proposals_for(user, *, status: str | None = None, demand_ref: str | None = None):
+    """A SELECT of the proposals and quotes a firm received or an operator's platforms sent (all for
+    administrators), newest first; optionally in one state, or on the demand with this ref."""
     query = select(Proposal)
+    if status:
+        query = query.where(Proposal.status == status)
+    if demand_ref:
+        query = query.where(Proposal.demand.has(Demand.ref == demand_ref))
     if user.is_firm:
         query = query.where(Proposal.org_id == user.org_id)
     elif user.is_operator:

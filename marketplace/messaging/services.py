@@ -87,6 +87,20 @@ def get_usable(user, type_name: str, subject_id: int):
     return subject
 
 
+def get_usable_by_ref(user, type_name: str, ref: str):
+    """The subject with this ref (its `ref` column) if the user may use its thread; LookupError when
+    unknown, Forbidden otherwise (the API answers 404 either way)."""
+    rules = _THREADS.get(type_name)
+    if rules is None:
+        raise LookupError(type_name)
+    subject = db.session.scalar(select(rules.model).where(rules.model.ref == ref))
+    if subject is None:
+        raise LookupError(ref)
+    if not can_use(user, subject):
+        raise Forbidden()
+    return subject
+
+
 def thread_key(subject) -> tuple[str, int]:
     return _rules_for(subject).type_name, subject.id
 
@@ -104,18 +118,22 @@ def subject_title(subject) -> str:
     return _rules_for(subject).title(subject)
 
 
-def messages_of(user, subject) -> list[Message]:
-    """The thread, oldest first (Forbidden unless the user may view the subject)."""
+def thread_statement(user, subject):
+    """A SELECT of the thread's messages, oldest first (Forbidden unless the user may view the
+    subject): the API pages through it."""
     if not can_use(user, subject):
         raise Forbidden()
     type_name, subject_id = thread_key(subject)
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.thread_type == type_name, Message.thread_id == subject_id)
-            .order_by(Message.id)
-        )
+    return (
+        select(Message)
+        .where(Message.thread_type == type_name, Message.thread_id == subject_id)
+        .order_by(Message.id)
     )
+
+
+def messages_of(user, subject) -> list[Message]:
+    """The thread, oldest first (Forbidden unless the user may view the subject)."""
+    return list(db.session.scalars(thread_statement(user, subject)))
 
 
 def validate_message(body: str | None, files=()) -> None:
