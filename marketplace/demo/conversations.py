@@ -107,7 +107,7 @@ TALK = {
         ),
         (
             "请问进场前需要准备哪些资料？我们这次去两名工程师。",
-            "请提前一天发来人员名单、物料 MSDS 和工艺路线简述，进场当天先做半小时安全培训。",
+            "请提前一天发来人员名单、物料清单和安全资料，进场当天先做半小时安全培训。",
         ),
         (
             "能否把开始时间提前到上午八点半？当天想多跑一个批次。",
@@ -118,12 +118,12 @@ TALK = {
             "试验结束后两个工作日内上传到本页附件，纸质版随报告一起寄出。",
         ),
         (
-            "报告里的收率比我们小试低不少，能否一起分析一下原因？",
-            "我们复核了记录，主要是升温段比计划慢了约 20 分钟，明天上午可以开电话会细谈。",
+            "报告里有几项数据和我们内部测试偏差较大，能否一起分析一下原因？",
+            "我们复核了记录，主要是样品前处理方式不同，明天上午可以开电话会细谈。",
         ),
         (
-            "物料需要冷链运输，平台这边有 2-8 ℃ 冷库可以暂存吗？",
-            "有，冷库容量充足，到货后我们拍照确认温度记录。",
+            "我们的样品和工装比较重，平台有卸货平台和叉车吗？",
+            "有 3 吨叉车和卸货平台，到货前半小时联系门卫即可，到货后我们拍照确认。",
         ),
         (
             "发票请开增值税专用发票，抬头和税号已经发到平台邮箱。",
@@ -132,7 +132,7 @@ TALK = {
     ],
     "inquiry": [
         (
-            "补充一下：我们年需求量大约 50 吨，希望先做一批验证。",
+            "补充一下：我们明年计划量产，希望先做一轮小批量验证。",
             "了解，按这个规模建议先在中试装置上做两批，我们整理一份初步方案发给您。",
         ),
         (
@@ -141,14 +141,14 @@ TALK = {
         ),
         ("能否安排我们下周去平台现场看一下设备？", "欢迎，周三或周四下午都可以，来时请带身份证在门卫登记。"),
         (
-            "报价里的检测项目能否再加上重金属和微生物限度？",
-            "可以，这两项每批增加约 1800 元，我们更新报价后发给您。",
+            "报价里能否再加上第三方检测？客户要求 CNAS 报告。",
+            "可以，第三方检测每批增加约 1800 元，我们更新报价后发给您。",
         ),
         ("技术资料包稍后上传，请仅限项目组查阅。", "收到，资料仅限项目组三人查阅，评估完成后按约定删除。"),
     ],
     "proposal": [
         (
-            "报价是否包含中间体和成品的检测费用？",
+            "报价是否包含过程检测和成品检测的费用？",
             "包含每批的放行检测，不含稳定性研究；如需稳定性考察可另行报价。",
         ),
         (
@@ -501,8 +501,11 @@ def _inquiries(r: _Replay, count: int) -> None:
             demand = rng.choice(open_demands[firm.org_id])
             platform = r.platforms_for(demand, 1)[0]
             created = r.moment_between(max(demand.published_at + timedelta(days=1), year_ago), now)
-        else:
-            platform = rng.choice(r.platforms)
+        else:  # mostly a platform of the firm's own field
+            own = open_demands.get(firm.org_id)
+            platform = (
+                r.platforms_for(own[0], 1)[0] if own and rng.random() < 0.8 else rng.choice(r.platforms)
+            )
             created = r.moment_between(year_ago, now)
         if created > now - timedelta(days=5):
             ending = "open" if rng.random() < 0.7 else rng.choice(["accepted", "declined", "withdrawn"])
@@ -679,7 +682,7 @@ def _threads(r: _Replay) -> None:
     for booking in db.session.scalars(
         select(Booking).where(Booking.kind == "booking", Booking.status.in_(went_ahead)).order_by(Booking.id)
     ):
-        if rng.random() < 0.15 or (booking.org_id == r.demo_firm.org_id and rng.random() < 0.4):
+        if rng.random() < 0.1 or (booking.org_id == r.demo_firm.org_id and rng.random() < 0.4):
             firm = booking.requested_by
             r.threads.append((booking, "booking", firm, r.operator(booking.platform), booking.created_at))
     for subject, kind, firm, operator, start in r.threads:

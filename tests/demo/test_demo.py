@@ -195,6 +195,14 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     orders = db.session.scalars(select(Booking).where(Booking.kind == "order")).all()
     assert {o.status for o in orders} >= {BookingStatus.IN_PROGRESS, BookingStatus.CONFIRMED}
     assert any(o.review for o in orders) and all(o.proposal_id and o.terms for o in orders)
+    for order in orders:  # each step's record carries the replayed moment, not the day of seeding
+        trail = {
+            e.new_state: e.at
+            for e in db.session.scalars(
+                select(AuditLog).where(AuditLog.object_type == "booking", AuditLog.object_id == order.id)
+            )
+        }
+        assert trail["accepted"] == order.created_at and trail.get("completed") == order.completed_at
     # The demo firm compares 3-4 proposals on two of its open demands, one still entirely open to choose.
     comparisons = [inquiries.comparison(firm, d) for d in inquiries.inquirable_demands(firm)]
     assert sum(3 <= len(rows) <= 4 for rows in comparisons) >= 2
