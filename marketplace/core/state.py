@@ -88,6 +88,7 @@ class Workflow:
     def _audit(self, obj, old, new, *, by, reason, details=None) -> None:
         db.session.add(
             AuditLog(
+                at=utcnow(),  # the moment of the change, not of the flush (replayed demo history)
                 actor_id=getattr(by, "id", None),
                 object_type=self.object_type,
                 object_id=obj.id,

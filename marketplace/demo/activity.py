@@ -131,6 +131,8 @@ def _replay(rng, offering, operator, firm, start, end, ending) -> Booking | None
     """Request at a believable time before the window (never in the future), then play the booking
     to `ending`."""
     created = min(start - timedelta(days=rng.randint(3, 25), hours=rng.randint(0, 8)), utcnow())
+    if ending == "requested":  # still waiting today: sent recently, or the expiry job would have taken it
+        created = max(created, utcnow() - timedelta(hours=rng.randint(2, 60)))
     try:
         with clock_at(created):
             booking = bookings.request_booking(firm, offering, start, end, quantity=1, note=rng.choice(NOTES))

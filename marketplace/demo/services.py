@@ -19,6 +19,7 @@ from ..platforms import services as platform_services
 from ..platforms.models import Platform
 from . import themes as demo_themes
 from .activity import seed_activity
+from .conversations import seed_conversations
 
 DEMO_PASSWORD = "zhongshi-demo"
 DEMO_ACCOUNTS = [
@@ -285,4 +286,5 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
     counts.update(seed_activity())
+    counts.update(seed_conversations())
     return counts

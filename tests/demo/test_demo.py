@@ -10,11 +10,16 @@ from sqlalchemy import select
 
 from marketplace import vocab
 from marketplace.accounts.models import User
+from marketplace.bookings import dashboards
 from marketplace.bookings.models import Booking, BookingStatus, Outcome, Review
 from marketplace.core.models import AuditLog, utcnow
 from marketplace.demands.models import Demand
 from marketplace.demo import services as demo
 from marketplace.demo import themes as demo_themes
+from marketplace.inquiries import services as inquiries
+from marketplace.inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
+from marketplace.messaging import services as messaging
+from marketplace.messaging.models import Message
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
 
@@ -171,3 +176,66 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     )
     history = db.session.scalars(select(AuditLog.at).where(AuditLog.object_type == "booking")).all()
     assert max(history) <= utcnow() and min(history) <= utcnow() - timedelta(days=300)
+
+    # Inquiries in every state over the year, from many firms to many platforms: some about a demand
+    # (some under a 保密承诺 the platform accepted, recorded with time and person), some on 面议 offerings.
+    sent = db.session.scalars(select(Inquiry)).all()
+    assert {i.status for i in sent} == set(InquiryStatus) and len(sent) >= 100
+    assert len({i.org_id for i in sent}) >= 50 and len({i.platform_id for i in sent}) >= 30
+    assert any(i.demand_id for i in sent) and any(i.demand_id is None for i in sent)
+    assert any(i.nda_accepted_at and i.nda_accepted_by_id for i in sent)
+    assert any(i.offering.is_negotiable for i in sent)
+    assert min(i.created_at for i in sent) <= utcnow() - timedelta(days=300)
+    assert max(i.created_at for i in sent) <= utcnow()
+    # Proposals and quotes in every state; accepted ones became orders that ran their course.
+    proposals = db.session.scalars(select(Proposal)).all()
+    assert {p.status for p in proposals} == set(ProposalStatus)
+    assert any(p.is_quote and p.is_accepted for p in proposals)
+    assert all(p.decline_reason for p in proposals if p.status == ProposalStatus.DECLINED)
+    orders = db.session.scalars(select(Booking).where(Booking.kind == "order")).all()
+    assert {o.status for o in orders} >= {BookingStatus.IN_PROGRESS, BookingStatus.CONFIRMED}
+    assert any(o.review for o in orders) and all(o.proposal_id and o.terms for o in orders)
+    for order in orders:  # each step's record carries the replayed moment, not the day of seeding
+        trail = {
+            e.new_state: e.at
+            for e in db.session.scalars(
+                select(AuditLog).where(AuditLog.object_type == "booking", AuditLog.object_id == order.id)
+            )
+        }
+        assert trail["accepted"] == order.created_at and trail.get("completed") == order.completed_at
+    # The demo firm compares 3-4 proposals on two of its open demands, one still entirely open to choose.
+    comparisons = [inquiries.comparison(firm, d) for d in inquiries.inquirable_demands(firm)]
+    assert sum(3 <= len(rows) <= 4 for rows in comparisons) >= 2
+    waiting = max(comparisons, key=lambda rows: sum(r["proposal"].is_submitted for r in rows))
+    offers = [r["proposal"] for r in waiting if r["proposal"].is_submitted]
+    assert len(offers) >= 3 and len({p.platform_id for p in offers}) == len(offers)
+    assert (
+        len({p.price_amount for p in offers}) == len(offers) and len({p.lead_time_days for p in offers}) > 1
+    )
+    # Threads of 2-6 messages alternating sides (a platform's single note on a waiting proposal aside).
+    threads: dict[tuple, list[Message]] = {}
+    for message in db.session.scalars(select(Message).order_by(Message.id)):
+        threads.setdefault((message.thread_type, message.thread_id), []).append(message)
+    assert {kind for kind, _id in threads} == {"booking", "inquiry", "proposal"} and len(threads) >= 200
+    for thread in threads.values():
+        assert len(thread) <= 6
+        assert all(a.author_id != b.author_id for a, b in zip(thread, thread[1:], strict=False))
+    assert sum(len(t) >= 2 for t in threads.values()) >= 0.95 * len(threads)
+    # A few unread messages for each demo account, not a year's worth.
+    for user in (firm, operator):
+        mine = messaging.threads_page(user, 1, 1000).items
+        assert 1 <= messaging.unread_count(user) <= 10 and len(mine) >= 5
+    # The operator's workbench has work (one request past the response target), the firm's too.
+    waiting_work = dashboards.platform_waiting(platform)
+    assert {w.kind for w in waiting_work} == {"booking", "inquiry"} and any(
+        w.is_overdue for w in waiting_work
+    )
+    assert any(w.obj.requires_nda for w in waiting_work if w.kind == "inquiry")
+    assert dashboards.proposals_awaiting_firm(platform)
+    for_firm = dashboards.firm_waiting(firm.org_id)
+    assert for_firm.to_confirm and len(for_firm.proposals) >= 3
+    # Every demo person has a phone, so accepted inquiries show both contact persons.
+    assert db.session.scalar(select(User.id).where(User.phone.is_(None))) is None
+    accepted = next(i for i in sent if i.org_id == firm.org_id and i.was_accepted)
+    persons = inquiries.contact_persons(firm, accepted)
+    assert persons["firm"].phone and persons["platform"].phone
