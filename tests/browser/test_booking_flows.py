@@ -1,0 +1,220 @@
+"""Issue 8's whole flows in Debian's Chromium, with real clicks, typing and CSRF tokens: a slot found by
+search and booked, accepted, then refused to a second firm; a demand's match to a completed, rated
+booking; a proposal to an accepted order; an inquiry under the 保密承诺. Each user has a browser of
+their own (a phone or a desktop), as firms and platforms do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests import factories
+from tests.conftest import PASSWORD
+from tests.factories import local_day
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def browsers(page, live_server):
+    """`browsers(user, viewport)`: a fresh browser of its own (cookies) of that size, logged in as
+    `user` through the login form; its `base` is the live server's address."""
+
+    def open_as(user, viewport=DESKTOP):
+        context = page.context.browser.new_context(locale="zh-CN", viewport=viewport)
+        tab = context.new_page()
+        tab.set_default_timeout(15000)
+        tab.goto(f"{live_server}/account/login")
+        tab.fill("input[name=email]", user.email)
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("main form button[type=submit]")
+        tab.wait_for_url(lambda url: "/account/login" not in url)
+        return tab
+
+    open_as.base = live_server
+    return open_as
+
+
+def flash(tab) -> str:
+    return " ".join(tab.locator("main .flash").all_inner_texts())
+
+
+def no_overflow(tab) -> bool:
+    return tab.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def platform_with_operator(**values):
+    operator = factories.UserFactory(role="operator", name="孙经理", phone="0531-66668888")
+    platform = factories.PlatformFactory(organization=operator.organization, **values)
+    return platform, operator
+
+
+# ---------------------------------------------------------------- 1. search, book, accept, refused
+
+
+def test_a_firm_books_a_slot_found_by_search_and_a_second_firm_cannot_have_it(browsers, db):
+    platform, operator = platform_with_operator(
+        name="淄博精细化工中试平台", city="淄博", domains=["高端化工"]
+    )
+    reactor = factories.OfferingFactory(
+        platform=platform,
+        title="200 L 搪玻璃反应釜",
+        description="精细化工合成放大，带夹套控温。",
+        domains=["高端化工"],
+        price_amount=300.0,
+        price_unit="hour",
+        opening_hours=[{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)],
+    )
+    first, second = factories.UserFactory(role="firm"), factories.UserFactory(role="firm")
+    db.session.commit()
+    day = local_day(3)
+    date = day.date().isoformat()
+
+    # The first firm, on a phone: search from the home page, open the hit, book two hours.
+    phone = browsers(first, PHONE)
+    phone.goto(browsers.base + "/")
+    phone.fill("form.searchbox input[name=q]", "搪玻璃反应釜")
+    phone.click("form.searchbox button[type=submit]")
+    phone.click(".hit a.hit-title:has-text('200 L 搪玻璃反应釜')")
+    phone.wait_for_url(f"**/offerings/{reactor.id}")
+    phone.click("#booking a.btn:has-text('预约')")
+    phone.wait_for_url(f"**/offerings/{reactor.id}/book")
+    phone.fill("input[name=start]", f"{date}T10:00")
+    phone.fill("input[name=end]", f"{date}T12:00")
+    phone.fill("textarea[name=note]", "需要氮气保护。")
+    phone.click("button[name=preview]")
+    quote = phone.locator("#quote")
+    assert "600.00 元" in quote.inner_text()
+    assert "2 小时 × 1 台/套 × 300.00 元/小时" in quote.inner_text()
+    assert no_overflow(phone)
+    phone.click("button[name=send]")
+    phone.wait_for_url(re.compile(r".*/bookings/\d+$"))
+    assert "预约申请已提交，等待平台受理。" in flash(phone)
+    assert phone.inner_text("#booking-status") == "待受理"
+    ref = phone.locator("dl.facts dd").first.inner_text()
+
+    # The operator, on a desktop, lands on the platform's workbench and accepts from its waiting list.
+    desk = browsers(operator)
+    assert "/workbench/platforms/" in desk.url
+    desk.click("#waiting a:has-text('200 L 搪玻璃反应釜')")
+    assert ref in desk.inner_text("main")
+    desk.click("#actions button:has-text('接受')")
+    assert "已接受，当前状态：已确认。" in flash(desk)
+    assert desk.inner_text("#booking-status") == "已确认"
+
+    # The first firm sees it confirmed, with the platform's contact.
+    phone.reload()
+    assert phone.inner_text("#booking-status") == "已确认"
+    assert "淄博精细化工中试平台" in phone.inner_text("#contacts")
+
+    # The second firm, on a desktop: the calendar shows the two hours taken, and booking them is refused
+    # with the conflicting time named.
+    other = browsers(second)
+    other.goto(f"{browsers.base}/offerings/{reactor.id}")
+    other.click("a:has-text('查看可预约时间')")
+    other.click(f".cal-date[href*='week={date}']")
+    taken = other.locator(".cal-wday", has_text=f"{day.month}月{day.day}日")
+    assert "10:00–12:00 已约满" in taken.inner_text()
+    assert first.organization.name not in other.inner_text("main")  # never who booked
+    other.go_back()
+    other.go_back()
+    other.click("#booking a.btn:has-text('预约')")
+    other.fill("input[name=start]", f"{date}T09:00")
+    other.fill("input[name=end]", f"{date}T11:00")
+    other.click("button[name=preview]")
+    assert other.locator("#quote").count() == 0
+    refusal = other.inner_text("#booking-request")
+    assert f"该时段已被预约：{date} 10:00 至 {date} 11:00 仅剩 0 台/套可约" in refusal
+    assert other.locator("button[name=send]").count() == 0
+
+
+# ---------------------------------------------------------------- 2. a demand's match to a rated booking
+
+
+def test_a_firm_goes_from_its_demands_match_to_a_completed_rated_booking(browsers, db):
+    platform, operator = platform_with_operator(name="济南生物发酵中试平台", city="济南")
+    fermenter = factories.OfferingFactory(
+        platform=platform,
+        title="500 L 不锈钢机械搅拌发酵罐",
+        description="大肠杆菌高密度发酵，GMP车间，在线pH与溶氧控制。",
+        specs={"容积": "500 L"},
+    )
+    firm = factories.UserFactory(role="firm", name="刘工", phone="0531-81234567")
+    demand = factories.DemandFactory(
+        organization=firm.organization,
+        created_by_id=firm.id,
+        title="重组蛋白发酵工艺放大到500 L",
+        description="大肠杆菌表达体系在5 L罐稳定，需要在GMP条件下放大到500 L发酵罐。",
+    )
+    db.session.commit()
+    day = local_day(4)
+    start, last = day.date().isoformat(), local_day(5).date().isoformat()
+
+    # The firm, on a phone: its demand, the match, book it (whole days), linked to the demand.
+    phone = browsers(firm, PHONE)
+    phone.click("button.nav-toggle")
+    phone.click("#mainnav a:has-text('我的需求')")
+    phone.click(f"a:has-text('{demand.title}')")
+    match = phone.locator("#matches > li", has_text=fermenter.title).first
+    assert match.locator(".match-title").inner_text() == fermenter.title
+    match.locator("a.btn:has-text('预约')").click()
+    phone.wait_for_url(f"**/offerings/{fermenter.id}/book?demand={demand.id}")
+    assert phone.locator("select[name=demand_id] option:checked").inner_text() == demand.title
+    phone.fill("input[name=start]", start)
+    phone.fill("input[name=end]", last)
+    phone.click("button[name=preview]")
+    assert "2,400.00 元" in phone.inner_text("#quote")
+    phone.click("button[name=send]")
+    phone.wait_for_url(re.compile(r".*/bookings/\d+$"))
+    booking_url = phone.url
+    assert phone.locator("a:has-text('查看需求')").get_attribute("href") == f"/demands/{demand.id}"
+
+    # The operator accepts, starts and completes the work with a report and a file.
+    desk = browsers(operator)
+    desk.click("#mainnav a:has-text('预约与订单')")
+    desk.click(f"td a:has-text('{fermenter.title}')")
+    assert "该企业在本平台的未到场记录：0 次。" in desk.inner_text("#no-shows")
+    desk.click("#actions button:has-text('接受')")
+    assert desk.inner_text("#booking-status") == "已确认"
+    assert "刘工" in desk.inner_text("#contacts") and "0531-81234567" in desk.inner_text("#contacts")
+    desk.click("#actions button:has-text('开始服务')")
+    assert desk.inner_text("#booking-status") == "进行中"
+    desk.fill("textarea[name=report]", "两批次发酵均达到目标表达量，OD600 达 85。")
+    desk.set_input_files(
+        "#actions input[name=files]",
+        files=[{"name": "发酵报告.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}],
+    )
+    desk.click("#actions button:has-text('标记完成')")
+    assert "已标记完成，等待企业确认验收。" in flash(desk)
+    assert desk.inner_text("#booking-status") == "已完成待确认"
+
+    # The firm confirms, rates and records the outcome, all on its phone.
+    phone.goto(booking_url)
+    assert "OD600 达 85" in phone.inner_text("#completion")
+    assert phone.locator("#files a:has-text('发酵报告.pdf')").count() == 1
+    phone.click("#actions button:has-text('确认验收')")
+    assert phone.inner_text("#booking-status") == "已验收"
+    phone.select_option("#review select[name=rating]", "4")
+    phone.fill("#review textarea[name=comment]", "数据完整，交付准时。")
+    phone.click("#review button:has-text('提交评价')")
+    assert "感谢评价，评价已公开显示。" in flash(phone)
+    phone.select_option("#outcome select[name=outcome]", "ongoing")
+    phone.fill("#outcome textarea[name=outcome_note]", "正在准备放大到 2000 L。")
+    phone.click("#outcome button:has-text('保存')")
+    assert "当前：进行中" in phone.inner_text("#outcome")
+    assert no_overflow(phone)
+
+    # The platform answers the review once, publicly; the offering page shows both.
+    desk.reload()
+    desk.fill("#review textarea[name=reply]", "感谢信任，欢迎继续合作。")
+    desk.click("#review button:has-text('公开回复')")
+    assert "回复已公开显示。" in flash(desk)
+    assert desk.locator("#review form").count() == 0
+    phone.goto(f"{browsers.base}/offerings/{fermenter.id}")
+    ratings = phone.inner_text("main")
+    assert "数据完整，交付准时。" in ratings and "感谢信任，欢迎继续合作。" in ratings
+    assert firm.organization.name not in ratings
