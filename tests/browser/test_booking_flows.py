@@ -218,3 +218,89 @@ def test_a_firm_goes_from_its_demands_match_to_a_completed_rated_booking(browser
     ratings = phone.inner_text("main")
     assert "数据完整，交付准时。" in ratings and "感谢信任，欢迎继续合作。" in ratings
     assert firm.organization.name not in ratings
+
+
+# ---------------------------------------------------------------- 3. a proposal to an accepted order
+
+
+def test_a_firm_goes_from_a_proposal_on_its_demand_to_an_accepted_order(browsers, db):
+    platform, operator = platform_with_operator(
+        name="烟台新材料中试平台", city="烟台", contact_name="孙经理", contact_phone="0535-6000000"
+    )
+    rival = factories.ProposalFactory(title="竞争方案", price_amount=260000.0, lead_time_days=60)
+    firm = factories.UserFactory(role="firm", name="周工", phone="0531-87654321")
+    demand = rival.demand
+    demand.organization, demand.org_id = firm.organization, firm.org_id
+    rival.org_id = firm.org_id
+    demand.title = "锂电正极材料中试放大"
+    db.session.commit()
+    valid_until = local_day(20).date().isoformat()
+
+    # The operator, on a phone, proposes on the open demand from the demand page.
+    phone = browsers(operator, PHONE)
+    phone.goto(f"{browsers.base}/demands")
+    phone.click(f"a:has-text('{demand.title}')")
+    phone.click("#propose a:has-text('提交方案与报价')")
+    assert phone.locator("select[name=platform_id] option:checked").inner_text() == platform.name
+    phone.fill("input[name=title]", "正极材料 50 kg 级放大方案")
+    phone.fill("input[name=price_amount]", "180000")
+    phone.fill("input[name=lead_time_days]", "45")
+    phone.fill("input[name=valid_until]", valid_until)
+    phone.fill("textarea[name=scope]", "完成三批 50 kg 级烧结放大及性能验证。")
+    phone.fill("textarea[name=deliverables]", "工艺报告、批记录、检测报告")
+    assert no_overflow(phone)
+    phone.click("main form button:has-text('提交')")
+    assert "方案已提交，企业答复后会通知您。" in flash(phone)
+    proposal_url = phone.url
+
+    # The firm, on a desktop, compares the two proposals side by side and asks a question in one.
+    desk = browsers(firm)
+    desk.goto(f"{browsers.base}/demands/{demand.id}")
+    desk.click("#dealings a:has-text('方案对比（2）')")
+    cards = desk.locator(".compare > article")
+    assert cards.count() == 2
+    boxes = [cards.nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]  # side by side
+    ours = desk.locator(".compare > article", has_text="正极材料 50 kg 级放大方案")
+    assert "180,000 元/项目" in ours.inner_text() and "45 天" in ours.inner_text()
+    ours.locator("a:has-text('查看详情或提问')").click()
+    desk.fill("#thread textarea[name=body]", "烧结气氛能否用纯氧？")
+    desk.click("#thread button:has-text('发送消息')")
+    desk.wait_for_url(f"{proposal_url}#thread")
+    assert "消息已发送。" in flash(desk)
+
+    # The operator answers in the same thread, from its messages.
+    phone.reload()
+    phone.click("button.nav-toggle")
+    phone.click("#mainnav a:has-text('消息')")
+    phone.click("a.thread-title:has-text('正极材料 50 kg 级放大方案')")
+    assert "烧结气氛能否用纯氧？" in phone.inner_text("#thread")
+    phone.fill("#thread textarea[name=body]", "可以，纯氧气氛另加 5000 元。")
+    phone.click("#thread button:has-text('发送消息')")
+    phone.wait_for_url(f"{proposal_url}#thread")
+
+    # The firm reads the answer, accepts this proposal and declines the other with a reason.
+    desk.reload()
+    assert "可以，纯氧气氛另加 5000 元。" in desk.inner_text("#thread")
+    desk.click("main dl.facts a:has-text('与其他方案对比')")
+    ours = desk.locator(".compare > article", has_text="正极材料 50 kg 级放大方案")
+    ours.locator("summary:has-text('接受此方案并不采纳其他方案')").click()
+    ours.locator("textarea[name=reason]").first.fill("周期更短，价格更低。")
+    ours.locator("button:has-text('接受并不采纳其他 1 份')").click()
+    desk.wait_for_url(re.compile(r".*/bookings/\d+$"))
+    assert "已接受方案，订单已生成；价格与条款已锁定。" in flash(desk)
+    order_url = desk.url
+    assert desk.inner_text("#booking-status") == "已确认"
+    facts = desk.inner_text("main dl.facts")
+    assert "180,000" in facts and "完成三批 50 kg 级烧结放大及性能验证。" in facts and "周期：45 天" in facts
+    contacts = desk.inner_text("#contacts")
+    assert "孙经理" in contacts and "0535-6000000" in contacts
+
+    # The operator sees the order with the firm's contact person; the other platform sees why not.
+    phone.goto(order_url)
+    contacts = phone.inner_text("#contacts")
+    assert "周工" in contacts and "0531-87654321" in contacts
+    assert no_overflow(phone)
+    desk.goto(f"{browsers.base}/my/demands/{demand.id}/proposals")
+    declined = desk.locator(".compare > article", has_text="竞争方案").inner_text()
+    assert "未采纳" in declined and "周期更短，价格更低。" in declined
