@@ -79,6 +79,8 @@ def _request_form(offering):
     form.demand_id.choices = [("", "不关联")] + [
         (str(d.id), d.title) for d in services.open_demands_of(current_user)
     ]
+    if request.method == "GET" and request.args.get("demand") in dict(form.demand_id.choices):
+        form.demand_id.data = request.args["demand"]  # booked from one of the firm's demand's matches
     return form
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.views import page_of, perform, submit_form
+from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
+from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
@@ -82,6 +85,7 @@ def detail(demand_id: int):
         "demands/detail.html",
         demand=demand,
         matches=matches,
+        bookable=_bookable(matches),
         contacted=contacted,
         inquiries=sent,
         inquired={i.platform_id: i for i in reversed(sent)},
@@ -94,6 +98,15 @@ def detail(demand_id: int):
         if owner_or_admin
         else [],
     )
+
+
+def _bookable(matches) -> set[int]:
+    """The matched offerings a firm can book online (the match offers 预约 beside 发送咨询)."""
+    ids = [m.obj_id for m in matches or ()]
+    if not ids:
+        return set()
+    query = select(Offering.id).where(Offering.id.in_(ids), Offering.is_bookable, Offering.is_public)
+    return set(db.session.scalars(query))
 
 
 @bp.route(f"/my/demands/<int:demand_id>/<any({', '.join(OWNER_ACTIONS)}):action>", methods=["POST"])

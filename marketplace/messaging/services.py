@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import aliased
@@ -110,8 +111,11 @@ def can_use(user, subject) -> bool:
 
 
 def subject_url(subject) -> str:
-    """The subject's page at its thread."""
-    return _rules_for(subject).url(subject) + "#thread"
+    """The subject's page at its thread, as a path of this site for links and redirects on pages: the
+    registered url is absolute (notices and mail) and names SITE_URL's host, not the one the browser
+    is on (behind a proxy, on another port), so a redirect to it would leave the site."""
+    parts = urlsplit(_rules_for(subject).url(subject))
+    return urlunsplit(("", "", parts.path, parts.query, "thread"))
 
 
 def subject_title(subject) -> str:

@@ -89,7 +89,7 @@ def test_waiting_work_lists_overdue_first_with_how_long_each_waited(db, platform
 
 
 def test_the_platform_page_flags_overdue_requests_and_inquiries(client, auth, db, platform, operator):
-    _waiting_world(platform)
+    overdue_request, _, overdue_inquiry, _ = _waiting_world(platform)
     _login(auth, db, operator)
 
     response = client.get(f"/workbench/platforms/{platform.id}")
@@ -103,6 +103,9 @@ def test_the_platform_page_flags_overdue_requests_and_inquiries(client, auth, db
     assert html.count('<tr class="overdue">') == 2
     assert "4 项，其中 2 项已超时" in text_of(response)
     assert "别的平台的申请" not in html and "已接受的咨询" not in html
+    # each waiting item opens where it is answered (inquiries were plain text: a wrong endpoint)
+    assert f'href="/bookings/{overdue_request.id}"' in html
+    assert f'href="/inquiries/{overdue_inquiry.id}"' in html
 
 
 def test_response_target_comes_from_the_setting(app, db, platform):
@@ -414,7 +417,7 @@ def test_a_firm_sees_only_its_own_organisations_items(client, auth, db, platform
     offering = factories.OfferingFactory(platform=platform, title="发酵罐预约")
     factories.BookingFactory(offering=offering, requested_by=colleague, title="本企业同事的预约")
     factories.BookingFactory(offering=offering, requested_by=other, title="别家企业的预约")
-    factories.InquiryFactory(created_by=firm, subject="本企业的咨询")
+    own_inquiry = factories.InquiryFactory(created_by=firm, subject="本企业的咨询")
     factories.InquiryFactory(created_by=other, subject="别家企业的咨询")
     demand = factories.DemandFactory(organization=firm.organization, title="本企业的需求")
     other_demand = factories.DemandFactory(organization=other.organization, title="别家企业的需求")
@@ -430,6 +433,7 @@ def test_a_firm_sees_only_its_own_organisations_items(client, auth, db, platform
         assert own in html
     assert "别家企业" not in html
     assert rows_of(response, "bookings")[0].startswith("预约 本企业同事的预约 青岛发酵中试平台")
+    assert f'href="/inquiries/{own_inquiry.id}"' in html  # the firm opens its inquiry from here
 
 
 def test_what_waits_for_the_firm_links_to_each_item(client, auth, db, platform):

@@ -108,6 +108,36 @@ def test_sending_the_previewed_request_creates_it_with_files_and_a_demand(
     assert "待受理" in page and "样品说明.png" in page and "平台接受后" in page
 
 
+def test_a_demands_match_that_can_be_booked_leads_to_the_form_with_the_demand_chosen(
+    client, auth, db, reactor
+):
+    """The match list offered only 发送咨询: a firm booking from its demand lost the link to it."""
+    reactor.description = "精细化工合成放大反应釜"
+    paper = factories.OfferingFactory(
+        platform=reactor.platform, title="200 L 反应釜工艺咨询", kind="service", is_bookable=False
+    )
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization, title="200 L 反应釜放大", description="需要 200 L 反应釜做合成放大。"
+    )
+    others = factories.DemandFactory(title="别家企业的需求")
+    db.session.commit()
+    auth.as_(firm)
+
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    matches = page.split('id="matches"')[1]
+    book = f'href="/offerings/{reactor.id}/book?demand={demand.id}"'
+    assert reactor.title in matches and paper.title in matches
+    assert matches.count(">预约</a>") == 1 and book in matches
+
+    form = client.get(f"/offerings/{reactor.id}/book?demand={demand.id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{demand.id}">', form)
+    form = client.get(f"/offerings/{reactor.id}/book?demand={others.id}").get_data(as_text=True)
+    assert "selected" not in form.split('name="demand_id"')[1].split("</select>")[0].replace(
+        '<option selected value="">', ""
+    )
+
+
 def test_a_send_with_a_changed_window_shows_the_new_price_first(client, auth, db, reactor):
     auth.as_(factories.UserFactory(role="firm"))
     db.session.commit()

@@ -346,6 +346,17 @@ def test_a_decline_from_the_comparison_returns_to_it(client, auth, db, world):
     assert response.headers["Location"].endswith(f"/my/demands/{world.demand.id}/proposals")
 
 
+def test_a_proposal_leads_its_firm_back_to_the_demand_and_the_comparison(client, auth, db, world):
+    """After asking in a proposal's thread the firm had no way back to its demand or to the others."""
+    proposal = world.proposal(db)
+    compare = f'href="/my/demands/{world.demand.id}/proposals"'
+    auth.as_(world.firm)
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert compare in page and f'href="/demands/{world.demand.id}"' in page
+    auth.as_(world.operator)
+    assert compare not in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
+
 # ---------------------------------------------------------------- quotes
 
 

@@ -73,6 +73,20 @@ def _mail_rows():
     return _db.session.scalars(select(OutgoingMail)).all()
 
 
+def test_after_writing_the_browser_stays_on_the_host_and_port_it_is_on(client, auth, parties):
+    """The redirect and the links of threads named SITE_URL's host: a browser on another port (or
+    behind a proxy) left the site after sending a message."""
+    booking, _, firm, _, _ = parties
+    auth.as_(firm)
+    host = {"Host": "localhost:8443"}
+    response = client.post(f"/messages/booking/{booking.id}", data={"body": "样品已寄出。"}, headers=host)
+    assert response.headers["Location"] == f"/bookings/{booking.id}#thread"
+    page = client.get(f"/messages/booking/{booking.id}", headers=host).get_data(as_text=True)
+    assert f'href="/bookings/{booking.id}#thread"' in page
+    inbox = client.get("/messages/", headers=host).get_data(as_text=True)
+    assert f'href="/bookings/{booking.id}#thread"' in inbox
+
+
 def test_messages_read_oldest_first_and_reading_clears_the_unread_count(client, auth, parties):
     booking, _, firm, operator, _ = parties
     services.post_message(firm, booking, "第一条")
