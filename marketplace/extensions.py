@@ -38,14 +38,20 @@ mail = Mail()
 api = Api()
 
 
+#: How long a SQLite writer waits for the one before it (seconds).
+SQLITE_BUSY_SECONDS = 30
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
     """SQLite in write-ahead-log mode: several processes (web workers, the job worker, the CLI) share
     one file, and with WAL readers never wait for the writer nor it for them, and a commit costs one
-    fsync instead of a journal's several. Writers still take turns: one at a time, waiting up to the
-    driver's timeout (SQLITE_BUSY_TIMEOUT). The mode is stored in the file; setting it again is free."""
+    fsync instead of a journal's several. Writers still take turns: one at a time, each waiting up to
+    SQLITE_BUSY_SECONDS for the previous one (the driver's default, 5 s, turned into 500s under a burst
+    of bookings on a loaded machine). The mode is stored in the file; setting it again is free."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
 
 
 def register_extensions(app: Flask) -> None:

@@ -190,6 +190,7 @@ CALENDAR_DAY_STATES = {
     "blocked": "停用",
     "closed": "不开放",
     "past": "已过",
+    "notice": "需提前预约",
 }
 #: The same, in two characters for a phone's month grid.
 CALENDAR_DAY_SHORT = {
@@ -199,6 +200,7 @@ CALENDAR_DAY_SHORT = {
     "blocked": "停用",
     "closed": "休",
     "past": "已过",
+    "notice": "未到",
 }
 #: A piece of a day (availability.Segment.state).
 CALENDAR_SEGMENT_STATES = {"free": "空闲", "booked": "已约满", "blocked": "停用"}

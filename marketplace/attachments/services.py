@@ -41,19 +41,29 @@ class OwnerRules:
     url: Callable[[object], str]  #: the owner's page, where upload and delete return to
     #: accepted `purpose` values; when there are any, every upload names one
     purposes: Mapping[str, Purpose] = field(default_factory=dict)
+    #: Both sides of a deal attach files to the owner (a booking): each deletes only its own uploads.
+    uploader_only: bool = False
 
 
 _OWNERS: dict[str, OwnerRules] = {}
 
 
 def register_owner(
-    model: type, *, can_view, can_manage, url, purposes: Mapping[str, Purpose] | Iterable[str] = ()
+    model: type,
+    *,
+    can_view,
+    can_manage,
+    url,
+    purposes: Mapping[str, Purpose] | Iterable[str] = (),
+    uploader_only: bool = False,
 ) -> None:
     """Declare who may see and manage the attachments of `model` (a `HasAttachments` class), and
     optionally its purposes (names, or names mapped to their `Purpose` rules)."""
     if not isinstance(purposes, Mapping):
         purposes = {name: Purpose() for name in purposes}
-    _OWNERS[model.__attachment_owner__] = OwnerRules(model, can_view, can_manage, url, dict(purposes))
+    _OWNERS[model.__attachment_owner__] = OwnerRules(
+        model, can_view, can_manage, url, dict(purposes), uploader_only
+    )
 
 
 def _rules(owner_type: str) -> OwnerRules | None:
@@ -86,9 +96,12 @@ def visible(user, owner, purpose: str | None = None) -> list[Attachment]:
 
 
 def can_manage(user, attachment: Attachment) -> bool:
-    """May `user` delete this file?"""
+    """May `user` delete this file? Whoever may attach to its owner (only its uploader, where both
+    sides of a deal attach)."""
     owner = attachment.owner
-    return owner is not None and can_attach(user, owner)
+    if owner is None or not can_attach(user, owner):
+        return False
+    return not _owner_rules(owner).uploader_only or attachment.uploaded_by_id == user.id
 
 
 def owner_url(owner) -> str:

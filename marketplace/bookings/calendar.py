@@ -237,6 +237,8 @@ def offering_days(offering: Offering, period: Period) -> list[AvailabilityDay]:
     """Each day of the period with its free, booked and blocked time (one query of bookings and one
     of blocks for the whole period). Never says who booked."""
     segments = availability.segments(offering, period.start, period.end)
+    # Days that end before the offering's notice allows a request are not offered either.
+    bookable_from = utcnow() + timedelta(hours=offering.min_notice_hours)
     days = []
     for day in period.days:
         a, b = local_midnight(day), local_midnight(day + timedelta(days=1))
@@ -245,7 +247,8 @@ def offering_days(offering: Offering, period: Period) -> list[AvailabilityDay]:
             for s in segments
             if s.start < b and s.end > a
         ]
-        if day < period.today:  # past days are not offered (nor their load told)
+        too_soon = day >= period.today and b <= bookable_from
+        if day < period.today or too_soon:  # past days are not offered (nor their load told)
             pieces = []
         free = [p.free_units for p in pieces if p.state == "free"]
         days.append(
@@ -253,7 +256,11 @@ def offering_days(offering: Offering, period: Period) -> list[AvailabilityDay]:
                 day=day,
                 in_period=period.in_period(day),
                 is_today=day == period.today,
-                state="past" if day < period.today else _day_state(pieces, offering.booking_capacity),
+                state="past"
+                if day < period.today
+                else "notice"
+                if too_soon
+                else _day_state(pieces, offering.booking_capacity),
                 free_units=min(free) if free else 0,
                 pieces=pieces,
                 reasons=list(dict.fromkeys(p.reason for p in pieces if p.state == "blocked")),

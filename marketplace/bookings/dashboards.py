@@ -315,12 +315,11 @@ def _open_hours(offering: Offering, period: Period, blocks: list[OfferingBlock])
     """availability.open_hours over whole local days, without walking every day of a long period: the
     hours of each weekday (from the period's first week) times how often it occurs, less the open time
     inside the (merged) blocked periods."""
-    first_week = availability.opening_intervals(
-        offering, period.start, min(period.end, period.start + timedelta(days=7))
-    )
     per_weekday = [0.0] * 7
-    for interval in first_week:
-        per_weekday[to_local(interval.start).weekday()] += interval.hours
+    for offset in range(7):  # day by day: a day's hours must not merge with the next day's (24/7 sites)
+        day = period.start + timedelta(days=offset)
+        hours = sum(i.hours for i in availability.opening_intervals(offering, day, day + timedelta(days=1)))
+        per_weekday[to_local(day).weekday()] = hours
     occurrences = [0] * 7
     full_weeks, rest = divmod(period.days, 7)
     for offset in range(7):

@@ -15,7 +15,7 @@ from ..attachments.services import add_attachment, register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load_visible
 from ..core.locks import LockTimeout, lock_for_transaction
 from ..core.models import utcnow
-from ..core.timeutil import format_datetime
+from ..core.timeutil import format_datetime, to_local
 from ..core.urls import external_url
 from ..demands.models import Demand
 from ..extensions import db
@@ -40,6 +40,14 @@ from .models import (
 )
 
 NOTE_MAX = 2000
+#: States after which a booking's files no longer change.
+FILES_CLOSED = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.DECLINED,
+    BookingStatus.EXPIRED,
+    BookingStatus.CANCELLED,
+    BookingStatus.NO_SHOW,
+)
 #: The cancellation rule, shown on the request form and on every booking.
 CANCELLATION_RULE = "开始前双方均可取消（须说明原因，对方会收到通知）；开始后不能取消，如有变化请与对方沟通。"
 ORDER_CANCELLATION_RULE = "服务开始前双方均可取消（须说明原因，对方会收到通知）。"
@@ -360,9 +368,12 @@ def transition(user, booking: Booking, action: str, reason: str | None = None) -
 
 
 def _timing_refusal(booking: Booking, action: str, now: datetime) -> str | None:
-    """Rules of time: a booking is cancelled only before it starts, marked no-show only after."""
+    """Rules of time: a booking is cancelled only before it starts, started no earlier than its first
+    (local) day, marked no-show only after it started."""
     if booking.kind != BookingKind.BOOKING or booking.start_at is None:
         return None
+    if action == "start" and to_local(now).date() < to_local(booking.start_at).date():
+        return f"预约从 {format_datetime(booking.start_at)} 开始，当天起才能开始服务。"
     if action == "cancel" and now >= booking.start_at:
         return "预约开始后不能取消；如有变化请与对方沟通。"
     if action == "no_show" and now < booking.start_at:
@@ -599,11 +610,17 @@ def attach_files(user, booking: Booking, files) -> None:
 
 
 # Both sides attach files to a booking (request documents, completion report); only they see them.
+# Each side deletes only its own files, and none once the work is confirmed or the booking ended
+# otherwise: what was reported stays on the record.
 register_owner(
     Booking,
     can_view=can_view,
-    can_manage=lambda user, booking: is_firm_party(user, booking) or is_platform_party(user, booking),
+    can_manage=lambda user, booking: (
+        (is_firm_party(user, booking) or is_platform_party(user, booking))
+        and booking.status not in FILES_CLOSED
+    ),
     url=lambda booking: url_for("bookings.detail", booking_id=booking.id),
+    uploader_only=True,
 )
 
 

@@ -179,7 +179,7 @@ def post_message(user, subject, body: str, files=()) -> Message:
         message,
         users=others,
         message=f"{user.name}{org}就“{rules.title(subject)}”发来消息：{body[:80]}",
-        link=absolute(subject_url(subject)),
+        link=absolute(lambda: subject_url(subject)),
     )
     return message
 

@@ -4,7 +4,7 @@ naming the conflicting time, 422 naming the field."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -235,13 +235,16 @@ def test_cancelling_after_the_start_is_a_409(client, db, freeze_now, reactor, fi
     assert refused.status_code == 409 and "开始后不能取消" in refused.json["errors"]["json"]["status"][0]
 
 
-def test_the_whole_life_cycle_with_review_reply_and_outcome(client, db, reactor, firm, operator):
+def test_the_whole_life_cycle_with_review_reply_and_outcome(client, db, freeze_now, reactor, firm, operator):
     _, headers = firm
     _, operator_headers = operator
-    ref = request(client, reactor, headers).json["ref"]
+    sent = request(client, reactor, headers).json
+    ref = sent["ref"]
     assert act(client, ref, operator_headers, "accept").json["status"] == "accepted"
     early = client.post(f"/api/v1/bookings/{ref}/review", json={"rating": 5}, headers=headers)
     assert early.status_code == 409 and "完成后" in early.json["errors"]["json"]["rating"][0]
+    assert act(client, ref, operator_headers, "start").status_code == 409  # not before its day
+    freeze_now(datetime.fromisoformat(sent["start"]))
     assert act(client, ref, operator_headers, "start").json["status"] == "in_progress"
     assert act(client, ref, operator_headers, "complete").status_code == 422  # needs its report
     done = act(client, ref, operator_headers, "complete", "三批次发酵完成，数据已上传。")

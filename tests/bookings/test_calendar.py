@@ -249,3 +249,14 @@ def test_past_days_are_not_offered(client, reactor):
     yesterday = local_today() - timedelta(days=1)
     html = client.get(f"/offerings/{reactor.id}/calendar?view=week&week={yesterday.isoformat()}")
     assert week_day(html.get_data(as_text=True), yesterday).endswith("已过")
+
+
+def test_days_inside_the_notice_are_not_offered(client, db, reactor):
+    """Found by a first-time user: today showed 可约 although requests need 72 hours' notice."""
+    reactor.min_notice_hours = 72
+    db.session.commit()
+    today = local_today()
+    html = client.get(f"/offerings/{reactor.id}/calendar?view=week&week={today.isoformat()}").get_data(
+        as_text=True
+    )
+    assert week_day(html, today).endswith("需提前预约")

@@ -195,6 +195,15 @@ def test_utilisation_is_booked_unit_hours_over_open_unit_hours(db, platform, rea
         assert availability.utilisation(u.offering, WEEK.start, WEEK.end) == pytest.approx((u.booked, u.open))
 
 
+def test_a_site_open_around_the_clock_is_open_24_hours_a_day_over_a_month(db, platform):
+    """Found by a first-time user: 30 days of a 24/7 site showed 840 open hours (its days merged into
+    one interval that was counted as one weekday's)."""
+    site = factories.OfferingFactory(platform=platform, kind="site", title="中试车间")
+    month = dashboards.Period(date(2026, 3, 1), date(2026, 3, 30))
+    (usage,) = dashboards.platform_utilisation(platform, month)
+    assert usage.open == 30 * 24 == availability.open_hours(site, month.start, month.end)
+
+
 def test_the_utilisation_chart_and_table_show_the_chosen_period(
     client, auth, db, platform, operator, reactors
 ):

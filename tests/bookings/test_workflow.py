@@ -58,8 +58,10 @@ def test_the_table_covers_every_action_the_pages_and_api_name():
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("state", list(BookingStatus))
 def test_every_state_action_and_role(db, state, action, role):
-    # A no-show is recorded after the start, everything else happens before it (timing has its own tests).
-    start = utcnow() - timedelta(hours=2) if action == "no_show" else utcnow() + timedelta(days=10)
+    # Work starts and a no-show is recorded after the start, everything else happens before it (timing
+    # has its own tests).
+    after_start = action in ("no_show", "start")
+    start = utcnow() - timedelta(hours=2) if after_start else utcnow() + timedelta(days=10)
     booking = factories.BookingFactory(status=state, start_at=start, end_at=start + timedelta(days=1))
     user = _actor(role, booking)
     target = BOOKING_WORKFLOW.transitions.get((state, action))
@@ -85,6 +87,18 @@ def test_decline_and_cancel_need_a_reason(db, action):
         services.transition(_actor(side, booking), booking, action, reason="  ")
     assert refused.value.errors[0][0] == "reason"
     assert booking.status == "requested"
+
+
+def test_work_starts_no_earlier_than_the_bookings_first_day(db, freeze_now):
+    booking = factories.BookingFactory(status="accepted")
+    operator = _actor("operator", booking)
+    assert "start" not in services.allowed_actions(operator, booking)
+    with pytest.raises(Conflict) as refused:
+        services.transition(operator, booking, "start")
+    assert "当天起才能开始服务" in refused.value.errors[0][1] and booking.status == "accepted"
+    freeze_now(booking.start_at)
+    services.transition(operator, booking, "start")
+    assert booking.status == "in_progress"
 
 
 def test_cancellation_only_before_the_start(db, freeze_now):

@@ -275,3 +275,17 @@ def test_the_thread_global_renders_nothing_for_users_outside_it(app, parties):
         login_user(firm)
         html = str(message_thread(booking))
         assert 'id="thread"' in html and "只给平台看" in html and 'name="body"' in html
+
+
+def test_a_message_written_outside_a_request_links_to_the_site(app, db, monkeypatch):
+    """`flask seed-demo` writes messages from a command, where no request names the host: the notice's
+    link is built on SITE_URL (it crashed the whole seed when links needed SERVER_NAME)."""
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "SITE_URL", "https://zhongshi.example.cn")
+    with app.app_context():  # a context like a command's: no SERVER_NAME, no request
+        booking = factories.BookingFactory()
+        operator = factories.UserFactory(role="operator", organization=booking.platform.organization)
+        services.post_message(operator, booking, "样品已收到")
+        note = _db.session.scalar(select(Notification).where(Notification.user_id == booking.requested_by_id))
+        assert note.link == f"https://zhongshi.example.cn/bookings/{booking.id}#thread"
+        _db.session.rollback()
