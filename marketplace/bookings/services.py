@@ -368,12 +368,12 @@ def transition(user, booking: Booking, action: str, reason: str | None = None) -
 
 
 def _timing_refusal(booking: Booking, action: str, now: datetime) -> str | None:
-    """Rules of time: a booking is cancelled only before it starts, started no earlier than its first
-    (local) day, marked no-show only after it started."""
+    """Rules of time: a booking is cancelled only before it starts, started no earlier than the local
+    day before its window (setting up, receiving samples), marked no-show only after it started."""
     if booking.kind != BookingKind.BOOKING or booking.start_at is None:
         return None
-    if action == "start" and to_local(now).date() < to_local(booking.start_at).date():
-        return f"预约从 {format_datetime(booking.start_at)} 开始，当天起才能开始服务。"
+    if action == "start" and to_local(now).date() < to_local(booking.start_at).date() - timedelta(days=1):
+        return f"预约从 {format_datetime(booking.start_at)} 开始，最早可在前一天开始服务。"
     if action == "cancel" and now >= booking.start_at:
         return "预约开始后不能取消；如有变化请与对方沟通。"
     if action == "no_show" and now < booking.start_at:

@@ -89,14 +89,14 @@ def test_decline_and_cancel_need_a_reason(db, action):
     assert booking.status == "requested"
 
 
-def test_work_starts_no_earlier_than_the_bookings_first_day(db, freeze_now):
+def test_work_starts_no_earlier_than_the_day_before_the_booking(db, freeze_now):
     booking = factories.BookingFactory(status="accepted")
     operator = _actor("operator", booking)
     assert "start" not in services.allowed_actions(operator, booking)
     with pytest.raises(Conflict) as refused:
         services.transition(operator, booking, "start")
-    assert "当天起才能开始服务" in refused.value.errors[0][1] and booking.status == "accepted"
-    freeze_now(booking.start_at)
+    assert "最早可在前一天开始服务" in refused.value.errors[0][1] and booking.status == "accepted"
+    freeze_now(booking.start_at - timedelta(days=1))
     services.transition(operator, booking, "start")
     assert booking.status == "in_progress"
 

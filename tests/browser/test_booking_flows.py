@@ -158,9 +158,10 @@ def test_a_firm_goes_from_its_demands_match_to_a_completed_rated_booking(browser
         title="重组蛋白发酵工艺放大到500 L",
         description="大肠杆菌表达体系在5 L罐稳定，需要在GMP条件下放大到500 L发酵罐。",
     )
+    fermenter.min_notice_hours = 0  # tomorrow's whole day, so the work may start today (the day before)
     db.session.commit()
-    day = local_day(4)
-    start, last = day.date().isoformat(), local_day(5).date().isoformat()
+    day = local_day(1)
+    start, last = day.date().isoformat(), local_day(2).date().isoformat()
 
     # The firm, on a phone: its demand, the match, book it (whole days), linked to the demand.
     phone = browsers(firm, PHONE)
