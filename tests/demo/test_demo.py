@@ -203,9 +203,9 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
             )
         }
         assert trail["accepted"] == order.created_at and trail.get("completed") == order.completed_at
-    # The demo firm compares 3-4 proposals on two of its open demands, one still entirely open to choose.
+    # The demo firm compares 3 or more proposals on two of its open demands, on one still all to answer.
     comparisons = [inquiries.comparison(firm, d) for d in inquiries.inquirable_demands(firm)]
-    assert sum(3 <= len(rows) <= 4 for rows in comparisons) >= 2
+    assert sum(len(rows) >= 3 for rows in comparisons) >= 2
     waiting = max(comparisons, key=lambda rows: sum(r["proposal"].is_submitted for r in rows))
     offers = [r["proposal"] for r in waiting if r["proposal"].is_submitted]
     assert len(offers) >= 3 and len({p.platform_id for p in offers}) == len(offers)
@@ -224,7 +224,7 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     # A few unread messages for each demo account, not a year's worth.
     for user in (firm, operator):
         mine = messaging.threads_page(user, 1, 1000).items
-        assert 1 <= messaging.unread_count(user) <= 10 and len(mine) >= 5
+        assert 1 <= messaging.unread_count(user) <= 15 and len(mine) >= 5
     # The operator's workbench has work (one request past the response target), the firm's too.
     waiting_work = dashboards.platform_waiting(platform)
     assert {w.kind for w in waiting_work} == {"booking", "inquiry"} and any(
