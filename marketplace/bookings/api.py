@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import abort
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import RAISE
 from sqlalchemy import select
 
-from ..api import Blueprint
+from ..api import Blueprint, refusals
 from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Conflict, DomainError
@@ -49,17 +48,6 @@ REFUSALS = {
 }
 
 
-def refusals(blueprint: Blueprint, *codes: int):
-    """Document these error answers of an endpoint in the OpenAPI document."""
-
-    def decorate(view):
-        for code in codes:
-            view = blueprint.alt_response(code, schema=ErrorSchema, description=REFUSALS[code])(view)
-        return view
-
-    return decorate
-
-
 def _out(booking: Booking) -> dict:
     return booking_data(booking, services.allowed_actions(token_user(), booking))
 
@@ -77,7 +65,7 @@ class BookingList(MethodView):
     @blp.doc(security=TOKEN)
     @blp.arguments(BookingFilterArgs, location="query", unknown=RAISE)
     @blp.response(200, page_schema(BookingOut, "BookingPage"))
-    @refusals(blp, 401)
+    @refusals(blp, REFUSALS, 401)
     @token_required
     def get(self, args):
         """The caller's bookings and orders: a firm's own, an operator's platforms', all for
@@ -95,7 +83,7 @@ class BookingList(MethodView):
     )
     @blp.arguments(BookingCreate)
     @blp.response(201, BookingOut)
-    @refusals(blp, 401, 403, 409)
+    @refusals(blp, REFUSALS, 401, 403, 409)
     @token_required
     @domain_errors
     def post(self, payload):
@@ -117,7 +105,7 @@ class BookingList(MethodView):
 class BookingItem(MethodView):
     @blp.doc(security=TOKEN)
     @blp.response(200, BookingOut)
-    @refusals(blp, 401, 404)
+    @refusals(blp, REFUSALS, 401, 404)
     @token_required
     @domain_errors
     def get(self, ref: str):
@@ -134,7 +122,7 @@ class BookingTransition(MethodView):
     )
     @blp.arguments(TransitionIn)
     @blp.response(200, BookingOut)
-    @refusals(blp, 401, 404, 409)
+    @refusals(blp, REFUSALS, 401, 404, 409)
     @token_required
     @domain_errors
     def post(self, payload, ref: str):
@@ -161,7 +149,7 @@ class BookingReview(MethodView):
     @blp.doc(security=TOKEN, description="企业在服务完成后评价一次（1-5 分）。")
     @blp.arguments(ReviewIn)
     @blp.response(201, BookingOut)
-    @refusals(blp, 401, 404, 409)
+    @refusals(blp, REFUSALS, 401, 404, 409)
     @token_required
     @domain_errors
     def post(self, payload, ref: str):
@@ -179,7 +167,7 @@ class BookingReviewReply(MethodView):
     @blp.doc(security=TOKEN, description="平台公开回复评价，仅一次。")
     @blp.arguments(ReplyIn)
     @blp.response(200, BookingOut)
-    @refusals(blp, 401, 404, 409)
+    @refusals(blp, REFUSALS, 401, 404, 409)
     @token_required
     @domain_errors
     def post(self, payload, ref: str):
@@ -203,7 +191,7 @@ class BookingOutcome(MethodView):
     )
     @blp.arguments(OutcomeIn)
     @blp.response(200, BookingOut)
-    @refusals(blp, 401, 404, 409)
+    @refusals(blp, REFUSALS, 401, 404, 409)
     @token_required
     @domain_errors
     def put(self, payload, ref: str):
@@ -224,7 +212,7 @@ class BlockList(MethodView):
     @offering_blp.doc(security=TOKEN)
     @offering_blp.arguments(PageArgs, location="query", unknown=RAISE)
     @offering_blp.response(200, page_schema(BlockOut, "OfferingBlockPage"))
-    @refusals(offering_blp, 401, 404)
+    @refusals(offering_blp, REFUSALS, 401, 404)
     @token_required
     @domain_errors
     def get(self, args, offering_id: int):
@@ -242,7 +230,7 @@ class BlockList(MethodView):
     )
     @offering_blp.arguments(BlockIn)
     @offering_blp.response(201, BlockOut)
-    @refusals(offering_blp, 401, 404, 409)
+    @refusals(offering_blp, REFUSALS, 401, 404, 409)
     @token_required
     @domain_errors
     def post(self, payload, offering_id: int):
@@ -258,7 +246,7 @@ class BlockList(MethodView):
 class BlockItem(MethodView):
     @offering_blp.doc(security=TOKEN)
     @offering_blp.response(204)
-    @refusals(offering_blp, 401, 404)
+    @refusals(offering_blp, REFUSALS, 401, 404)
     @token_required
     @domain_errors
     def delete(self, offering_id: int, block_id: int):
@@ -279,7 +267,7 @@ class Availability(MethodView):
     )
     @offering_blp.arguments(AvailabilityArgs, location="query", unknown=RAISE)
     @offering_blp.response(200, AvailabilityOut)
-    @refusals(offering_blp, 404)
+    @refusals(offering_blp, REFUSALS, 404)
     def get(self, args, offering_id: int):
         """Free, booked and blocked time of a bookable offering over at most 92 days."""
         offering = offering_services.get_visible(token_user(), offering_id)
