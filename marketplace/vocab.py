@@ -205,3 +205,78 @@ CALENDAR_DAY_SHORT = {
 #: A piece of a day (availability.Segment.state).
 CALENDAR_SEGMENT_STATES = {"free": "空闲", "booked": "已约满", "blocked": "停用"}
 CALENDAR_VIEWS = {"month": "月视图", "week": "周视图"}
+
+# Yearly performance evaluation (evaluation/)
+CAMPAIGN_PHASES = {
+    "draft": "草稿",
+    "self_report": "自评填报中",
+    "expert_review": "专家评审中",
+    "computed": "结果已计算",
+    "published": "已公布",
+    "locked": "已锁定",
+}
+CAMPAIGN_ACTIONS = {
+    "open_self_report": "开放自评填报",
+    "start_review": "进入专家评审",
+    "compute": "计算结果",
+    "reopen_review": "退回专家评审",
+    "publish": "公布结果",
+    "lock": "锁定",
+}
+#: Where an indicator's value comes from.
+INDICATOR_SOURCES = {
+    "computed": "平台数据自动计算",
+    "self_reported": "平台自评（附佐证）",
+    "expert": "专家评分",
+}
+#: How a value becomes a score of 0-100.
+SCORING_RULES = {
+    "minmax": "参评平台间极差标准化",
+    "target": "对标目标值（封顶满分）",
+    "bands": "分档计分",
+    "expert": "专家打分（0-100）",
+}
+SELF_REPORT_STATUSES = {"draft": "未提交", "submitted": "已提交", "returned": "已退回修改"}
+SELF_REPORT_ACTIONS = {"submit": "提交自评", "return": "退回修改"}
+#: Grades from the highest down; thresholds are per campaign (EvaluationCampaign.grade_thresholds).
+GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+EVALUATION_FLAGS = {
+    "fail_twice": "连续两年不合格，建议暂停平台",
+    "fail": "不合格，需限期整改",
+    "no_self_report": "未提交自评",
+}
+
+# Typical cases (cases/)
+CASE_CATEGORIES = {"service": "中试服务", "solution": "解决方案", "application": "应用案例"}
+ROUND_PHASES = {"draft": "草稿", "nominating": "征集推荐中", "reviewing": "专家评审中", "published": "已公布"}
+ROUND_ACTIONS = {"open": "开始征集", "start_review": "进入专家评审", "publish": "公布入选案例"}
+NOMINATION_STATUSES = {
+    "draft": "未提交",
+    "submitted": "已推荐",
+    "returned": "已退回修改",
+    "selected": "入选",
+    "not_selected": "未入选",
+    "withdrawn": "已撤回",
+}
+NOMINATION_ACTIONS = {
+    "submit": "提交推荐",
+    "return": "退回修改",
+    "withdraw": "撤回",
+    "select": "入选",
+    "unselect": "取消入选",
+    "not_select": "未入选",
+}
+#: The experts' rubric for a case, each criterion scored 0-100 (the mean of the four is the case's score).
+CASE_CRITERIA = {
+    "innovation": "创新性",
+    "demonstration": "示范引领",
+    "replicability": "可复制推广",
+    "effect": "实际成效",
+}
+
+# Experts (experts/)
+EXPERT_ASSIGNMENT_STATUSES = {"assigned": "待评分", "submitted": "已提交"}
+CONFLICT_REASONS = {
+    "own_org": "专家与该平台属于同一单位",
+    "declared": "专家已声明与该平台存在利益冲突",
+}

@@ -11,9 +11,21 @@ from werkzeug.security import generate_password_hash
 from marketplace.accounts.models import ApiToken, LoginThrottle, Organization, User
 from marketplace.attachments.models import Attachment
 from marketplace.bookings.models import Booking, CalendarFeed, OfferingBlock, Review
+from marketplace.cases.models import CaseNomination, CaseReview, SelectionRound
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today, local_zone
 from marketplace.demands.models import Demand, DemandContact
+from marketplace.evaluation.models import (
+    CampaignParticipant,
+    EvaluationAssignment,
+    EvaluationCampaign,
+    EvaluationDimension,
+    EvaluationIndicator,
+    ExpertScore,
+    IndicatorValue,
+    ScoreCorrection,
+)
+from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, Proposal
 from marketplace.matching.models import SearchDeadLetter, SearchOutbox
@@ -324,6 +336,155 @@ class CalendarFeedFactory(Base):
     token_hash = factory.Sequence(lambda n: hashlib.sha256(f"feed-{n}".encode()).hexdigest())
 
 
+class EvaluationCampaignFactory(Base):
+    """A draft campaign with no indicators (see `campaign_from_template` for the shipped system)."""
+
+    class Meta:
+        model = EvaluationCampaign
+
+    year = factory.Sequence(lambda n: 2000 + n)
+    title = factory.LazyAttribute(lambda c: f"{c.year} 年度中试平台绩效评价")
+    status = "draft"
+
+
+class EvaluationDimensionFactory(Base):
+    class Meta:
+        model = EvaluationDimension
+
+    campaign = factory.SubFactory(EvaluationCampaignFactory)
+    code = factory.Sequence(lambda n: f"dim{n}")
+    name = "共享服务"
+
+
+class EvaluationIndicatorFactory(Base):
+    """A computed min-max indicator worth 10 points."""
+
+    class Meta:
+        model = EvaluationIndicator
+
+    dimension = factory.SubFactory(EvaluationDimensionFactory)
+    campaign = factory.LazyAttribute(lambda i: i.dimension.campaign)
+    code = factory.Sequence(lambda n: f"ind{n}")
+    name = "完成对外服务"
+    weight = 10.0
+    source = "computed"
+    metric = "completed_work"
+    unit = "项"
+    rule = "minmax"
+
+
+class CampaignParticipantFactory(Base):
+    class Meta:
+        model = CampaignParticipant
+
+    campaign = factory.SubFactory(EvaluationCampaignFactory, status="self_report")
+    platform = factory.SubFactory(PlatformFactory)
+
+
+class IndicatorValueFactory(Base):
+    class Meta:
+        model = IndicatorValue
+
+    participant = factory.SubFactory(CampaignParticipantFactory)
+    indicator = factory.SubFactory(
+        EvaluationIndicatorFactory, dimension__campaign=factory.SelfAttribute("...participant.campaign")
+    )
+    value = 12.0
+
+
+class EvaluationAssignmentFactory(Base):
+    class Meta:
+        model = EvaluationAssignment
+
+    participant = factory.SubFactory(CampaignParticipantFactory, campaign__status="expert_review")
+    campaign_id = factory.LazyAttribute(lambda a: a.participant.campaign_id)
+    expert = factory.SubFactory(UserFactory, role="expert")
+
+
+class ExpertScoreFactory(Base):
+    class Meta:
+        model = ExpertScore
+
+    assignment = factory.SubFactory(EvaluationAssignmentFactory)
+    indicator = factory.SubFactory(
+        EvaluationIndicatorFactory,
+        dimension__campaign=factory.SelfAttribute("...assignment.participant.campaign"),
+        source="expert",
+        metric=None,
+        rule="expert",
+    )
+    points = 85.0
+
+
+class ScoreCorrectionFactory(Base):
+    class Meta:
+        model = ScoreCorrection
+
+    participant = factory.SubFactory(CampaignParticipantFactory, campaign__status="published")
+    campaign_id = factory.LazyAttribute(lambda c: c.participant.campaign_id)
+    indicator = factory.SubFactory(
+        EvaluationIndicatorFactory, dimension__campaign=factory.SelfAttribute("...participant.campaign")
+    )
+    old_value = 10.0
+    new_value = 12.0
+    reason = "平台提交了遗漏的两项已验收订单的佐证。"
+
+
+class ConflictDeclarationFactory(Base):
+    class Meta:
+        model = ConflictDeclaration
+
+    expert = factory.SubFactory(UserFactory, role="expert")
+    platform = factory.SubFactory(PlatformFactory)
+    reason = "曾在该平台任职。"
+
+
+class SelectionRoundFactory(Base):
+    class Meta:
+        model = SelectionRound
+
+    year = factory.Sequence(lambda n: 2000 + n)
+    title = factory.LazyAttribute(lambda r: f"{r.year} 年度中试典型案例遴选")
+    status = "nominating"
+
+
+class CaseNominationFactory(Base):
+    """A submitted nomination in the 中试服务 category."""
+
+    class Meta:
+        model = CaseNomination
+
+    round = factory.SubFactory(SelectionRoundFactory)
+    platform = factory.SubFactory(PlatformFactory)
+    category = "service"
+    title = "锂电正极材料公斤级中试放大服务"
+    problem = "企业实验室小试工艺放大后批次一致性差。"
+    approach = "在 50 L 反应釜完成三批放大，优化烧结温度曲线。"
+    results = "批次间容量偏差由 8% 降至 1.5%，企业已建成年产 500 吨产线。"
+    status = "submitted"
+
+
+class CaseReviewFactory(Base):
+    """An expert's assignment to a nomination, not yet scored."""
+
+    class Meta:
+        model = CaseReview
+
+    nomination = factory.SubFactory(CaseNominationFactory, round__status="reviewing")
+    expert = factory.SubFactory(UserFactory, role="expert")
+
+
+def campaign_from_template(year: int = 2025, status: str = "draft") -> EvaluationCampaign:
+    """A campaign with the shipped indicator system (evaluation/template.py), in `status`."""
+    from marketplace.evaluation.services import create_campaign
+
+    admin = UserFactory(role="admin")
+    campaign = create_campaign(admin, year)
+    campaign.status = status
+    db.session.flush()
+    return campaign
+
+
 ALL = [
     OrganizationFactory,
     UserFactory,
@@ -347,4 +508,16 @@ ALL = [
     MessageFactory,
     ThreadReadFactory,
     CalendarFeedFactory,
+    EvaluationCampaignFactory,
+    EvaluationDimensionFactory,
+    EvaluationIndicatorFactory,
+    CampaignParticipantFactory,
+    IndicatorValueFactory,
+    EvaluationAssignmentFactory,
+    ExpertScoreFactory,
+    ScoreCorrectionFactory,
+    ConflictDeclarationFactory,
+    SelectionRoundFactory,
+    CaseNominationFactory,
+    CaseReviewFactory,
 ]
