@@ -276,6 +276,7 @@ CASE_CRITERIA = {
 
 # Experts (experts/)
 EXPERT_ASSIGNMENT_STATUSES = {"assigned": "待评分", "submitted": "已提交"}
+EXPERT_ASSIGNMENT_ACTIONS = {"submit": "提交评分", "reopen": "退回重评"}
 CONFLICT_REASONS = {
     "own_org": "专家与该平台属于同一单位",
     "declared": "专家已声明与该平台存在利益冲突",

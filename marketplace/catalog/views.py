@@ -30,6 +30,8 @@ def dashboard():
         return redirect(url_for("admin.index"))
     if current_user.is_operator or current_user.is_firm:
         return redirect(url_for("dashboards.index"))
+    if current_user.is_expert:
+        return redirect(url_for("experts.workspace"))
     return redirect(url_for("catalog.home"))
 
 

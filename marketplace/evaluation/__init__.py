@@ -7,3 +7,25 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (tables)
+
+    _init_experts(app)
+
+
+def _init_experts(app: Flask) -> None:
+    """Experts' part: assignment and scoring pages, the expert API, the workspace's list."""
+    from ..admin.views import add_menu_item
+    from ..api import register_blueprint
+    from . import assignments
+    from .assignment_api import blp as expert_api
+    from .assignment_views import bp as expert_review
+
+    app.register_blueprint(expert_review)
+    register_blueprint(expert_api)
+    assignments.register()
+    add_menu_item(
+        app,
+        "评审专家分配",
+        "expert_review.index",
+        description="为年度绩效评价的参评平台分配专家，查看评分与去高低分规则。",
+        order=60,
+    )

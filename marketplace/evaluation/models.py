@@ -307,6 +307,42 @@ class EvaluationAssignment(db.Model):
 
     __table_args__ = (UniqueConstraint("participant_id", "expert_id", name="uq_assignment_expert"),)
 
+    @property
+    def status(self) -> AssignmentStatus:
+        """Stored as `submitted_at` (None: not yet submitted); ASSIGNMENT_WORKFLOW moves it."""
+        return AssignmentStatus.ASSIGNED if self.submitted_at is None else AssignmentStatus.SUBMITTED
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self.submitted_at = None if value == AssignmentStatus.ASSIGNED else (self.submitted_at or utcnow())
+
+    @property
+    def status_label(self) -> str:
+        return ASSIGNMENT_WORKFLOW.label(self.status)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    SUBMITTED = "submitted"
+
+
+#: An expert's scoring of one participant: assigned → submitted (then read-only); an administrator
+#: may reopen a submission with a reason. Every change is audited (core.state).
+ASSIGNMENT_WORKFLOW = Workflow(
+    object_type="evaluation_assignment",
+    states=AssignmentStatus,
+    labels=vocab.EXPERT_ASSIGNMENT_STATUSES,
+    transitions={
+        (AssignmentStatus.ASSIGNED, "submit"): AssignmentStatus.SUBMITTED,
+        (AssignmentStatus.SUBMITTED, "reopen"): AssignmentStatus.ASSIGNED,
+    },
+    action_labels=vocab.EXPERT_ASSIGNMENT_ACTIONS,
+)
+
 
 class ExpertScore(db.Model):
     """An expert's points (0-100) for one expert indicator of one participant."""

@@ -1,4 +1,5 @@
-"""Experts: conflicts of interest, and (later) their workspace."""
+"""Experts: their workspace (评审工作台) listing every kind of assignment that features register
+(`registry.register_assignments`), and their declarations of conflicts of interest."""
 
 from __future__ import annotations
 
@@ -7,3 +8,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (tables)
+    from .views import bp
+
+    app.register_blueprint(bp)
