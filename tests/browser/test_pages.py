@@ -118,8 +118,20 @@ PAGES = {
         "/notifications/",
         "/inquiries/{inquiry}",
         "/proposals/{proposal}",
+        "/admin/evaluation/experts",
+        "/admin/evaluation/{review_year}/experts",
+        "/admin/evaluation/{review_year}/experts/{review_participant}",
     ],
-    "expert": ["/", "/account/", "/notifications/"],
+    "expert": [
+        "/",
+        "/account/",
+        "/notifications/",
+        "/expert/",
+        "/expert/conflicts",
+        "/expert/conflicts?q=山东",
+        "/expert/evaluation/{review_assignment}",
+        "/expert/evaluation/{review_submitted}",
+    ],
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
@@ -251,6 +263,7 @@ def world(db):
     message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
+    review = _expert_review(users["expert"], platform, submitted)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -271,8 +284,54 @@ def world(db):
         "booking": booking.id,
         "request": request.id,
         "booked_day": local_day(10).date().isoformat(),
+        **{name: obj.id for name, obj in review.items()},
+        "review_year": 2025,
     }
     return users, ids
+
+
+def _expert_review(expert, platform, other_platform):
+    """A campaign in expert review: the expert's assignment to score, one submitted, five experts'
+    scores on the platform (the trimmed mean), a declared conflict; long names and comments."""
+    from marketplace.evaluation.models import EvaluationAssignment, ExpertScore
+    from marketplace.extensions import db
+
+    campaign = factories.campaign_from_template(2025, "expert_review")
+    participant = factories.CampaignParticipantFactory(
+        campaign=campaign, platform=platform, status="submitted"
+    )
+    other = factories.CampaignParticipantFactory(
+        campaign=campaign, platform=factories.PlatformFactory(name=f"青岛{LONG}海洋生物中试平台")
+    )
+    judgement = next(i for i in campaign.indicators if i.source == "expert")
+    for indicator in campaign.indicators:
+        if indicator.source == "self_reported":
+            factories.IndicatorValueFactory(
+                participant=participant, indicator=indicator, value=1234.5, evidence="见审计报告第 3 页。" * 6
+            )
+    factories.AttachmentFactory(owner=participant, filename=f"2025 年度审计报告-{LONG}.pdf")
+    mine = EvaluationAssignment(campaign_id=campaign.id, participant=participant, expert=expert)
+    done = EvaluationAssignment(
+        campaign_id=campaign.id, participant=other, expert=expert, submitted_at=utcnow(), comment=LONG * 3
+    )
+    done.scores.append(ExpertScore(indicator=judgement, points=88.5))
+    for points in (60, 75.5, 80, 92, 99):
+        colleague = factories.UserFactory(role="expert", name=f"专家{LONG}")
+        row = EvaluationAssignment(
+            campaign_id=campaign.id,
+            participant=participant,
+            expert=colleague,
+            submitted_at=utcnow(),
+            comment="平台运行规范，开放共享制度完善。" * 5,
+        )
+        row.scores.append(ExpertScore(indicator=judgement, points=points))
+        db.session.add(row)
+    db.session.add_all([mine, done])
+    factories.ConflictDeclarationFactory(
+        expert=expert, platform=other_platform, reason="曾在该平台任职。" * 8
+    )
+    db.session.flush()
+    return {"review_participant": participant, "review_assignment": mine, "review_submitted": done}
 
 
 def _bookings_and_inquiries(platform, offering, service, firm, demand):
