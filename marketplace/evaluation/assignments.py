@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..core.errors import Conflict, DomainError, Forbidden
+from ..core.models import AuditLog, utcnow
 from ..core.numbers import Bounds
 from ..core.urls import external_url
 from ..experts import registry
@@ -235,6 +236,23 @@ def unassign(admin, assignment: EvaluationAssignment) -> None:
         users=[assignment.expert],
         message=f"管理员撤销了您对“{participant.platform.name}”（{participant.campaign.title}）的评审分配。",
         link=external_url("experts.workspace"),
+    )
+    _remove(assignment, admin, "管理员撤销分配")
+
+
+def _remove(assignment: EvaluationAssignment, by, reason: str) -> None:
+    """Delete an unsubmitted assignment, leaving an audit row (its state → removed) behind."""
+    db.session.add(
+        AuditLog(
+            at=utcnow(),
+            actor_id=getattr(by, "id", None),
+            object_type=ASSIGNMENT_WORKFLOW.object_type,
+            object_id=assignment.id,
+            old_state=assignment.status.value,
+            new_state="removed",
+            reason=reason,
+            details={"participant_id": assignment.participant_id, "expert_id": assignment.expert_id},
+        )
     )
     db.session.delete(assignment)
     db.session.flush()
@@ -451,8 +469,7 @@ def withdraw(expert, platform, by) -> list[AssignmentItem]:
             and participant.campaign.status in ASSIGNABLE_PHASES
         ):
             removed.append(_item(assignment))
-            db.session.delete(assignment)
-    db.session.flush()
+            _remove(assignment, by, "专家声明利益冲突")
     return removed
 
 

@@ -4,6 +4,7 @@ withdraws unsubmitted assignments and tells the administrators."""
 import pytest
 
 from marketplace.core.errors import Conflict, DomainError
+from marketplace.core.models import AuditLog
 from marketplace.evaluation import assignments
 from marketplace.experts import services
 from tests import factories
@@ -37,6 +38,8 @@ def test_declaring_a_conflict_withdraws_the_unsubmitted_assignment_and_tells_the
     services.declare_conflict(expert_user, conflicted.platform.id, "近三年与该平台有合作项目。")
     db.session.commit()
     assert assignment_ids(expert_user) == [other.id]
+    [removal] = db.session.scalars(db.select(AuditLog).where(AuditLog.new_state == "removed")).all()
+    assert (removal.actor_id, removal.reason) == (expert_user.id, "专家声明利益冲突")
     [message] = notices(admin_user)
     assert expert_user.name in message and conflicted.platform.name in message
     assert "撤销" in message and "近三年与该平台有合作项目" in message
