@@ -43,7 +43,7 @@ from .models import (
     SelfReportStatus,
 )
 
-#: The largest figure a platform may report (万元, 件, 人 …): 1000 万 of any unit.
+#: The largest figure a platform may report (万元, 件, 人 …).
 VALUE_MAX = 10_000_000
 #: Percentages may exceed 100 (growth), never by absurd amounts.
 PERCENT_MAX = 1000
@@ -74,10 +74,18 @@ def explanation_field(code: str) -> str:
     return f"explanation_{code}"
 
 
+class FigureBounds(Bounds):
+    """Bounds whose messages write the maximum in digits ("0 到 10,000,000 万元", never "1000 万万元")."""
+
+    @property
+    def range_text(self) -> str:
+        return f"{self.minimum:,.0f} 到 {self.maximum:,.0f} {self.unit}".rstrip() + " "
+
+
 def bounds_for(indicator: EvaluationIndicator) -> Bounds:
     """What a platform may report for `indicator`: finite, ≥ 0, within a sensible maximum, whole
     numbers for counted units."""
-    return Bounds(
+    return FigureBounds(
         indicator.name,
         0,
         PERCENT_MAX if indicator.unit == "%" else VALUE_MAX,

@@ -124,6 +124,16 @@ def detail(participant_id: int):
     return _page(participant, form=form)
 
 
+def _offered(participant, action: str, form) -> bool:
+    """Whether the page offers `action` now; when it does not (the report moved on, the phase ended),
+    the refusal is flashed above the page instead of beside a form the page no longer shows."""
+    if services.can_administer(acting_user(), participant)[action]:
+        return True
+    messages = [*form.form_errors, *(m for errors in form.errors.values() for m in errors if m)]
+    flash("；".join(dict.fromkeys(messages)) or "当前不能执行此操作。", "error")
+    return False
+
+
 @bp.route("/self-reports/<int:participant_id>/return", methods=["POST"])
 @role_required(Role.ADMIN)
 def return_report(participant_id: int):
@@ -135,7 +145,7 @@ def return_report(participant_id: int):
         "自评已退回，平台运营方已收到通知。",
         check=lambda: services.check_return(form.comment.data),
     )
-    if done:
+    if done or not _offered(participant, "return", form):
         return redirect(url_for("selfreport.detail", participant_id=participant.id))
     return _page(participant, return_form=form)
 
@@ -151,7 +161,7 @@ def extend(participant_id: int):
         "已批准延期，平台运营方已收到通知。",
         check=lambda: services.check_extension(participant, form.until.data, form.reason.data),
     )
-    if done:
+    if done or not _offered(participant, "extend", form):
         return redirect(url_for("selfreport.detail", participant_id=participant.id))
     return _page(participant, extension_form=form)
 
