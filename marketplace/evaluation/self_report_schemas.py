@@ -20,8 +20,17 @@ class LocalTime(fields.DateTime):
         return None if value is None else to_local(value).isoformat()
 
 
+class JsonNumber(fields.Float):
+    """A JSON number only: "3" or true are not figures (marshmallow's Float would take them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str | bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class EntryIn(ApiSchema):
-    value = fields.Float(
+    value = JsonNumber(
         allow_none=True,
         validate=VALUE.marshmallow(),
         metadata={"description": "平台填报的数值（0 也是数值；null 清空）；计数单位（件、项、人……）须为整数"},
