@@ -5,6 +5,7 @@ the count in the operators' navigation."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -176,6 +177,15 @@ def test_an_administrator_extends_the_deadline_and_the_operators_are_told(
     assert field_errors(text(response))["until"] == ["延期后的截止日期不能早于今天。"]
     response = client.post(f"{world.url}/extend", data={"until": "", "reason": ""})
     assert field_errors(text(response))["until"] == ["请选择延期后的截止日期。"]
+    response = client.post(f"{world.url}/extend", data={"until": "2027-06-01", "reason": ""})
+    assert field_errors(text(response))["until"] == ["延期不能超过 366 天。"]
+    world.campaign.self_report_deadline = date(2026, 4, 3)  # not passed yet: an extension goes beyond it
+    db.session.commit()
+    response = client.post(f"{world.url}/extend", data={"until": "2026-04-02", "reason": ""})
+    assert field_errors(text(response))["until"] == ["延期后的截止日期应晚于原截止日期 2026-04-03。"]
+    world.campaign.self_report_deadline = date(2026, 3, 31)
+    db.session.commit()
+    assert notices_of(db, world.operator) == []
     response = client.post(
         f"{world.url}/extend", data={"until": "2026-04-07", "reason": "财务审计报告延迟出具"}
     )
