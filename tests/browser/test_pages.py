@@ -101,6 +101,9 @@ PAGES = {
         "/inquiries/{inquiry}/quote",
         "/demands/{demand}/propose",
         "/proposals/{proposal}",
+        "/my/self-reports",
+        "/self-reports/{self_report}",
+        "/self-reports/{submitted_report}",
     ],
     "admin": [
         "/admin/",
@@ -121,6 +124,11 @@ PAGES = {
         "/admin/evaluation/experts",
         "/admin/evaluation/{review_year}/experts",
         "/admin/evaluation/{review_year}/experts/{review_participant}",
+        "/admin/self-reports",
+        "/admin/evaluations/{campaign}/self-reports",
+        "/admin/evaluations/{campaign}/self-reports?status=submitted",
+        "/self-reports/{self_report}",
+        "/self-reports/{submitted_report}",
     ],
     "expert": [
         "/",
@@ -131,6 +139,7 @@ PAGES = {
         "/expert/conflicts?q=山东",
         "/expert/evaluation/{review_assignment}",
         "/expert/evaluation/{review_submitted}",
+        "/self-reports/{submitted_report}",
     ],
 }
 
@@ -264,6 +273,7 @@ def world(db):
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
     review = _expert_review(users["expert"], platform, submitted)
+    self_report, submitted_report, campaign = _self_reports(platform, returned, users)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -286,6 +296,9 @@ def world(db):
         "booked_day": local_day(10).date().isoformat(),
         **{name: obj.id for name, obj in review.items()},
         "review_year": 2025,
+        "self_report": self_report.id,
+        "submitted_report": submitted_report.id,
+        "campaign": campaign.id,
     }
     return users, ids
 
@@ -365,6 +378,58 @@ def _bookings_and_inquiries(platform, offering, service, firm, demand):
     factories.ProposalFactory(demand=demand, platform=platform, title=f"发酵放大方案 {LONG}")
     factories.ProposalFactory(demand=demand, platform=platform, status="declined")
     return done
+
+
+def _self_reports(platform, other, users):
+    """A campaign taking self-reports: one returned for correction (with an extension), one submitted
+    with its evidence and assigned to the expert."""
+    campaign = factories.campaign_from_template(2026, status="self_report")
+    campaign.self_report_deadline = local_day(20).date()
+    returned = factories.CampaignParticipantFactory(
+        campaign=campaign,
+        platform=platform,
+        status="returned",
+        return_comment="研发经费应为全口径支出，请补充审计报告并说明横向课题经费的计入口径。" * 2,
+        extended_until=local_day(30).date(),
+    )
+    submitted = factories.CampaignParticipantFactory(
+        campaign=campaign, platform=other, status="submitted", submitted_at=utcnow()
+    )
+    for participant in (returned, submitted):
+        for indicator in campaign.indicators:
+            figure = 12345678.5 if indicator.code == "rd_spending" else 28
+            factories.IndicatorValueFactory(
+                participant=participant,
+                indicator=indicator,
+                value=figure if indicator.source == "self_reported" else None,
+                evidence=f"依据 2025 年度审计报告第 12 页 {LONG}"
+                if indicator.source == "self_reported"
+                else "",
+            )
+        factories.AttachmentFactory(
+            owner=participant,
+            purpose="evidence",
+            filename=f"审计报告-{LONG}.pdf",
+            content_type="application/pdf",
+        )
+    factories.AuditLogFactory(
+        object_type="evaluation_self_report",
+        object_id=returned.id,
+        old_state="submitted",
+        new_state="returned",
+        reason=returned.return_comment,
+    )
+    factories.AuditLogFactory(
+        object_type="evaluation_self_report",
+        object_id=returned.id,
+        old_state="returned",
+        new_state="returned",
+        details={"action": "extend", "extended_until": returned.extended_until.isoformat(), "previous": None},
+    )
+    factories.EvaluationAssignmentFactory(
+        participant=submitted, campaign_id=campaign.id, expert=users["expert"]
+    )
+    return returned, submitted, campaign
 
 
 def test_the_page_list_covers_every_page_of_the_site(app):
