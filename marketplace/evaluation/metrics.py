@@ -13,8 +13,8 @@ its numbers filled in) and the refs of what was counted: ``bookings`` (booking a
 
 "Done work" (completed_work, distinct_firms, conversions, revenue) is one set of rows: bookings
 and orders in a done state (`bookings.models.DONE`: completed or confirmed) whose work was
-completed in the year (`completed_at`; imported work without one: the end of its window, as the
-platform's dashboard counts it), for firms other than the platform's own organisation."""
+completed in the year (`completed_at`, set when the platform reports the work complete), for firms
+other than the platform's own organisation."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import literal, select
 
-from ..bookings.dashboards import Period, _open_hours, _overlap_hours, done_at
+from ..bookings.dashboards import Period, _open_hours, _overlap_hours
 from ..bookings.models import DONE, HOLDING, Booking, BookingKind, OfferingBlock, Outcome, Review
 from ..cases.models import CaseNomination, NominationStatus, SelectionRound
 from ..core.models import UTCDateTime
@@ -87,7 +87,7 @@ class _Work:
 def _done_work(year: int, platforms: Sequence[Platform]) -> dict[int, list[_Work]]:
     """{platform id: its done external work completed in the year}, one statement for all."""
     start, end = year_bounds(year)
-    when = done_at()
+    when = Booking.completed_at
     rows = db.session.execute(
         select(
             Booking.platform_id,
@@ -469,7 +469,7 @@ METRICS: dict[str, Metric] = {
             "完成对外服务",
             "项",
             "本年度完成（已完成或已验收）的预约和服务订单数，不含平台所属单位自己的预约；"
-            "完成时间按本地时间（北京时间）计入年度（导入的历史数据无完成时间时按服务结束时间）。",
+            "以平台报告完成的时间按本地时间（北京时间）计入年度。",
             completed_work,
         ),
         Metric(
