@@ -48,11 +48,15 @@ class CampaignForm(Form):
 
 
 class DimensionForm(Form):
-    code = StringField(
-        "代码（小写字母、数字、下划线）", validators=[Length(max=40, message="不能超过 40 个字符。")]
-    )
     name = StringField(
         "维度名称", validators=[DataRequired(REQUIRED), Length(max=100, message="不能超过 100 个字符。")]
+    )
+
+
+class NewDimensionForm(DimensionForm):
+    code = StringField(
+        "代码（小写字母、数字、下划线）",
+        validators=[DataRequired(REQUIRED), Length(max=40, message="不能超过 40 个字符。")],
     )
 
 
@@ -114,7 +118,10 @@ class IndicatorForm(Form):
 
 
 class ParticipantForm(Form):
-    platform_id = SelectField("增加参评平台", validators=[DataRequired("请选择平台。")])
+    #: the service decides (a platform already enrolled is named in the message)
+    platform_id = SelectField(
+        "增加参评平台", validators=[DataRequired("请选择平台。")], validate_choice=False
+    )
 
     def offer(self, platforms) -> ParticipantForm:
         self.platform_id.choices = [("", "请选择已通过审核的平台")] + [(str(p.id), p.name) for p in platforms]

@@ -157,11 +157,10 @@ def validate_settings(data: dict) -> None:
             errors.append((field, f"{label}的最低分应在 0 到 100 之间。"))
         else:
             limits[grade] = value
-    if len(limits) == 3:
-        if not limits["good"] < limits["excellent"]:
-            errors.append(("excellent", "优秀的最低分应高于良好。"))
-        if not limits["pass"] < limits["good"]:
-            errors.append(("good", "良好的最低分应高于合格。"))
+    if "excellent" in limits and "good" in limits and not limits["good"] < limits["excellent"]:
+        errors.append(("excellent", "优秀的最低分应高于良好。"))
+    if "good" in limits and "pass" in limits and not limits["pass"] < limits["good"]:
+        errors.append(("good", "良好的最低分应高于合格。"))
     if errors:
         raise DomainError(*errors)
 

@@ -12,7 +12,15 @@ from ..bookings import services as booking_services
 from ..core.auth import acting_user, or_404, role_required
 from ..core.views import perform, submit_form
 from . import services
-from .forms import DIRECTIONS, CampaignForm, DimensionForm, IndicatorForm, NewCampaignForm, ParticipantForm
+from .forms import (
+    DIRECTIONS,
+    CampaignForm,
+    DimensionForm,
+    IndicatorForm,
+    NewCampaignForm,
+    NewDimensionForm,
+    ParticipantForm,
+)
 from .metrics import METRICS
 from .models import CAMPAIGN_WORKFLOW
 
@@ -72,7 +80,7 @@ def campaign(year: int):
         participants=participants,
         removable=services.removable_ids(participants),
         participant_form=form,
-        may_add=services.participants_open(campaign) and bool(form.platform_id.choices[1:]),
+        may_add=services.participants_open(campaign) and bool(form.platform_id.choices[1:] or form.errors),
         bands_text=services.bands_text,
         metrics=METRICS,
         directions=DIRECTIONS,
@@ -122,7 +130,7 @@ def new_dimension(year: int):
     campaign = _campaign(year)
     if (back := _draft_only(campaign)) is not None:
         return back
-    form = DimensionForm()
+    form = NewDimensionForm()
     data = lambda: {"code": form.code.data, "name": form.name.data}  # noqa: E731
     if submit_form(
         form,
@@ -205,11 +213,16 @@ def indicator(year: int, indicator_id: int):
     if (back := _draft_only(campaign)) is not None:
         return back
     form = IndicatorForm(
-        obj=indicator,
-        dimension_id=str(indicator.dimension_id),
-        metric=indicator.metric or "",
-        bands=services.bands_text(indicator.bands),
-        higher_is_better="1" if indicator.higher_is_better else "0",
+        data={
+            **{name: getattr(indicator, name) for name in ("code", "name", "description", "weight", "unit")},
+            "source": indicator.source.value,
+            "rule": indicator.rule.value,
+            "target": indicator.target,
+            "dimension_id": str(indicator.dimension_id),
+            "metric": indicator.metric or "",
+            "bands": services.bands_text(indicator.bands),
+            "higher_is_better": "1" if indicator.higher_is_better else "0",
+        }
     ).offer(campaign.dimensions)
     if submit_form(
         form,
