@@ -13,7 +13,7 @@ from marketplace.core.models import utcnow
 from tests import factories
 from tests.browser.test_flows import login
 from tests.conftest import PASSWORD
-from tests.factories import local_day
+from tests.factories import local_day, local_today
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -101,6 +101,8 @@ PAGES = {
         "/inquiries/{inquiry}/quote",
         "/demands/{demand}/propose",
         "/proposals/{proposal}",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/utilisation",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/revenue",
     ],
     "admin": [
         "/admin/",
@@ -118,6 +120,17 @@ PAGES = {
         "/notifications/",
         "/inquiries/{inquiry}",
         "/proposals/{proposal}",
+        "/admin/evaluation/",
+        "/admin/evaluation/{eval_draft}",
+        "/admin/evaluation/{eval_draft}/edit",
+        "/admin/evaluation/{eval_draft}/dimensions/new",
+        "/admin/evaluation/{eval_draft}/dimensions/{eval_dimension}",
+        "/admin/evaluation/{eval_draft}/indicators/new",
+        "/admin/evaluation/{eval_draft}/indicators/{eval_indicator}",
+        "/admin/evaluation/{eval_year}",
+        "/admin/evaluation/{eval_year}/results",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/completed_work",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/expert_judgement",
     ],
     "expert": ["/", "/account/", "/notifications/"],
 }
@@ -251,6 +264,7 @@ def world(db):
     message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
+    evaluation = _evaluation(users["admin"])
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -271,8 +285,30 @@ def world(db):
         "booking": booking.id,
         "request": request.id,
         "booked_day": local_day(10).date().isoformat(),
+        "platform_ref": platform.ref,
+        **evaluation,
     }
     return users, ids
+
+
+def _evaluation(admin):
+    """A campaign of this year computed from the world's bookings, and next year's draft."""
+    from marketplace.evaluation import services as evaluation
+
+    year = local_today().year
+    campaign = factories.campaign_from_template(year)
+    campaign.self_report_deadline = local_today()
+    evaluation.open_self_report(admin, campaign)
+    evaluation.start_review(admin, campaign)
+    evaluation.compute(admin, campaign)
+    draft = factories.campaign_from_template(year + 1)
+    draft.indicators[0].weight = 5  # the editor says the weights do not sum to 100
+    return {
+        "eval_year": year,
+        "eval_draft": draft.year,
+        "eval_dimension": draft.dimensions[0].id,
+        "eval_indicator": draft.indicators[-1].id,
+    }
 
 
 def _bookings_and_inquiries(platform, offering, service, firm, demand):
