@@ -3,9 +3,12 @@ the same group)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import click
 from flask.cli import AppGroup
 
+from .. import vocab
 from ..core.errors import DomainError
 from ..extensions import db
 from . import services
@@ -33,8 +36,6 @@ def compute_command(year: int) -> None:
         db.session.rollback()
         raise click.ClickException("；".join(message for _field, message in exc.errors)) from None
     db.session.commit()
-    grades = {}
-    for p in participants:
-        grades[p.grade_label] = grades.get(p.grade_label, 0) + 1
-    spread = "，".join(f"{label} {n}" for label, n in grades.items())
+    counts = Counter(p.grade for p in participants)
+    spread = "，".join(f"{label} {counts[grade]}" for grade, label in vocab.GRADES.items() if counts[grade])
     click.echo(f"{year} 年度：已计算 {len(participants)} 个参评平台的结果（{spread}）。")

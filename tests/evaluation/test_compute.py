@@ -144,7 +144,7 @@ def test_cli_computes_and_prints_a_summary(campaign, runner, db):
     db.session.commit()
     result = runner.invoke(args=["evaluation", "compute", "2025"])
     assert result.exit_code == 0, result.output
-    assert "已计算 3 个参评平台" in result.output and "不合格 2" in result.output
+    assert "2025 年度：已计算 3 个参评平台的结果（良好 1，不合格 2）。" in result.output
     db.session.expire_all()
     assert ps["甲平台"].total == 84
     audit = db.session.scalar(
