@@ -6,13 +6,24 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..admin.views import add_menu_item
     from . import models  # noqa: F401  (tables)
+    from .cli import evaluation_cli
     from .self_report_api import init_app as init_self_report_api
     from .self_report_views import init_app as init_self_report_views
+    from .views import bp
 
+    app.register_blueprint(bp)
+    app.cli.add_command(evaluation_cli)
+    add_menu_item(
+        app,
+        "绩效评价",
+        "evaluation.index",
+        description="年度绩效评价：指标体系、自评填报、专家评审和结果计算。",
+        order=50,
+    )
     init_self_report_views(app)  # the platforms' self-report: pages, evidence files, admin menu
     init_self_report_api(app)
-
     _init_experts(app)
 
 

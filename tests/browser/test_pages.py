@@ -13,7 +13,7 @@ from marketplace.core.models import utcnow
 from tests import factories
 from tests.browser.test_flows import login
 from tests.conftest import PASSWORD
-from tests.factories import local_day
+from tests.factories import local_day, local_today
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -104,6 +104,8 @@ PAGES = {
         "/my/self-reports",
         "/self-reports/{self_report}",
         "/self-reports/{submitted_report}",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/utilisation",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/revenue",
     ],
     "admin": [
         "/admin/",
@@ -129,6 +131,17 @@ PAGES = {
         "/admin/evaluations/{campaign}/self-reports?status=submitted",
         "/self-reports/{self_report}",
         "/self-reports/{submitted_report}",
+        "/admin/evaluation/",
+        "/admin/evaluation/{eval_draft}",
+        "/admin/evaluation/{eval_draft}/edit",
+        "/admin/evaluation/{eval_draft}/dimensions/new",
+        "/admin/evaluation/{eval_draft}/dimensions/{eval_dimension}",
+        "/admin/evaluation/{eval_draft}/indicators/new",
+        "/admin/evaluation/{eval_draft}/indicators/{eval_indicator}",
+        "/admin/evaluation/{eval_year}",
+        "/admin/evaluation/{eval_year}/results",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/completed_work",
+        "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/expert_judgement",
     ],
     "expert": [
         "/",
@@ -274,6 +287,7 @@ def world(db):
     factories.CalendarFeedFactory(user=firm)
     review = _expert_review(users["expert"], platform, submitted)
     self_report, submitted_report, campaign = _self_reports(platform, returned, users)
+    evaluation = _evaluation(users["admin"])
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -299,6 +313,8 @@ def world(db):
         "self_report": self_report.id,
         "submitted_report": submitted_report.id,
         "campaign": campaign.id,
+        "platform_ref": platform.ref,
+        **evaluation,
     }
     return users, ids
 
@@ -347,6 +363,26 @@ def _expert_review(expert, platform, other_platform):
     return {"review_participant": participant, "review_assignment": mine, "review_submitted": done}
 
 
+def _evaluation(admin):
+    """A campaign of this year computed from the world's bookings, and next year's draft."""
+    from marketplace.evaluation import services as evaluation
+
+    year = local_today().year
+    campaign = factories.campaign_from_template(year)
+    campaign.self_report_deadline = local_today()
+    evaluation.open_self_report(admin, campaign)
+    evaluation.start_review(admin, campaign)
+    evaluation.compute(admin, campaign)
+    draft = factories.campaign_from_template(year + 1)
+    draft.indicators[0].weight = 5  # the editor says the weights do not sum to 100
+    return {
+        "eval_year": year,
+        "eval_draft": draft.year,
+        "eval_dimension": draft.dimensions[0].id,
+        "eval_indicator": draft.indicators[-1].id,
+    }
+
+
 def _bookings_and_inquiries(platform, offering, service, firm, demand):
     """Dashboards' rows: waiting (one overdue), scheduled, done and rated work, inquiries, proposals."""
     now = utcnow()
@@ -383,7 +419,7 @@ def _bookings_and_inquiries(platform, offering, service, firm, demand):
 def _self_reports(platform, other, users):
     """A campaign taking self-reports: one returned for correction (with an extension), one submitted
     with its evidence and assigned to the expert."""
-    campaign = factories.campaign_from_template(2026, status="self_report")
+    campaign = factories.campaign_from_template(2024, status="self_report")
     campaign.self_report_deadline = local_day(20).date()
     returned = factories.CampaignParticipantFactory(
         campaign=campaign,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.evaluation import scoring
@@ -127,6 +127,10 @@ def test_compute_refuses_weights_that_do_not_sum_to_100():
 
 
 # Properties ------------------------------------------------------------------------------------
+
+# Shared CI machines run other work beside the suite: no deadlines, no "too slow" health check.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 values = st.one_of(st.none(), st.floats(min_value=0, max_value=1e6, allow_nan=False))
 rules = st.sampled_from(["minmax", "target", "bands", "expert"])
