@@ -62,3 +62,12 @@ def computed_campaign(year: int = 2025, status: str = "computed"):
         campaign.status = "locked"
     db.session.commit()
     return campaign, participants
+
+
+def text_of(html: str) -> str:
+    """The page's text as a reader sees it: tags and scripts dropped, entities decoded, spaces collapsed."""
+    import re
+    from html import unescape
+
+    html = re.sub(r"<script\b.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
