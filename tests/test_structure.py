@@ -109,7 +109,7 @@ def test_every_api_schema_applies_the_shared_input_rules():
 
     from marketplace.api.schemas import ApiSchema
 
-    schemas = [cls for cls in _classes_defined_in("*/schemas.py") if issubclass(cls, Schema)]
+    schemas = [cls for cls in _classes_defined_in("*/*schemas.py") if issubclass(cls, Schema)]
     assert len(schemas) > 10
     assert [cls.__name__ for cls in schemas if not issubclass(cls, ApiSchema)] == []
 
@@ -119,6 +119,6 @@ def test_every_form_applies_the_shared_input_rules():
 
     from marketplace.core.forms import Form
 
-    forms = [cls for cls in _classes_defined_in("*/forms.py") if issubclass(cls, FlaskForm)]
+    forms = [cls for cls in _classes_defined_in("*/*forms.py") if issubclass(cls, FlaskForm)]
     assert len(forms) > 8
     assert [cls.__name__ for cls in forms if not issubclass(cls, Form)] == []

@@ -42,6 +42,10 @@ PAGES = {
         "/offerings/{offering}/calendar",
         "/offerings/{offering}/calendar?view=week&week={booked_day}",
         "/offerings/{hourly}/calendar?view=week&week={booked_day}",
+        "/evaluation/",
+        "/evaluation/2025/",
+        "/evaluation/2025/?domain=management&city=淄博",
+        "/evaluation/2025/platforms/plat-a",
     ],
     "firm": [
         "/my/demands",
@@ -118,12 +122,24 @@ PAGES = {
         "/notifications/",
         "/inquiries/{inquiry}",
         "/proposals/{proposal}",
+        "/evaluation/",
+        "/evaluation/2025/",
+        "/evaluation/2025/platforms/plat-c",
+        "/evaluation/2025/platforms/plat-c/correct",
+        "/evaluation/2026/",
     ],
     "expert": ["/", "/account/", "/notifications/"],
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
-NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard", "calendar.feed"}
+NOT_PAGES = {
+    "static",
+    "attachments.serve",
+    "api_docs.assets",
+    "catalog.dashboard",
+    "calendar.feed",
+    "evaluation_results.export_xlsx",
+}
 
 LONG = "超长名称测试" * 6
 
@@ -251,6 +267,7 @@ def world(db):
     message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
+    _evaluation_results()
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -306,6 +323,22 @@ def _bookings_and_inquiries(platform, offering, service, firm, demand):
     factories.ProposalFactory(demand=demand, platform=platform, title=f"发酵放大方案 {LONG}")
     factories.ProposalFactory(demand=demand, platform=platform, status="declined")
     return done
+
+
+def _evaluation_results():
+    """A published campaign (2025) with a long platform name, a follow-up flag and a correction; a
+    computed one (2026) that administrators preview."""
+    from marketplace.evaluation import results
+    from tests.evaluation.results_world import computed_campaign
+
+    campaign, participants = computed_campaign(2025, status="published")
+    participants["plat-a"].platform.name = f"山东省{LONG}绿色化工中试平台"
+    participants["plat-c"].flags = ["fail_twice", "no_self_report"]
+    admin = factories.UserFactory(role="admin")
+    results.correct(
+        admin, campaign, participants["plat-c"].platform, "rd_spending", 1000, "审计报告更正。" * 8
+    )
+    computed_campaign(2026, refs=("plat-d", "plat-e", "plat-f"))
 
 
 def test_the_page_list_covers_every_page_of_the_site(app):

@@ -32,11 +32,11 @@ REFS = ("plat-a", "plat-b", "plat-c")
 CITIES = ("济南", "青岛", "淄博")
 
 
-def computed_campaign(year: int = 2025, status: str = "computed"):
+def computed_campaign(year: int = 2025, status: str = "computed", refs: tuple[str, ...] = REFS):
     """(campaign, {ref: participant}) with results stored; `status` computed, published or locked."""
     campaign = factories.campaign_from_template(year, "computed")
     participants = {}
-    for index, ref in enumerate(REFS):
+    for index, ref in enumerate(refs):
         operator = factories.UserFactory(role="operator")
         platform = factories.PlatformFactory(
             ref=ref,
