@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+VENDOR := static/vendor/chart.umd.min.js
 export FLASK_APP := marketplace
 
 .PHONY: run test lint bench clean
@@ -13,13 +14,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Browser libraries from npm (package-lock.json pins them), copied to static/vendor/ (not in git)
+$(VENDOR): package.json package-lock.json scripts/vendor.sh
+	bash scripts/vendor.sh
+
 ## Serve the demo marketplace on http://127.0.0.1:5000, with the job worker beside it
-run: $(STAMP)
+run: $(STAMP) $(VENDOR)
 	$(BIN)/flask bootstrap
 	bash scripts/run.sh
 
 ## Install what the tests need (PostgreSQL, Redis, Chromium); run the suite on SQLite, then PostgreSQL + Redis
-test: $(STAMP)
+test: $(STAMP) $(VENDOR)
 	bash scripts/test.sh
 
 lint: $(STAMP)
@@ -31,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_matching.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules static/vendor

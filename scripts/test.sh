@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite twice: on SQLite (jobs queued in SQLite), then production-like on a throwaway
 # PostgreSQL cluster with jobs queued in a throwaway Redis server, both started here.
-# Installs PostgreSQL, Redis and Chromium from Debian packages when they are missing.
+# Installs PostgreSQL, Redis, Chromium, nodejs and npm from Debian packages when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -11,6 +11,7 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -18,6 +19,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
+
+# Chart.js in static/vendor/ (pinned by package-lock.json), as `make test` builds it
+make --no-print-directory static/vendor/chart.umd.min.js
 
 # --- a private PostgreSQL cluster on a free port, removed on exit ---
 PGPORT=${PGPORT:-55432}

@@ -7,13 +7,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..admin.views import add_menu_item
+    from ..api import register_blueprint
     from . import models  # noqa: F401  (tables)
     from .cli import evaluation_cli
+    from .results_api import blp as results_api
+    from .results_views import bp as results_bp
     from .self_report_api import init_app as init_self_report_api
     from .self_report_views import init_app as init_self_report_views
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(results_bp)  # public results, publication, corrections, export
+    register_blueprint(results_api)
     app.cli.add_command(evaluation_cli)
     add_menu_item(
         app,

@@ -3,7 +3,7 @@ queue (即到即受理、即受理即评估) and suspend or reinstate platforms.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..accounts.models import Role
 from ..attachments import services as attachment_services
@@ -123,6 +123,11 @@ def review(platform_id: int):
     offerings = offering_services.offerings_of(platform)
     actions = services.review_actions(platform)
     form = ReviewForm().offer(actions, PLATFORM_WORKFLOW.action_labels)
+    if request.method == "GET" and request.args.get("action") in actions:
+        # Opened from another page with a decision to take (the evaluation results' suspension
+        # proposal): the decision and its reason are filled in, the administrator still submits.
+        form.action.data = request.args["action"]
+        form.reason.data = request.args.get("reason", "")[:2000]
     label = PLATFORM_WORKFLOW.action_labels.get(form.action.data, "")
     if submit_form(
         form,

@@ -42,6 +42,10 @@ PAGES = {
         "/offerings/{offering}/calendar",
         "/offerings/{offering}/calendar?view=week&week={booked_day}",
         "/offerings/{hourly}/calendar?view=week&week={booked_day}",
+        "/evaluation/",
+        "/evaluation/2019/",
+        "/evaluation/2019/?domain=management&city=淄博",
+        "/evaluation/2019/platforms/plat-a",
     ],
     "firm": [
         "/my/demands",
@@ -142,6 +146,11 @@ PAGES = {
         "/admin/evaluation/{eval_year}/results",
         "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/completed_work",
         "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/expert_judgement",
+        "/evaluation/",
+        "/evaluation/2019/",
+        "/evaluation/2019/platforms/plat-c",
+        "/evaluation/2019/platforms/plat-c/correct",
+        "/evaluation/2020/",
     ],
     "expert": [
         "/",
@@ -157,7 +166,14 @@ PAGES = {
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
-NOT_PAGES = {"static", "attachments.serve", "api_docs.assets", "catalog.dashboard", "calendar.feed"}
+NOT_PAGES = {
+    "static",
+    "attachments.serve",
+    "api_docs.assets",
+    "catalog.dashboard",
+    "calendar.feed",
+    "evaluation_results.export_xlsx",
+}
 
 LONG = "超长名称测试" * 6
 
@@ -288,6 +304,7 @@ def world(db):
     review = _expert_review(users["expert"], platform, submitted)
     self_report, submitted_report, campaign = _self_reports(platform, returned, users)
     evaluation = _evaluation(users["admin"])
+    _evaluation_results()
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -466,6 +483,22 @@ def _self_reports(platform, other, users):
         participant=submitted, campaign_id=campaign.id, expert=users["expert"]
     )
     return returned, submitted, campaign
+
+
+def _evaluation_results():
+    """A published campaign (2019) with a long platform name, a follow-up flag and a correction; a
+    computed one (2020) that administrators preview."""
+    from marketplace.evaluation import results
+    from tests.evaluation.results_world import computed_campaign
+
+    campaign, participants = computed_campaign(2019, status="published")
+    participants["plat-a"].platform.name = f"山东省{LONG}绿色化工中试平台"
+    participants["plat-c"].flags = ["fail_twice", "no_self_report"]
+    admin = factories.UserFactory(role="admin")
+    results.correct(
+        admin, campaign, participants["plat-c"].platform, "rd_spending", 1000, "审计报告更正。" * 8
+    )
+    computed_campaign(2020, refs=("plat-d", "plat-e", "plat-f"))
 
 
 def test_the_page_list_covers_every_page_of_the_site(app):

@@ -1,0 +1,459 @@
+"""A campaign's results: publication and locking, corrections after publication, and the reads the
+results pages, the Excel export and the API share (the ranking, one platform's breakdown, province
+medians, the experts' means, the public history of corrections).
+
+Services take the acting user and check permission and phase here; the caller commits. Before
+publication a result is changed by computing again; after it only by a recorded correction
+(`correct`); a locked campaign never changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from .. import signals, vocab
+from ..bookings.services import platform_users
+from ..core.errors import Conflict, DomainError, Forbidden
+from ..core.models import utcnow
+from ..core.numbers import Bounds
+from ..core.urls import external_url
+from ..extensions import db
+from ..platforms.models import Platform
+from . import scoring
+from .models import (
+    CAMPAIGN_WORKFLOW,
+    CampaignParticipant,
+    CampaignPhase,
+    EvaluationAssignment,
+    EvaluationCampaign,
+    EvaluationIndicator,
+    ExpertScore,
+    IndicatorValue,
+    ScoreCorrection,
+    ScoringRule,
+)
+from .services import indicator_specs
+
+#: The numbers a correction may set: any indicator's raw value, and an expert indicator's points.
+CORRECTED_VALUE = Bounds("更正后的数值", 0, 1_000_000_000)
+EXPERT_POINTS = Bounds("专家评分", 0, 100)
+REASON_MAX = 2000
+
+
+def _require_admin(user) -> None:
+    if not (user and getattr(user, "is_authenticated", False) and user.is_admin):
+        raise Forbidden()
+
+
+# ---------------------------------------------------------------- who sees which results
+
+
+def may_preview(user) -> bool:
+    """Administrators see a computed campaign's results before publication (marked 预览 未公布)."""
+    return bool(user and getattr(user, "is_authenticated", False) and user.is_admin)
+
+
+def is_visible(user, campaign: EvaluationCampaign) -> bool:
+    if campaign.is_public:
+        return True
+    return campaign.status == CampaignPhase.COMPUTED and may_preview(user)
+
+
+def campaign_for(user, year: int) -> EvaluationCampaign:
+    """The campaign of `year` if this user may read its results; LookupError (answered 404) when
+    there is none, or it is not published and the user may not preview it."""
+    campaign = db.session.scalar(select(EvaluationCampaign).where(EvaluationCampaign.year == year))
+    if campaign is None or not is_visible(user, campaign):
+        raise LookupError(year)
+    return campaign
+
+
+def campaigns_for(user) -> list[EvaluationCampaign]:
+    """Campaigns whose results this user may read, newest year first."""
+    phases = [CampaignPhase.PUBLISHED, CampaignPhase.LOCKED]
+    if may_preview(user):
+        phases.append(CampaignPhase.COMPUTED)
+    return list(
+        db.session.scalars(
+            select(EvaluationCampaign)
+            .where(EvaluationCampaign.status.in_(phases))
+            .order_by(EvaluationCampaign.year.desc())
+        )
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def ranking_query(campaign: EvaluationCampaign):
+    """Participants in ranking order: by rank, ties by the platform's ref (scoring.order's
+    tie-break); participants without a result last."""
+    return (
+        select(CampaignParticipant)
+        .join(Platform, Platform.id == CampaignParticipant.platform_id)
+        .where(CampaignParticipant.campaign_id == campaign.id)
+        .options(
+            selectinload(CampaignParticipant.platform),
+            selectinload(CampaignParticipant.values).selectinload(IndicatorValue.indicator),
+        )
+        .order_by(
+            case((CampaignParticipant.rank.is_(None), 1), else_=0), CampaignParticipant.rank, Platform.ref
+        )
+    )
+
+
+def ranking(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
+    return list(db.session.scalars(ranking_query(campaign)))
+
+
+def participant_for(campaign: EvaluationCampaign, ref: str) -> CampaignParticipant:
+    """The participant of the platform with this ref; LookupError when it took no part."""
+    participant = db.session.scalar(
+        select(CampaignParticipant)
+        .join(Platform, Platform.id == CampaignParticipant.platform_id)
+        .where(CampaignParticipant.campaign_id == campaign.id, Platform.ref == ref)
+    )
+    if participant is None:
+        raise LookupError(ref)
+    return participant
+
+
+def values_by_code(participant: CampaignParticipant) -> dict[str, IndicatorValue]:
+    return {value.indicator.code: value for value in participant.values}
+
+
+def points(indicator: EvaluationIndicator, value: IndicatorValue | None) -> float | None:
+    """What the indicator adds to the total: weight × score / 100."""
+    if value is None or value.score is None:
+        return None
+    return round(indicator.weight * value.score / 100.0, 2)
+
+
+def medians(campaign: EvaluationCampaign, participants: list[CampaignParticipant]) -> dict[str, dict]:
+    """The province median per indicator over the participants: {code: {"value", "score"}}
+    (None when no participant has one)."""
+    out = {}
+    for indicator in campaign.indicators:
+        raw, scores = [], []
+        for participant in participants:
+            value = values_by_code(participant).get(indicator.code)
+            if value is not None and value.value is not None:
+                raw.append(value.value)
+            if value is not None and value.score is not None:
+                scores.append(value.score)
+        out[indicator.code] = {
+            "value": round(median(raw), 2) if raw else None,
+            "score": round(median(scores), 2) if scores else None,
+        }
+    return out
+
+
+def grade_distribution(participants: list[CampaignParticipant]) -> list[dict]:
+    """How many platforms reached each grade, best first: [{"grade", "label", "count"}]."""
+    counts = {grade: 0 for grade in vocab.GRADES}
+    for participant in participants:
+        if participant.grade in counts:
+            counts[participant.grade] += 1
+    return [{"grade": g, "label": vocab.GRADES[g], "count": n} for g, n in counts.items()]
+
+
+def dimension_ranking(participants: list[CampaignParticipant], code: str) -> list[CampaignParticipant]:
+    """Participants by one dimension's subtotal rank, ties by the platform's ref."""
+
+    def key(participant):
+        rank = ((participant.dimension_scores or {}).get(code) or {}).get("rank")
+        return (rank is None, rank or 0, participant.platform.ref)
+
+    return sorted(participants, key=key)
+
+
+@dataclass(frozen=True)
+class ExpertSummary:
+    """The experts' mean of one expert indicator for one platform, and how it was taken."""
+
+    count: int
+    mean: float | None
+    used: tuple[float, ...]
+    dropped: tuple[float, ...]
+    rule: str
+
+
+def expert_summary(participant: CampaignParticipant, indicator: EvaluationIndicator) -> ExpertSummary:
+    """The submitted expert scores of this indicator for this platform, averaged by
+    `scoring.expert_mean` (the highest and the lowest dropped with five scores or more)."""
+    points_ = list(
+        db.session.scalars(
+            select(ExpertScore.points)
+            .join(EvaluationAssignment, EvaluationAssignment.id == ExpertScore.assignment_id)
+            .where(
+                EvaluationAssignment.participant_id == participant.id,
+                EvaluationAssignment.submitted_at.is_not(None),
+                ExpertScore.indicator_id == indicator.id,
+            )
+        )
+    )
+    mean = scoring.expert_mean(points_)
+    mean_value = round(mean.value, 2) if mean.value is not None else None
+    return ExpertSummary(len(points_), mean_value, mean.used, mean.dropped, mean.rule)
+
+
+def rule_text(indicator: EvaluationIndicator) -> str:
+    """How the indicator's value becomes a score of 0-100, in plain Chinese (scoring.py's rules)."""
+    unit = indicator.unit or ""
+    if indicator.rule == ScoringRule.MINMAX:
+        if indicator.higher_is_better:
+            return (
+                "参评平台间比较：(本平台数值 − 最低值) ÷ (最高值 − 最低值) × 100；"
+                "数值全部相同且不为 0 时均得 100 分。"
+            )
+        return (
+            "参评平台间比较（越低越好）：(最高值 − 本平台数值) ÷ (最高值 − 最低值) × 100；"
+            "数值全部相同时均得 100 分。"
+        )
+    if indicator.rule == ScoringRule.TARGET:
+        target = f"{indicator.target:g} {unit}".strip() if indicator.target else "目标值"
+        if indicator.higher_is_better:
+            return f"对标目标值：数值 ÷ {target} × 100，达到目标即满分（封顶 100 分）。"
+        return f"对标目标值（越低越好）：不超过 {target} 得满分，超出时按 {target} ÷ 数值 × 100 计分。"
+    if indicator.rule == ScoringRule.BANDS:
+        bands = sorted(indicator.bands or (), key=lambda b: b["at"], reverse=not indicator.higher_is_better)
+        sign = "≥" if indicator.higher_is_better else "≤"
+        steps = "；".join(f"{sign} {b['at']:g} {unit}".rstrip() + f" 得 {b['score']:g} 分" for b in bands)
+        return f"分档计分：{steps}；未达最低档得 0 分。"
+    return (
+        f"专家评分（0-100）：{scoring.TRIM_FROM} 位及以上专家评分时去掉一个最高分和一个最低分后取平均，"
+        f"不足 {scoring.TRIM_FROM} 位取算术平均。"
+    )
+
+
+def corrections(campaign: EvaluationCampaign) -> list[ScoreCorrection]:
+    """The campaign's public history of corrections, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ScoreCorrection)
+            .where(ScoreCorrection.campaign_id == campaign.id)
+            .options(
+                selectinload(ScoreCorrection.participant).selectinload(CampaignParticipant.platform),
+                selectinload(ScoreCorrection.indicator),
+                selectinload(ScoreCorrection.by),
+            )
+            .order_by(ScoreCorrection.at, ScoreCorrection.id)
+        )
+    )
+
+
+def knock_on_names(correction: ScoreCorrection) -> list[dict]:
+    """The correction's knock-on, with each platform's name: [{"name", "old", "new"}]."""
+    rows = correction.knock_on or []
+    names = dict(
+        db.session.execute(
+            select(Platform.id, Platform.name).where(Platform.id.in_([r["platform_id"] for r in rows]))
+        ).all()
+    )
+    return [
+        {"name": names.get(r["platform_id"], "（已删除的平台）"), "old": r["old"], "new": r["new"]}
+        for r in rows
+    ]
+
+
+def follow_up(participants: list[CampaignParticipant]) -> list[CampaignParticipant]:
+    """Flagged participants for the administrators' follow-up, the gravest first."""
+    order = list(vocab.EVALUATION_FLAGS)
+    flagged = [p for p in participants if p.flags]
+    return sorted(flagged, key=lambda p: (min(order.index(f) for f in p.flags if f in order), p.platform.ref))
+
+
+def suspension_reason(campaign: EvaluationCampaign, participant: CampaignParticipant) -> str:
+    """The reason pre-filled in the platform review's suspension (the administrator may edit it)."""
+    return (
+        f"{campaign.year} 年度绩效评价总分 {participant.total:g} 分，等级{participant.grade_label}，"
+        f"连续两年不合格，依据绩效评价结果暂停平台，请整改后申请恢复。"
+    )
+
+
+# ---------------------------------------------------------------- storing results
+
+
+def previous_grade(campaign: EvaluationCampaign, platform_id: int) -> str | None:
+    """The platform's grade in the previous year's published (or locked) campaign."""
+    return db.session.scalar(
+        select(CampaignParticipant.grade)
+        .join(EvaluationCampaign, EvaluationCampaign.id == CampaignParticipant.campaign_id)
+        .where(
+            EvaluationCampaign.year == campaign.year - 1,
+            EvaluationCampaign.status.in_([CampaignPhase.PUBLISHED, CampaignPhase.LOCKED]),
+            CampaignParticipant.platform_id == platform_id,
+        )
+    )
+
+
+def grade_flags(flags: list | None, grade: str, previous: str | None) -> list[str]:
+    """`flags` with the grade's follow-up set anew: 不合格 two years running proposes suspension
+    ("fail_twice"), 不合格 once asks for rectification ("fail"); other flags are kept."""
+    kept = [f for f in (flags or []) if f not in ("fail", "fail_twice")]
+    if grade == "fail":
+        kept.insert(0, "fail_twice" if previous == "fail" else "fail")
+    return kept
+
+
+def store_results(campaign: EvaluationCampaign) -> dict[int, tuple[float | None, float | None]]:
+    """Run `scoring.compute` over every participant's stored values and store the scores, totals,
+    ranks, grades, dimension subtotals and grade flags. Returns {participant id: (old, new total)}."""
+    participants = list(campaign.participants)
+    indicators = list(campaign.indicators)
+    values = {p.platform.ref: {v.indicator.code: v.value for v in p.values} for p in participants}
+    results = scoring.compute(indicator_specs(campaign), values, campaign.grade_thresholds)
+    moved = {}
+    for participant in participants:
+        result = results[participant.platform.ref]
+        rows = values_by_code(participant)
+        for indicator in indicators:
+            row = rows.get(indicator.code)
+            if row is None:
+                row = IndicatorValue(indicator=indicator, value=None)
+                participant.values.append(row)
+            row.score = round(result.scores[indicator.code], 2)
+        moved[participant.id] = (participant.total, result.total)
+        participant.total = result.total
+        participant.rank = result.rank
+        participant.grade = result.grade
+        participant.dimension_scores = result.dimensions
+        participant.flags = grade_flags(
+            participant.flags, result.grade, previous_grade(campaign, participant.platform_id)
+        )
+    return moved
+
+
+# ---------------------------------------------------------------- publish, lock, correct
+
+
+def _has_results(campaign: EvaluationCampaign, _by):
+    """Guard of publish: every participant has a computed total."""
+    if not campaign.participants:
+        return "没有参评平台，无法公布。"
+    if any(p.total is None for p in campaign.participants):
+        return "尚有平台未计算出结果，请先重新计算。"
+    return None
+
+
+def publish(user, campaign: EvaluationCampaign) -> None:
+    """Publish computed results (administrators): the public pages and API show them, and the
+    operators of every participating platform are told, with the link to their result."""
+    _require_admin(user)
+    _publish(campaign, by=user)
+
+
+def publish_from_command_line(campaign: EvaluationCampaign) -> None:
+    """`flask evaluation publish YEAR`: the same rules, audited as done from the command line."""
+    _publish(campaign, by=None, reason="命令行 flask evaluation publish")
+
+
+def _publish(campaign: EvaluationCampaign, *, by, reason: str | None = None) -> None:
+    CAMPAIGN_WORKFLOW.apply(campaign, "publish", by=by, reason=reason, guards=(_has_results,))
+    campaign.published_at = utcnow()
+    if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
+        return
+    for participant in campaign.participants:
+        users = platform_users(participant.platform)
+        if not users:
+            continue
+        link = external_url("evaluation_results.platform", year=campaign.year, ref=participant.platform.ref)
+        message = (
+            f"{campaign.title}结果已公布：{participant.platform.name}总分 {participant.total:g} 分，"
+            f"排名第 {participant.rank} 位，等级{participant.grade_label}。"
+        )
+        signals.notice.send(campaign, users=users, message=message, link=link)
+
+
+def lock(user, campaign: EvaluationCampaign) -> None:
+    """Lock published results (administrators): no correction afterwards."""
+    _require_admin(user)
+    CAMPAIGN_WORKFLOW.apply(campaign, "lock", by=user)
+
+
+def may_correct(user, campaign: EvaluationCampaign) -> bool:
+    return may_preview(user) and campaign.status == CampaignPhase.PUBLISHED
+
+
+def check_correction(campaign: EvaluationCampaign, code: str | None, value, reason: str | None) -> None:
+    """The rules of a correction, side-effect free: a published, unlocked campaign, one of its
+    indicators, a number within bounds, and a reason."""
+    if campaign.is_locked:
+        raise Conflict(("status", "结果已锁定，不能再更正。"))
+    if campaign.status != CampaignPhase.PUBLISHED:
+        raise Conflict(("status", "结果尚未公布：公布前如需修改数据，请重新计算结果。"))
+    errors = []
+    indicator = next((i for i in campaign.indicators if i.code == code), None)
+    if indicator is None:
+        errors.append(("indicator", "请选择本次评价的一个指标。"))
+    if value is None:
+        errors.append(("value", "请填写更正后的数值。"))
+    else:
+        bounds = (
+            EXPERT_POINTS
+            if indicator is not None and indicator.rule == ScoringRule.EXPERT
+            else CORRECTED_VALUE
+        )
+        if message := bounds.problem(value):
+            errors.append(("value", message))
+    reason = (reason or "").strip()
+    if not reason:
+        errors.append(("reason", "请填写更正原因（将在结果页公开）。"))
+    elif len(reason) > REASON_MAX:
+        errors.append(("reason", f"更正原因不能超过 {REASON_MAX} 个字符。"))
+    if errors:
+        raise DomainError(*errors)
+
+
+def correct(
+    user, campaign: EvaluationCampaign, platform: Platform, code: str, value: float, reason: str
+) -> ScoreCorrection:
+    """Change one value of a published result (administrators): the value is set, every
+    participant is scored again (min-max rules compare across platforms) and ONE correction is
+    recorded with who, when, why, the old and new value and total, and every other platform whose
+    total moved with it."""
+    _require_admin(user)
+    check_correction(campaign, code, value, reason)
+    participant = next((p for p in campaign.participants if p.platform_id == platform.id), None)
+    if participant is None:
+        raise LookupError(platform.id)
+    indicator = next(i for i in campaign.indicators if i.code == code)
+    row = values_by_code(participant).get(code)
+    if row is None:
+        row = IndicatorValue(indicator=indicator, value=None)
+        participant.values.append(row)
+    old_value = row.value
+    if old_value is not None and round(old_value, 6) == round(float(value), 6):
+        raise DomainError(("value", "新数值与原数值相同，无需更正。"))
+    row.value = float(value)
+    moved = store_results(campaign)
+    old_total, new_total = moved[participant.id]
+    knock_on = [
+        {
+            "platform_id": p.platform_id,
+            "platform_ref": p.platform.ref,
+            "old": moved[p.id][0],
+            "new": moved[p.id][1],
+        }
+        for p in sorted(campaign.participants, key=lambda p: p.platform.ref)
+        if p.id != participant.id and moved[p.id][0] != moved[p.id][1]
+    ]
+    correction = ScoreCorrection(
+        campaign_id=campaign.id,
+        participant=participant,
+        indicator=indicator,
+        old_value=old_value,
+        new_value=float(value),
+        old_total=old_total,
+        new_total=new_total,
+        knock_on=knock_on,
+        reason=reason.strip(),
+        by_id=user.id,
+        at=utcnow(),
+    )
+    db.session.add(correction)
+    db.session.flush()
+    return correction
