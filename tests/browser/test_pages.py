@@ -42,6 +42,9 @@ PAGES = {
         "/offerings/{offering}/calendar",
         "/offerings/{offering}/calendar?view=week&week={booked_day}",
         "/offerings/{hourly}/calendar?view=week&week={booked_day}",
+        "/cases/",
+        "/cases/?category=service&city=青岛",
+        "/cases/{case}",
     ],
     "firm": [
         "/my/demands",
@@ -101,6 +104,11 @@ PAGES = {
         "/inquiries/{inquiry}/quote",
         "/demands/{demand}/propose",
         "/proposals/{proposal}",
+        "/my/cases/",
+        "/my/cases/rounds/{open_round}/new",
+        "/my/cases/{draft_case}",
+        "/my/cases/{draft_case}/edit",
+        "/my/cases/{case}",
     ],
     "admin": [
         "/admin/",
@@ -118,8 +126,21 @@ PAGES = {
         "/notifications/",
         "/inquiries/{inquiry}",
         "/proposals/{proposal}",
+        "/admin/cases/",
+        "/admin/cases/new",
+        "/admin/cases/{review_round}",
+        "/admin/cases/{draft_round}/edit",
+        "/admin/cases/{review_round}/ranking",
+        "/admin/cases/nominations/{reviewed_case}",
     ],
-    "expert": ["/", "/account/", "/notifications/"],
+    "expert": [
+        "/",
+        "/account/",
+        "/notifications/",
+        "/expert/cases/",
+        "/expert/cases/{case_review}",
+        "/expert/cases/{done_review}",
+    ],
 }
 
 #: GET endpoints that are not pages (JSON, files, redirects).
@@ -251,6 +272,7 @@ def world(db):
     message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
+    case_ids = _cases(platform, booking, users)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -271,8 +293,62 @@ def world(db):
         "booking": booking.id,
         "request": request.id,
         "booked_day": local_day(10).date().isoformat(),
+        **case_ids,
     }
     return users, ids
+
+
+def _cases(platform, booking, users) -> dict:
+    """Typical cases: a published round with a selected case, one in review with an expert's open and
+    submitted reviews, one taking nominations with a draft, and a draft round."""
+    from marketplace.core.timeutil import local_today
+
+    booking.confirmed_at = utcnow()
+    text = "在 500 L 发酵罐完成三批放大，优化补料策略与溶氧控制，" * 6
+    published = factories.SelectionRoundFactory(year=2024, status="published", published_at=utcnow())
+    case = factories.CaseNominationFactory(
+        round=published, platform=platform, status="selected", title=f"重组蛋白发酵放大 {LONG}", approach=text
+    )
+    case.evidence = [booking]
+    review_round = factories.SelectionRoundFactory(
+        year=2025, status="reviewing", title=f"2025 年度遴选 {LONG}"
+    )
+    reviewed = factories.CaseNominationFactory(round=review_round, platform=platform, title=f"评审中 {LONG}")
+    reviewed.evidence = [booking]
+    other = factories.CaseNominationFactory(
+        round=review_round, platform=platform, category="solution", score=81.25
+    )
+    open_review = factories.CaseReviewFactory(nomination=reviewed, expert=users["expert"], innovation=88)
+    done_review = factories.CaseReviewFactory(
+        nomination=other,
+        expert=users["expert"],
+        innovation=90,
+        demonstration=80,
+        replicability=75,
+        effect=80,
+        comment="可复制性强，建议推广。" * 5,
+        submitted_at=utcnow(),
+    )
+    factories.CaseReviewFactory(nomination=reviewed)
+    factories.ConflictDeclarationFactory(platform=platform, expert__name=f"回避专家 {LONG}")
+    open_round = factories.SelectionRoundFactory(
+        year=2026, nomination_deadline=local_today() + timedelta(days=20), description="面向全省征集。" * 10
+    )
+    draft_case = factories.CaseNominationFactory(
+        round=open_round, platform=platform, status="draft", title=f"草稿案例 {LONG}", results=text
+    )
+    draft_case.evidence = [booking]
+    draft_round = factories.SelectionRoundFactory(year=2027, status="draft")
+    return {
+        "case": case.id,
+        "review_round": review_round.id,
+        "reviewed_case": reviewed.id,
+        "case_review": open_review.id,
+        "done_review": done_review.id,
+        "open_round": open_round.id,
+        "draft_case": draft_case.id,
+        "draft_round": draft_round.id,
+    }
 
 
 def _bookings_and_inquiries(platform, offering, service, firm, demand):
