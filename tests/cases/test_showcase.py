@@ -101,6 +101,13 @@ def test_images_are_public_with_the_case_and_files_are_not(client, db, world, pu
         world.admin, report
     )
     assert not attachment_services.can_view(factories.UserFactory(role="expert"), report)
+    unpublished = factories.CaseNominationFactory(
+        round=world.round, platform=world.platform, status="selected"
+    )
+    hidden = factories.AttachmentFactory(owner=unpublished, purpose="image")
+    assert not attachment_services.can_view(None, hidden) and attachment_services.can_view(
+        world.operator, hidden
+    )
 
 
 def test_the_showcase_paginates(client, db, world):
