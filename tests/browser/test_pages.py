@@ -46,6 +46,9 @@ PAGES = {
         "/evaluation/2019/",
         "/evaluation/2019/?domain=management&city=淄博",
         "/evaluation/2019/platforms/plat-a",
+        "/cases/",
+        "/cases/?category=service&city=青岛",
+        "/cases/{case}",
     ],
     "firm": [
         "/my/demands",
@@ -110,6 +113,11 @@ PAGES = {
         "/self-reports/{submitted_report}",
         "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/utilisation",
         "/evaluation/{eval_year}/platforms/{platform_ref}/indicators/revenue",
+        "/my/cases/",
+        "/my/cases/rounds/{open_round}/new",
+        "/my/cases/{draft_case}",
+        "/my/cases/{draft_case}/edit",
+        "/my/cases/{case}",
     ],
     "admin": [
         "/admin/",
@@ -151,6 +159,12 @@ PAGES = {
         "/evaluation/2019/platforms/plat-c",
         "/evaluation/2019/platforms/plat-c/correct",
         "/evaluation/2020/",
+        "/admin/cases/",
+        "/admin/cases/new",
+        "/admin/cases/{review_round}",
+        "/admin/cases/{draft_round}/edit",
+        "/admin/cases/{review_round}/ranking",
+        "/admin/cases/nominations/{reviewed_case}",
     ],
     "expert": [
         "/",
@@ -162,6 +176,8 @@ PAGES = {
         "/expert/evaluation/{review_assignment}",
         "/expert/evaluation/{review_submitted}",
         "/self-reports/{submitted_report}",
+        "/expert/cases/{case_review}",
+        "/expert/cases/{done_review}",
     ],
 }
 
@@ -305,6 +321,7 @@ def world(db):
     self_report, submitted_report, campaign = _self_reports(platform, returned, users)
     evaluation = _evaluation(users["admin"])
     _evaluation_results()
+    case_ids = _cases(platform, booking, users)
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -332,6 +349,7 @@ def world(db):
         "campaign": campaign.id,
         "platform_ref": platform.ref,
         **evaluation,
+        **case_ids,
     }
     return users, ids
 
@@ -397,6 +415,59 @@ def _evaluation(admin):
         "eval_draft": draft.year,
         "eval_dimension": draft.dimensions[0].id,
         "eval_indicator": draft.indicators[-1].id,
+    }
+
+
+def _cases(platform, booking, users) -> dict:
+    """Typical cases: a published round with a selected case, one in review with an expert's open and
+    submitted reviews, one taking nominations with a draft, and a draft round."""
+    from marketplace.core.timeutil import local_today
+
+    booking.confirmed_at = utcnow()
+    text = "在 500 L 发酵罐完成三批放大，优化补料策略与溶氧控制，" * 6
+    published = factories.SelectionRoundFactory(year=2024, status="published", published_at=utcnow())
+    case = factories.CaseNominationFactory(
+        round=published, platform=platform, status="selected", title=f"重组蛋白发酵放大 {LONG}", approach=text
+    )
+    case.evidence = [booking]
+    review_round = factories.SelectionRoundFactory(
+        year=2025, status="reviewing", title=f"2025 年度遴选 {LONG}"
+    )
+    reviewed = factories.CaseNominationFactory(round=review_round, platform=platform, title=f"评审中 {LONG}")
+    reviewed.evidence = [booking]
+    other = factories.CaseNominationFactory(
+        round=review_round, platform=platform, category="solution", score=81.25
+    )
+    open_review = factories.CaseReviewFactory(nomination=reviewed, expert=users["expert"], innovation=88)
+    done_review = factories.CaseReviewFactory(
+        nomination=other,
+        expert=users["expert"],
+        innovation=90,
+        demonstration=80,
+        replicability=75,
+        effect=80,
+        comment="可复制性强，建议推广。" * 5,
+        submitted_at=utcnow(),
+    )
+    factories.CaseReviewFactory(nomination=reviewed)
+    factories.ConflictDeclarationFactory(platform=platform, expert__name=f"回避专家 {LONG}")
+    open_round = factories.SelectionRoundFactory(
+        year=2026, nomination_deadline=local_today() + timedelta(days=20), description="面向全省征集。" * 10
+    )
+    draft_case = factories.CaseNominationFactory(
+        round=open_round, platform=platform, status="draft", title=f"草稿案例 {LONG}", results=text
+    )
+    draft_case.evidence = [booking]
+    draft_round = factories.SelectionRoundFactory(year=2027, status="draft")
+    return {
+        "case": case.id,
+        "review_round": review_round.id,
+        "reviewed_case": reviewed.id,
+        "case_review": open_review.id,
+        "done_review": done_review.id,
+        "open_round": open_round.id,
+        "draft_case": draft_case.id,
+        "draft_round": draft_round.id,
     }
 
 
