@@ -12,7 +12,7 @@ from ..api import Blueprint, endpoint
 from ..api.auth import token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Conflict, DomainError
-from ..core.pagination import Page, paginate
+from ..core.pagination import paginate
 from ..extensions import db
 from ..offerings import services as offering_services
 from ..offerings.models import Offering
@@ -79,8 +79,7 @@ class BookingList(MethodView):
         administrators; newest first, filtered by status and kind."""
         statuses = [args["status"]] if args.get("status") else None
         query = services.bookings_for(token_user(), kind=args.get("kind"), statuses=statuses)
-        page = paginate(query, args["page"], args["per_page"])
-        return Page([_out(b) for b in page.items], page.total, page.page, page.per_page)
+        return paginate(query, args["page"], args["per_page"]).map(_out)
 
     @endpoint(
         blp,
