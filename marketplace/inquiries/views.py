@@ -185,22 +185,26 @@ def quote(inquiry_id: int):
     if not form.is_submitted():
         form.title.data = f"报价：{inquiry.subject}"
         form.offering_id.data = inquiry.offering_id
-    with or_404():
-        done, proposal = submit_form(
-            form,
-            lambda: services.submit_quote(user, inquiry, form.to_data()),
-            "报价已发送给企业。",
-            check=lambda: services.validate_proposal(form.to_data()),
-        )
-    if done:
-        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
-    return render_template(
-        "inquiries/proposal_form.html",
-        form=form,
+    return _proposal_form(
+        form,
+        lambda: services.submit_quote(user, inquiry, form.to_data()),
+        "报价已发送给企业。",
         title=f"报价：{inquiry.subject}",
         inquiry=inquiry,
         demand=None,
     )
+
+
+def _proposal_form(form, submit, success: str, **page):
+    """Submit a proposal or quote (`submit()` returns it) and show it, or the form again with the
+    messages (`page`: the form page's title and its demand or inquiry)."""
+    with or_404():
+        done, proposal = submit_form(
+            form, submit, success, check=lambda: services.validate_proposal(form.to_data())
+        )
+    if done:
+        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
+    return render_template("inquiries/proposal_form.html", form=form, **page)
 
 
 # ---------------------------------------------------------------- proposals
@@ -228,17 +232,10 @@ def propose(demand_id: int):
             raise DomainError(("platform_id", "请选择贵单位已通过审核的平台。"))
         return services.submit_proposal(user, platform, demand, form.to_data())
 
-    done, proposal = submit_form(
+    return _proposal_form(
         form,
         submit,
         "方案已提交，企业答复后会通知您。",
-        check=lambda: services.validate_proposal(form.to_data()),
-    )
-    if done:
-        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
-    return render_template(
-        "inquiries/proposal_form.html",
-        form=form,
         title=f"提交方案与报价：{demand.title}",
         demand=demand,
         inquiry=None,
