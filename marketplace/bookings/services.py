@@ -28,7 +28,6 @@ from ..platforms.parties import (
     is_firm_party,
     is_party,
     is_platform_party,
-    platform_users,
     side_actions,
 )
 from . import availability
@@ -599,10 +598,7 @@ register_owner(
 register_thread(
     Booking,
     "booking",
-    can_view=is_party,
-    parties=lambda b: firm_users(b) + platform_users(b.platform),
     url=lambda b: url_for("bookings.detail", booking_id=b.id),
     title=lambda b: b.title,
-    mine=parties.mine(Booking),
-    counterpart=parties.counterpart,
+    **parties.thread_rules(Booking, firm_users),
 )

@@ -650,10 +650,6 @@ def comparison(user, demand: Demand) -> list[dict]:
     return rows
 
 
-def _parties(obj: Inquiry | Proposal) -> list[User]:
-    return firm_users(obj) + platform_users(obj.platform)
-
-
 # Files of a proposal (drawings, price lists) are the platform's, added while the firm has not
 # answered; after that they are part of what was agreed or declined and no longer change.
 register_owner(
@@ -668,20 +664,14 @@ register_owner(
 register_thread(
     Inquiry,
     "inquiry",
-    can_view=is_party,
-    parties=_parties,
     url=lambda i: url_for("inquiries.inquiry", inquiry_id=i.id),
     title=lambda i: i.subject,
-    mine=parties.mine(Inquiry),
-    counterpart=parties.counterpart,
+    **parties.thread_rules(Inquiry, firm_users),
 )
 register_thread(
     Proposal,
     "proposal",
-    can_view=is_party,
-    parties=_parties,
     url=lambda p: url_for("inquiries.proposal", proposal_id=p.id),
     title=lambda p: p.title,
-    mine=parties.mine(Proposal),
-    counterpart=parties.counterpart,
+    **parties.thread_rules(Proposal, firm_users),
 )

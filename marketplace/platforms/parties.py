@@ -82,6 +82,18 @@ def tell_other_side(obj, by, message: str, *, requester: User | None, link: Call
 # ---------------------------------------------------------------- message threads
 
 
+def thread_rules(model, firm_users: Callable) -> dict:
+    """What `messaging.register_thread` needs of a subject between a firm and a platform, besides
+    its address and title: its firm and platform read and write it (administrators see the subject,
+    not the conversation), both sides are told (`firm_users(obj)`: whom the firm side is)."""
+    return {
+        "can_view": is_party,
+        "parties": lambda obj: firm_users(obj) + platform_users(obj.platform),
+        "mine": mine(model),
+        "counterpart": counterpart,
+    }
+
+
 def mine(model) -> Callable:
     """The SQL condition on `model` (`messaging.register_thread(mine=…)`): the rows whose threads a
     user is party to: a firm's own, an operator's platforms'; none for anyone else."""
