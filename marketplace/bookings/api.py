@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
 
-from ..api import Blueprint, endpoint
+from ..api import Blueprint
 from ..api.auth import token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Conflict, DomainError
@@ -34,10 +34,6 @@ from .schemas import (
     booking_data,
 )
 
-blp = Blueprint("api_bookings", __name__, url_prefix="/bookings", description="预约与服务订单")
-offering_blp = Blueprint(
-    "api_availability", __name__, url_prefix="/offerings", description="资源的停用时段与可约时间"
-)
 #: The refusals the endpoints document (the error body names the field in `errors.json`).
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
@@ -45,6 +41,16 @@ REFUSALS = {
     404: "不存在，或不是调用者的预约/资源",
     409: "与当前状态冲突：时段已被预约或停用（信息中给出冲突的时间），或当前状态、时间不允许此操作",
 }
+blp = Blueprint(
+    "api_bookings", __name__, url_prefix="/bookings", description="预约与服务订单", refusals=REFUSALS
+)
+offering_blp = Blueprint(
+    "api_availability",
+    __name__,
+    url_prefix="/offerings",
+    description="资源的停用时段与可约时间",
+    refusals=REFUSALS,
+)
 
 
 def _out(booking: Booking) -> dict:
@@ -73,7 +79,7 @@ def _act(ref: str, perform, only=None, refusal: tuple[str, str] | None = None) -
 
 @blp.route("")
 class BookingList(MethodView):
-    @endpoint(blp, REFUSALS, 401, schema=page_schema(BookingOut, "BookingPage"), query=BookingFilterArgs)
+    @blp.endpoint(refuses=(401,), schema=page_schema(BookingOut, "BookingPage"), query=BookingFilterArgs)
     def get(self, args):
         """The caller's bookings and orders: a firm's own, an operator's platforms', all for
         administrators; newest first, filtered by status and kind."""
@@ -81,12 +87,8 @@ class BookingList(MethodView):
         query = services.bookings_for(token_user(), kind=args.get("kind"), statuses=statuses)
         return paginate(query, args["page"], args["per_page"]).map(_out)
 
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        403,
-        409,
+    @blp.endpoint(
+        refuses=(401, 403, 409),
         status=201,
         schema=BookingOut,
         body=BookingCreate,
@@ -111,7 +113,7 @@ class BookingList(MethodView):
 
 @blp.route("/<ref>")
 class BookingItem(MethodView):
-    @endpoint(blp, REFUSALS, 401, 404, schema=BookingOut)
+    @blp.endpoint(refuses=(401, 404), schema=BookingOut)
     def get(self, ref: str):
         """One booking or order of the caller's."""
         return _out(_booking(ref))
@@ -119,12 +121,8 @@ class BookingItem(MethodView):
 
 @blp.route("/<ref>/transitions")
 class BookingTransition(MethodView):
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
         schema=BookingOut,
         body=TransitionIn,
         description="企业可执行 cancel、confirm；平台可执行 accept、decline、cancel、start、complete、"
@@ -148,12 +146,8 @@ class BookingTransition(MethodView):
 
 @blp.route("/<ref>/review")
 class BookingReview(MethodView):
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
         status=201,
         schema=BookingOut,
         body=ReviewIn,
@@ -171,15 +165,8 @@ class BookingReview(MethodView):
 
 @blp.route("/<ref>/review/reply")
 class BookingReviewReply(MethodView):
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        404,
-        409,
-        schema=BookingOut,
-        body=ReplyIn,
-        description="平台公开回复评价，仅一次。",
+    @blp.endpoint(
+        refuses=(401, 404, 409), schema=BookingOut, body=ReplyIn, description="平台公开回复评价，仅一次。"
     )
     def post(self, payload, ref: str):
         """Answer the firm's review (the platform, once, publicly)."""
@@ -199,12 +186,8 @@ class BookingReviewReply(MethodView):
 
 @blp.route("/<ref>/outcome")
 class BookingOutcome(MethodView):
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
         schema=BookingOut,
         body=OutcomeIn,
         description="企业填写或更新转化成效：production 已量产、repeat 需再次中试、abandoned 终止、"
@@ -225,8 +208,8 @@ class BookingOutcome(MethodView):
 
 @offering_blp.route("/<int:offering_id>/blocks")
 class BlockList(MethodView):
-    @endpoint(
-        offering_blp, REFUSALS, 401, 404, schema=page_schema(BlockOut, "OfferingBlockPage"), query=PageArgs
+    @offering_blp.endpoint(
+        refuses=(401, 404), schema=page_schema(BlockOut, "OfferingBlockPage"), query=PageArgs
     )
     def get(self, args, offering_id: int):
         """Blocked periods of your own offering, in time order."""
@@ -238,12 +221,8 @@ class BlockList(MethodView):
         )
         return paginate(query, args["page"], args["per_page"])
 
-    @endpoint(
-        offering_blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @offering_blp.endpoint(
+        refuses=(401, 404, 409),
         status=201,
         schema=BlockOut,
         body=BlockIn,
@@ -260,7 +239,7 @@ class BlockList(MethodView):
 
 @offering_blp.route("/<int:offering_id>/blocks/<int:block_id>")
 class BlockItem(MethodView):
-    @endpoint(offering_blp, REFUSALS, 401, 404, status=204)
+    @offering_blp.endpoint(refuses=(401, 404), status=204)
     def delete(self, offering_id: int, block_id: int):
         """Remove a blocked period of your own offering."""
         user = token_user()
@@ -273,10 +252,8 @@ class BlockItem(MethodView):
 
 @offering_blp.route("/<int:offering_id>/availability")
 class Availability(MethodView):
-    @endpoint(
-        offering_blp,
-        REFUSALS,
-        404,
+    @offering_blp.endpoint(
+        refuses=(404,),
         schema=AvailabilityOut,
         query=AvailabilityArgs,
         token=False,

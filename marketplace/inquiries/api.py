@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
 
-from ..api import Blueprint, endpoint
+from ..api import Blueprint
 from ..api.auth import token_user
 from ..api.schemas import page_schema
 from ..core.errors import DomainError
@@ -44,8 +44,6 @@ from .schemas import (
     proposal_data,
 )
 
-blp = Blueprint("api_inquiries", __name__, url_prefix="/inquiries", description="企业向平台的咨询")
-proposal_blp = Blueprint("api_proposals", __name__, url_prefix="/proposals", description="平台的方案与报价")
 #: The refusals the endpoints document (the error body names the field in `errors.json`).
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
@@ -53,6 +51,12 @@ REFUSALS = {
     404: "不存在，或不是调用者的咨询/方案",
     409: "与当前状态冲突：当前状态不允许此操作、不是调用者一方的操作、方案已过有效期，或已有待答复的方案",
 }
+blp = Blueprint(
+    "api_inquiries", __name__, url_prefix="/inquiries", description="企业向平台的咨询", refusals=REFUSALS
+)
+proposal_blp = Blueprint(
+    "api_proposals", __name__, url_prefix="/proposals", description="平台的方案与报价", refusals=REFUSALS
+)
 #: The services' field names (those of the web forms) as the API's request fields name them.
 INQUIRY_FIELDS = {"offering_id": "offering_ref", "demand_id": "demand_ref", "platform": "platform_id"}
 PROPOSAL_FIELDS = {"offering_id": "offering_ref", "price_amount": "price"}
@@ -116,18 +120,15 @@ def _by_ref(model, field: str, ref: str | None):
 
 @blp.route("")
 class InquiryList(MethodView):
-    @endpoint(blp, REFUSALS, 401, schema=page_schema(InquiryOut, "InquiryPage"), query=InquiryFilterArgs)
+    @blp.endpoint(refuses=(401,), schema=page_schema(InquiryOut, "InquiryPage"), query=InquiryFilterArgs)
     def get(self, args):
         """The caller's inquiries: a firm's sent ones, an operator's platforms' received ones, all for
         administrators; newest first, filtered by status."""
         query = services.inquiries_for(token_user(), status=args.get("status"))
         return paginate(query, args["page"], args["per_page"]).map(_inquiry_out)
 
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        403,
+    @blp.endpoint(
+        refuses=(401, 403),
         status=201,
         schema=InquiryOut,
         body=InquiryCreate,
@@ -170,7 +171,7 @@ class InquiryList(MethodView):
 
 @blp.route("/<ref>")
 class InquiryItem(MethodView):
-    @endpoint(blp, REFUSALS, 401, 404, schema=InquiryOut)
+    @blp.endpoint(refuses=(401, 404), schema=InquiryOut)
     def get(self, ref: str):
         """One inquiry of the caller's (sent by its firm or received by its platforms)."""
         return _inquiry_out(services.get_by_ref(token_user(), Inquiry, ref))
@@ -178,12 +179,8 @@ class InquiryItem(MethodView):
 
 @blp.route("/<ref>/transitions")
 class InquiryTransition(MethodView):
-    @endpoint(
-        blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
         schema=InquiryOut,
         body=InquiryTransitionIn,
         description="企业可执行 withdraw（平台答复前）、close（接受后）；平台可执行 accept、decline"
@@ -226,8 +223,8 @@ def _proposing_platform(user, platform_id: int | None) -> Platform:
 
 @proposal_blp.route("")
 class ProposalList(MethodView):
-    @endpoint(
-        proposal_blp, REFUSALS, 401, schema=page_schema(ProposalOut, "ProposalPage"), query=ProposalFilterArgs
+    @proposal_blp.endpoint(
+        refuses=(401,), schema=page_schema(ProposalOut, "ProposalPage"), query=ProposalFilterArgs
     )
     def get(self, args):
         """The caller's proposals and quotes: a firm's received ones, an operator's platforms' sent
@@ -237,12 +234,8 @@ class ProposalList(MethodView):
         )
         return paginate(query, args["page"], args["per_page"]).map(_proposal_out)
 
-    @endpoint(
-        proposal_blp,
-        REFUSALS,
-        401,
-        403,
-        409,
+    @proposal_blp.endpoint(
+        refuses=(401, 403, 409),
         status=201,
         schema=ProposalOut,
         body=ProposalCreate,
@@ -285,7 +278,7 @@ class ProposalList(MethodView):
 
 @proposal_blp.route("/<ref>")
 class ProposalItem(MethodView):
-    @endpoint(proposal_blp, REFUSALS, 401, 404, schema=ProposalOut)
+    @proposal_blp.endpoint(refuses=(401, 404), schema=ProposalOut)
     def get(self, ref: str):
         """One proposal or quote of the caller's (received by its firm or sent by its platforms)."""
         return _proposal_out(services.get_by_ref(token_user(), Proposal, ref))
@@ -293,12 +286,8 @@ class ProposalItem(MethodView):
 
 @proposal_blp.route("/<ref>/transitions")
 class ProposalTransition(MethodView):
-    @endpoint(
-        proposal_blp,
-        REFUSALS,
-        401,
-        404,
-        409,
+    @proposal_blp.endpoint(
+        refuses=(401, 404, 409),
         schema=ProposalOut,
         body=ProposalTransitionIn,
         description="企业可执行 accept（生成订单，价格与条款在此时锁定，返回 order_ref，"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..api import Blueprint, endpoint
+from ..api import Blueprint
 from ..api.auth import token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.pagination import paginate
@@ -15,11 +15,11 @@ from ..extensions import db
 from . import services
 from .schemas import MessageIn, MessageOut, UnreadOut, message_data
 
-blp = Blueprint("api_messages", __name__, description="预约、订单、咨询与方案的消息")
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
     404: "不存在，或调用者不是该会话的一方（企业或平台）",
 }
+blp = Blueprint("api_messages", __name__, description="预约、订单、咨询与方案的消息", refusals=REFUSALS)
 MessagePage = page_schema(MessageOut, "MessagePage")
 #: The subjects with a thread in the API: (path segment, registered thread type, what it is called).
 SUBJECTS = (
@@ -33,11 +33,8 @@ def _thread_endpoints(segment: str, type_name: str, label: str) -> None:
     """GET and POST `/<segment>/<ref>/messages` for the subjects registered as `type_name`."""
 
     class Thread(MethodView):
-        @endpoint(
-            blp,
-            REFUSALS,
-            401,
-            404,
+        @blp.endpoint(
+            refuses=(401, 404),
             schema=MessagePage,
             query=PageArgs,
             summary=f"{label}的消息",
@@ -52,11 +49,8 @@ def _thread_endpoints(segment: str, type_name: str, label: str) -> None:
                 db.session.commit()
             return page.map(message_data)
 
-        @endpoint(
-            blp,
-            REFUSALS,
-            401,
-            404,
+        @blp.endpoint(
+            refuses=(401, 404),
             status=201,
             schema=MessageOut,
             body=MessageIn,
@@ -80,7 +74,7 @@ for _segment, _type_name, _label in SUBJECTS:
 
 @blp.route("/messages/unread")
 class Unread(MethodView):
-    @endpoint(blp, REFUSALS, 401, schema=UnreadOut)
+    @blp.endpoint(refuses=(401,), schema=UnreadOut)
     def get(self):
         """How many messages by others the caller has not read in its threads (the navigation's count)."""
         return {"count": services.unread_count(token_user())}
