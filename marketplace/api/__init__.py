@@ -4,7 +4,9 @@ Endpoints and their schemas live in the features (`<feature>/api.py`, `<feature>
 feature declares its endpoints on this package's `Blueprint` (its arguments parser answers 400 in
 Chinese for a body that is not JSON or is nested too deeply), its schemas derive from
 `schemas.ApiSchema`, and it adds the blueprint with `register_blueprint(blp)` from its `init_app`.
-Endpoints marked `auth.token_required` answer 401 before their arguments are read."""
+Endpoints marked `auth.token_required` answer 401 before their arguments are read;
+`Blueprint.endpoint(…)` is the one decorator that documents, reads, answers, checks the token and
+maps refusals."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, abort, make_response, render_template, send_from_directory
 from flask_smorest.error_handler import ErrorSchema
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 from ..core.inputs import INVALID_JSON_MESSAGE, JSON_TOO_DEEP_MESSAGE
 from ..extensions import api, csrf
-from .auth import authenticate_first
+from .auth import authenticate_first, domain_errors, token_required
 
 
 class ApiParser(FlaskParser):
@@ -36,10 +39,51 @@ class ApiParser(FlaskParser):
         flask_smorest.abort(400, message=INVALID_JSON_MESSAGE, errors={"json": [INVALID_JSON_MESSAGE]})
 
 
+#: The OpenAPI security requirement of an endpoint that needs a token.
+TOKEN = [{"bearer": []}]
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """The blueprint of every API feature."""
+    """The blueprint of every API feature; `refusals` says what each error status means for its
+    endpoints (documented per endpoint with `endpoint(refuses=…)`)."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    def __init__(self, *args, refusals: Mapping[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal_texts = dict(refusals or {})
+
+    def endpoint(
+        self,
+        *,
+        refuses: tuple[int, ...] = (),
+        status: int = 200,
+        schema=None,
+        body=None,
+        query=None,
+        token: bool = True,
+        **doc,
+    ):
+        """The one decorator of an endpoint: its documentation (`doc`: description, summary …), its
+        arguments (a JSON `body` schema and/or a `query` schema refusing unknown parameters), its
+        answer (`status`, `schema`), the error answers it documents (`refuses`), its token (401 first
+        and the `bearer` security requirement; `token=False`: a public endpoint) and its service
+        refusals as JSON (`auth.domain_errors`: 422, 409, 404)."""
+
+        def decorate(view):
+            view = domain_errors(view)
+            if token:
+                view = token_required(view)
+            view = refusals(self, self.refusal_texts, *refuses)(view)
+            view = self.response(status, schema)(view)
+            if body is not None:
+                view = self.arguments(body)(view)
+            if query is not None:
+                view = self.arguments(query, location="query", unknown=RAISE)(view)
+            security = {"security": TOKEN} if token else {}
+            return self.doc(**security, **doc)(view)
+
+        return decorate
 
 
 def init_api(app: Flask) -> None:

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import RAISE
 from sqlalchemy import select
 
-from ..api import Blueprint, refusals
-from ..api.auth import domain_errors, token_required, token_user
+from ..api import Blueprint
+from ..api.auth import token_user
 from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Conflict, DomainError
-from ..core.pagination import Page, paginate
+from ..core.pagination import paginate
 from ..extensions import db
 from ..offerings import services as offering_services
 from ..offerings.models import Offering
+from ..platforms.parties import refuse_other_sides_action
 from . import availability, services
 from .models import FIRM_ACTIONS, PLATFORM_ACTIONS, Booking, OfferingBlock
 from .schemas import (
@@ -34,11 +34,6 @@ from .schemas import (
     booking_data,
 )
 
-blp = Blueprint("api_bookings", __name__, url_prefix="/bookings", description="预约与服务订单")
-offering_blp = Blueprint(
-    "api_availability", __name__, url_prefix="/offerings", description="资源的停用时段与可约时间"
-)
-TOKEN = [{"bearer": []}]
 #: The refusals the endpoints document (the error body names the field in `errors.json`).
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
@@ -46,6 +41,16 @@ REFUSALS = {
     404: "不存在，或不是调用者的预约/资源",
     409: "与当前状态冲突：时段已被预约或停用（信息中给出冲突的时间），或当前状态、时间不允许此操作",
 }
+blp = Blueprint(
+    "api_bookings", __name__, url_prefix="/bookings", description="预约与服务订单", refusals=REFUSALS
+)
+offering_blp = Blueprint(
+    "api_availability",
+    __name__,
+    url_prefix="/offerings",
+    description="资源的停用时段与可约时间",
+    refusals=REFUSALS,
+)
 
 
 def _out(booking: Booking) -> dict:
@@ -57,35 +62,40 @@ def _booking(ref: str) -> Booking:
     return services.get_by_ref(token_user(), ref)
 
 
+def _act(ref: str, perform, only=None, refusal: tuple[str, str] | None = None) -> dict:
+    """Every action on a booking: the caller's booking (404 otherwise); for `only` its side (a party
+    test such as `services.is_firm_party`; anyone else: a 409 `refusal`, (field, message));
+    `perform(user, booking)`; commit; the booking as it now is."""
+    user, booking = token_user(), _booking(ref)
+    if only is not None and not only(user, booking):
+        raise Conflict(refusal)
+    perform(user, booking)
+    db.session.commit()
+    return _out(booking)
+
+
 # ---------------------------------------------------------------- bookings
 
 
 @blp.route("")
 class BookingList(MethodView):
-    @blp.doc(security=TOKEN)
-    @blp.arguments(BookingFilterArgs, location="query", unknown=RAISE)
-    @blp.response(200, page_schema(BookingOut, "BookingPage"))
-    @refusals(blp, REFUSALS, 401)
-    @token_required
+    @blp.endpoint(refuses=(401,), schema=page_schema(BookingOut, "BookingPage"), query=BookingFilterArgs)
     def get(self, args):
         """The caller's bookings and orders: a firm's own, an operator's platforms', all for
         administrators; newest first, filtered by status and kind."""
         statuses = [args["status"]] if args.get("status") else None
         query = services.bookings_for(token_user(), kind=args.get("kind"), statuses=statuses)
-        page = paginate(query, args["page"], args["per_page"])
-        return Page([_out(b) for b in page.items], page.total, page.page, page.per_page)
+        return paginate(query, args["page"], args["per_page"]).map(_out)
 
-    @blp.doc(
-        security=TOKEN,
+    @blp.endpoint(
+        refuses=(401, 403, 409),
+        status=201,
+        schema=BookingOut,
+        body=BookingCreate,
         description="企业账户申请预约。即时预约的资源立即确认（status 为 accepted），否则为 requested，"
         "等待平台受理。时段已满或与停用时段冲突时返回 409，错误信息给出冲突的时间；"
         "不符合资源的预约规则（开放时间、提前量、时长、数量）返回 422，指明字段。",
     )
-    @blp.arguments(BookingCreate)
-    @blp.response(201, BookingOut)
-    @refusals(blp, REFUSALS, 401, 403, 409)
-    @token_required
-    @domain_errors
     def post(self, payload):
         """Request a window of a bookable offering (firms)."""
         user = token_user()
@@ -103,11 +113,7 @@ class BookingList(MethodView):
 
 @blp.route("/<ref>")
 class BookingItem(MethodView):
-    @blp.doc(security=TOKEN)
-    @blp.response(200, BookingOut)
-    @refusals(blp, REFUSALS, 401, 404)
-    @token_required
-    @domain_errors
+    @blp.endpoint(refuses=(401, 404), schema=BookingOut)
     def get(self, ref: str):
         """One booking or order of the caller's."""
         return _out(_booking(ref))
@@ -115,93 +121,86 @@ class BookingItem(MethodView):
 
 @blp.route("/<ref>/transitions")
 class BookingTransition(MethodView):
-    @blp.doc(
-        security=TOKEN,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
+        schema=BookingOut,
+        body=TransitionIn,
         description="企业可执行 cancel、confirm；平台可执行 accept、decline、cancel、start、complete、"
         "no_show。当前状态或时间不允许、或接受后将超出可同时预约数量时返回 409。",
     )
-    @blp.arguments(TransitionIn)
-    @blp.response(200, BookingOut)
-    @refusals(blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
     def post(self, payload, ref: str):
         """Move a booking along its life cycle: accept, decline, cancel, start, complete, confirm, no_show."""
-        user, booking = token_user(), _booking(ref)
         action, reason = payload["action"], payload.get("reason")
-        side = (FIRM_ACTIONS if services.is_firm_party(user, booking) else ()) + (
-            PLATFORM_ACTIONS if services.is_platform_party(user, booking) else ()
-        )
-        if action not in side:
-            raise Conflict(("action", "您这一方不能对该预约执行此操作。"))
-        if action == "complete":
-            if not (reason or "").strip():
-                raise DomainError(("reason", "请填写完成情况说明。"))
-            services.complete(user, booking, reason)
-        else:
-            services.transition(user, booking, action, reason)
-        db.session.commit()
-        return _out(booking)
+
+        def perform(user, booking):
+            refuse_other_sides_action(user, booking, action, FIRM_ACTIONS, PLATFORM_ACTIONS, "预约")
+            if action == "complete":
+                if not (reason or "").strip():
+                    raise DomainError(("reason", "请填写完成情况说明。"))
+                services.complete(user, booking, reason)
+            else:
+                services.transition(user, booking, action, reason)
+
+        return _act(ref, perform)
 
 
 @blp.route("/<ref>/review")
 class BookingReview(MethodView):
-    @blp.doc(security=TOKEN, description="企业在服务完成后评价一次（1-5 分）。")
-    @blp.arguments(ReviewIn)
-    @blp.response(201, BookingOut)
-    @refusals(blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
+    @blp.endpoint(
+        refuses=(401, 404, 409),
+        status=201,
+        schema=BookingOut,
+        body=ReviewIn,
+        description="企业在服务完成后评价一次（1-5 分）。",
+    )
     def post(self, payload, ref: str):
         """Rate completed work (the firm, once)."""
-        user, booking = token_user(), _booking(ref)
-        if not services.is_firm_party(user, booking):
-            raise Conflict(("rating", "只有预约的企业可以评价。"))
-        services.review(user, booking, payload["rating"], payload["comment"])
-        db.session.commit()
-        return _out(booking)
+        return _act(
+            ref,
+            lambda user, booking: services.review(user, booking, payload["rating"], payload["comment"]),
+            only=services.is_firm_party,
+            refusal=("rating", "只有预约的企业可以评价。"),
+        )
 
 
 @blp.route("/<ref>/review/reply")
 class BookingReviewReply(MethodView):
-    @blp.doc(security=TOKEN, description="平台公开回复评价，仅一次。")
-    @blp.arguments(ReplyIn)
-    @blp.response(200, BookingOut)
-    @refusals(blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
+    @blp.endpoint(
+        refuses=(401, 404, 409), schema=BookingOut, body=ReplyIn, description="平台公开回复评价，仅一次。"
+    )
     def post(self, payload, ref: str):
         """Answer the firm's review (the platform, once, publicly)."""
-        user, booking = token_user(), _booking(ref)
-        if not services.is_platform_party(user, booking):
-            raise Conflict(("reply", "只有提供服务的平台可以回复评价。"))
-        if booking.review is None:
-            raise Conflict(("reply", "该预约尚无评价。"))
-        services.reply_to_review(user, booking.review, payload["reply"])
-        db.session.commit()
-        return _out(booking)
+
+        def perform(user, booking):
+            if booking.review is None:
+                raise Conflict(("reply", "该预约尚无评价。"))
+            services.reply_to_review(user, booking.review, payload["reply"])
+
+        return _act(
+            ref,
+            perform,
+            only=services.is_platform_party,
+            refusal=("reply", "只有提供服务的平台可以回复评价。"),
+        )
 
 
 @blp.route("/<ref>/outcome")
 class BookingOutcome(MethodView):
-    @blp.doc(
-        security=TOKEN,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
+        schema=BookingOut,
+        body=OutcomeIn,
         description="企业填写或更新转化成效：production 已量产、repeat 需再次中试、abandoned 终止、"
         "ongoing 进行中。",
     )
-    @blp.arguments(OutcomeIn)
-    @blp.response(200, BookingOut)
-    @refusals(blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
     def put(self, payload, ref: str):
         """Record or update what became of the firm's result (the firm, after completed work)."""
-        user, booking = token_user(), _booking(ref)
-        if not services.is_firm_party(user, booking):
-            raise Conflict(("outcome", "只有预约的企业可以填写转化成效。"))
-        services.record_outcome(user, booking, payload["outcome"], payload["note"])
-        db.session.commit()
-        return _out(booking)
+        return _act(
+            ref,
+            lambda user, booking: services.record_outcome(user, booking, payload["outcome"], payload["note"]),
+            only=services.is_firm_party,
+            refusal=("outcome", "只有预约的企业可以填写转化成效。"),
+        )
 
 
 # ---------------------------------------------------------------- blocked periods and availability
@@ -209,12 +208,9 @@ class BookingOutcome(MethodView):
 
 @offering_blp.route("/<int:offering_id>/blocks")
 class BlockList(MethodView):
-    @offering_blp.doc(security=TOKEN)
-    @offering_blp.arguments(PageArgs, location="query", unknown=RAISE)
-    @offering_blp.response(200, page_schema(BlockOut, "OfferingBlockPage"))
-    @refusals(offering_blp, REFUSALS, 401, 404)
-    @token_required
-    @domain_errors
+    @offering_blp.endpoint(
+        refuses=(401, 404), schema=page_schema(BlockOut, "OfferingBlockPage"), query=PageArgs
+    )
     def get(self, args, offering_id: int):
         """Blocked periods of your own offering, in time order."""
         offering = offering_services.get_managed(token_user(), offering_id)
@@ -225,14 +221,13 @@ class BlockList(MethodView):
         )
         return paginate(query, args["page"], args["per_page"])
 
-    @offering_blp.doc(
-        security=TOKEN, description="设置停用时段（维护、内部使用）；与已确认的预约重叠时返回 409。"
+    @offering_blp.endpoint(
+        refuses=(401, 404, 409),
+        status=201,
+        schema=BlockOut,
+        body=BlockIn,
+        description="设置停用时段（维护、内部使用）；与已确认的预约重叠时返回 409。",
     )
-    @offering_blp.arguments(BlockIn)
-    @offering_blp.response(201, BlockOut)
-    @refusals(offering_blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
     def post(self, payload, offering_id: int):
         """Block a period of your own offering."""
         user = token_user()
@@ -244,11 +239,7 @@ class BlockList(MethodView):
 
 @offering_blp.route("/<int:offering_id>/blocks/<int:block_id>")
 class BlockItem(MethodView):
-    @offering_blp.doc(security=TOKEN)
-    @offering_blp.response(204)
-    @refusals(offering_blp, REFUSALS, 401, 404)
-    @token_required
-    @domain_errors
+    @offering_blp.endpoint(refuses=(401, 404), status=204)
     def delete(self, offering_id: int, block_id: int):
         """Remove a blocked period of your own offering."""
         user = token_user()
@@ -261,13 +252,14 @@ class BlockItem(MethodView):
 
 @offering_blp.route("/<int:offering_id>/availability")
 class Availability(MethodView):
-    @offering_blp.doc(
+    @offering_blp.endpoint(
+        refuses=(404,),
+        schema=AvailabilityOut,
+        query=AvailabilityArgs,
+        token=False,
         description="开放时间内的空闲（free，含剩余台/套数）、已约满（booked）与停用（blocked）时段，"
-        "不显示预约方。公开资源无需令牌。"
+        "不显示预约方。公开资源无需令牌。",
     )
-    @offering_blp.arguments(AvailabilityArgs, location="query", unknown=RAISE)
-    @offering_blp.response(200, AvailabilityOut)
-    @refusals(offering_blp, REFUSALS, 404)
     def get(self, args, offering_id: int):
         """Free, booked and blocked time of a bookable offering over at most 92 days."""
         offering = offering_services.get_visible(token_user(), offering_id)

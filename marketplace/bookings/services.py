@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 
-from .. import signals
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..attachments.services import add_attachment, register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load_visible
 from ..core.locks import LockTimeout, lock_for_transaction
@@ -21,8 +20,16 @@ from ..demands.models import Demand
 from ..extensions import db
 from ..messaging.services import register_thread
 from ..offerings.models import Offering
+from ..platforms import parties
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
+from ..platforms.parties import (
+    dealt_with_by,
+    is_firm_party,
+    is_party,
+    is_platform_party,
+    side_actions,
+)
 from . import availability
 from .models import (
     BOOKING_WORKFLOW,
@@ -55,20 +62,8 @@ ORDER_CANCELLATION_RULE = "服务开始前双方均可取消（须说明原因�
 # ---------------------------------------------------------------- who may do what
 
 
-def is_firm_party(user, booking: Booking) -> bool:
-    return bool(user and user.is_authenticated and user.is_firm and user.org_id == booking.org_id)
-
-
-def is_platform_party(user, booking: Booking) -> bool:
-    return platform_services.can_manage(user, booking.platform)
-
-
 def can_view(user, booking: Booking) -> bool:
-    return (
-        is_firm_party(user, booking)
-        or is_platform_party(user, booking)
-        or bool(user and user.is_authenticated and user.is_admin)
-    )
+    return is_party(user, booking) or bool(user and user.is_authenticated and user.is_admin)
 
 
 def get_visible(user, booking_id: int) -> Booking | None:
@@ -86,13 +81,7 @@ def get_by_ref(user, ref: str) -> Booking:
 def bookings_for(user, *, kind: str | None = None, statuses=None):
     """A SELECT of the bookings this user deals with: a firm's own, an operator's platforms',
     everything for administrators; newest first."""
-    query = select(Booking)
-    if user.is_firm:
-        query = query.where(Booking.org_id == user.org_id)
-    elif user.is_operator:
-        query = query.where(Booking.platform.has(Platform.org_id == user.org_id))
-    elif not user.is_admin:
-        query = query.where(False)
+    query = dealt_with_by(select(Booking), Booking, user)
     if kind:
         query = query.where(Booking.kind == kind)
     if statuses:
@@ -102,11 +91,7 @@ def bookings_for(user, *, kind: str | None = None, statuses=None):
 
 def allowed_actions(user, booking: Booking) -> list[str]:
     """The buttons this user sees: what the workflow allows now among what their side may do."""
-    permitted: set[str] = set()
-    if is_firm_party(user, booking):
-        permitted.update(FIRM_ACTIONS)
-    if is_platform_party(user, booking):
-        permitted.update(PLATFORM_ACTIONS)
+    permitted = side_actions(user, booking, FIRM_ACTIONS, PLATFORM_ACTIONS)
     now = utcnow()
     actions = BOOKING_WORKFLOW.allowed_actions(booking.status, among=permitted)
     return [a for a in actions if _timing_refusal(booking, a, now) is None]
@@ -207,28 +192,18 @@ def is_overdue(booking: Booking, now: datetime | None = None) -> bool:
 
 def firm_users(booking: Booking) -> list[User]:
     """Whom the firm side is: the requester, or the firm's users when the requester is gone."""
-    if booking.requested_by is not None and booking.requested_by.is_enabled:
-        return [booking.requested_by]
-    return list(db.session.scalars(select(User).where(User.org_id == booking.org_id, User.role == Role.FIRM)))
-
-
-def platform_users(platform: Platform) -> list[User]:
-    return list(
-        db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR))
-    )
+    return parties.firm_users(booking, booking.requested_by)
 
 
 def _tell_other_side(booking: Booking, by, message: str) -> None:
     """Announce to the side that did not act (both sides when the system acted)."""
-    if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
-        return
-    users: list[User] = []
-    if by is None or not is_firm_party(by, booking):
-        users += firm_users(booking)
-    if by is None or not is_platform_party(by, booking):
-        users += platform_users(booking.platform)
-    link = external_url("bookings.detail", booking_id=booking.id)
-    signals.notice.send(booking, users=users, message=message, link=link)
+    parties.tell_other_side(
+        booking,
+        by,
+        message,
+        requester=booking.requested_by,
+        link=lambda: external_url("bookings.detail", booking_id=booking.id),
+    )
 
 
 # ---------------------------------------------------------------- requesting
@@ -348,10 +323,7 @@ def transition(user, booking: Booking, action: str, reason: str | None = None) -
     """One action of the firm or the platform (audited, the other side told). An accept takes the
     offering's lock and checks capacity and blocked periods inside this transaction; `complete`
     takes the completion report as its reason."""
-    permitted = (FIRM_ACTIONS if is_firm_party(user, booking) else ()) + (
-        PLATFORM_ACTIONS if is_platform_party(user, booking) else ()
-    )
-    if action not in permitted:
+    if action not in side_actions(user, booking, FIRM_ACTIONS, PLATFORM_ACTIONS):
         raise Forbidden()
     reason = (reason or "").strip() or None
     if action in REASON_REQUIRED and not reason:
@@ -615,23 +587,10 @@ def attach_files(user, booking: Booking, files) -> None:
 register_owner(
     Booking,
     can_view=can_view,
-    can_manage=lambda user, booking: (
-        (is_firm_party(user, booking) or is_platform_party(user, booking))
-        and booking.status not in FILES_CLOSED
-    ),
+    can_manage=lambda user, booking: is_party(user, booking) and booking.status not in FILES_CLOSED,
     url=lambda booking: url_for("bookings.detail", booking_id=booking.id),
     uploader_only=True,
 )
-
-
-# One message thread per booking or order between the firm and the platform.
-def _my_bookings(user):
-    """SQL condition: the bookings whose threads this user is party to (messaging's lists and counts)."""
-    if user.is_firm:
-        return Booking.org_id == user.org_id
-    if user.is_operator:
-        return Booking.platform_id.in_(select(Platform.id).where(Platform.org_id == user.org_id))
-    return false()
 
 
 # One message thread per booking or order, between the firm and the platform (administrators see
@@ -639,10 +598,7 @@ def _my_bookings(user):
 register_thread(
     Booking,
     "booking",
-    can_view=lambda user, b: is_firm_party(user, b) or is_platform_party(user, b),
-    parties=lambda b: firm_users(b) + platform_users(b.platform),
     url=lambda b: url_for("bookings.detail", booking_id=b.id),
     title=lambda b: b.title,
-    mine=_my_bookings,
-    counterpart=lambda user, b: b.platform.name if user.is_firm else b.organization.name,
+    **parties.thread_rules(Booking, firm_users),
 )

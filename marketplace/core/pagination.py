@@ -18,6 +18,10 @@ class Page:
     page: int
     per_page: int
 
+    def map(self, fn) -> Page:
+        """The same page with `fn(item)` for each item (rows → what the API answers)."""
+        return Page([fn(item) for item in self.items], self.total, self.page, self.per_page)
+
     @property
     def pages(self) -> int:
         return last_page(self.total, self.per_page)

@@ -10,18 +10,18 @@ from contextlib import contextmanager
 
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import RAISE
 from sqlalchemy import select
 
-from ..api import Blueprint, refusals
-from ..api.auth import domain_errors, token_required, token_user
+from ..api import Blueprint
+from ..api.auth import token_user
 from ..api.schemas import page_schema
-from ..core.errors import Conflict, DomainError
-from ..core.pagination import Page, paginate
+from ..core.errors import DomainError
+from ..core.pagination import paginate
 from ..demands import services as demand_services
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms.models import Platform
+from ..platforms.parties import refuse_other_sides_action
 from . import services
 from .models import (
     INQUIRY_FIRM_ACTIONS,
@@ -44,9 +44,6 @@ from .schemas import (
     proposal_data,
 )
 
-blp = Blueprint("api_inquiries", __name__, url_prefix="/inquiries", description="企业向平台的咨询")
-proposal_blp = Blueprint("api_proposals", __name__, url_prefix="/proposals", description="平台的方案与报价")
-TOKEN = [{"bearer": []}]
 #: The refusals the endpoints document (the error body names the field in `errors.json`).
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
@@ -54,6 +51,12 @@ REFUSALS = {
     404: "不存在，或不是调用者的咨询/方案",
     409: "与当前状态冲突：当前状态不允许此操作、不是调用者一方的操作、方案已过有效期，或已有待答复的方案",
 }
+blp = Blueprint(
+    "api_inquiries", __name__, url_prefix="/inquiries", description="企业向平台的咨询", refusals=REFUSALS
+)
+proposal_blp = Blueprint(
+    "api_proposals", __name__, url_prefix="/proposals", description="平台的方案与报价", refusals=REFUSALS
+)
 #: The services' field names (those of the web forms) as the API's request fields name them.
 INQUIRY_FIELDS = {"offering_id": "offering_ref", "demand_id": "demand_ref", "platform": "platform_id"}
 PROPOSAL_FIELDS = {"offering_id": "offering_ref", "price_amount": "price"}
@@ -92,6 +95,18 @@ def _proposal_out(proposal: Proposal) -> dict:
     )
 
 
+def _transition(model, ref: str, action: str, sides: tuple, what: str, perform):
+    """An action on the caller's inquiry or proposal: 404 when it is not theirs, 409 when `action`
+    is not their side's (`sides`: the firm's and the platform's actions), else `perform(user, obj)`,
+    commit, and the object as it now is."""
+    user = token_user()
+    obj = services.get_by_ref(user, model, ref)
+    refuse_other_sides_action(user, obj, action, *sides, what)
+    perform(user, obj)
+    db.session.commit()
+    return obj
+
+
 def _by_ref(model, field: str, ref: str | None):
     """The row of `model` named by a request field's ref, or a 422 naming that field."""
     row = db.session.scalar(select(model).where(model.ref == ref)) if ref else None
@@ -105,30 +120,23 @@ def _by_ref(model, field: str, ref: str | None):
 
 @blp.route("")
 class InquiryList(MethodView):
-    @blp.doc(security=TOKEN)
-    @blp.arguments(InquiryFilterArgs, location="query", unknown=RAISE)
-    @blp.response(200, page_schema(InquiryOut, "InquiryPage"))
-    @refusals(blp, REFUSALS, 401)
-    @token_required
+    @blp.endpoint(refuses=(401,), schema=page_schema(InquiryOut, "InquiryPage"), query=InquiryFilterArgs)
     def get(self, args):
         """The caller's inquiries: a firm's sent ones, an operator's platforms' received ones, all for
         administrators; newest first, filtered by status."""
         query = services.inquiries_for(token_user(), status=args.get("status"))
-        page = paginate(query, args["page"], args["per_page"])
-        return Page([_inquiry_out(i) for i in page.items], page.total, page.page, page.per_page)
+        return paginate(query, args["page"], args["per_page"]).map(_inquiry_out)
 
-    @blp.doc(
-        security=TOKEN,
+    @blp.endpoint(
+        refuses=(401, 403),
+        status=201,
+        schema=InquiryOut,
+        body=InquiryCreate,
         description="企业账户向平台咨询某项资源或服务（offering_ref），或直接咨询平台（platform_id），"
         "可附本企业征集中的需求（demand_ref）。带 demand_ref 发送即确认开放该需求的保密信息"
         "（网页上的确认步骤）：未要求保密承诺时立即向该平台开放；requires_nda 为 true 时，"
         "待平台接受咨询并签署保密承诺后才开放。同一需求向同一平台只能有一个进行中的咨询。",
     )
-    @blp.arguments(InquiryCreate)
-    @blp.response(201, InquiryOut)
-    @refusals(blp, REFUSALS, 401, 403)
-    @token_required
-    @domain_errors
     def post(self, payload):
         """Send an inquiry to a platform (firms)."""
         user = token_user()
@@ -163,11 +171,7 @@ class InquiryList(MethodView):
 
 @blp.route("/<ref>")
 class InquiryItem(MethodView):
-    @blp.doc(security=TOKEN)
-    @blp.response(200, InquiryOut)
-    @refusals(blp, REFUSALS, 401, 404)
-    @token_required
-    @domain_errors
+    @blp.endpoint(refuses=(401, 404), schema=InquiryOut)
     def get(self, ref: str):
         """One inquiry of the caller's (sent by its firm or received by its platforms)."""
         return _inquiry_out(services.get_by_ref(token_user(), Inquiry, ref))
@@ -175,31 +179,27 @@ class InquiryItem(MethodView):
 
 @blp.route("/<ref>/transitions")
 class InquiryTransition(MethodView):
-    @blp.doc(
-        security=TOKEN,
+    @blp.endpoint(
+        refuses=(401, 404, 409),
+        schema=InquiryOut,
+        body=InquiryTransitionIn,
         description="企业可执行 withdraw（平台答复前）、close（接受后）；平台可执行 accept、decline"
         "（须填 reason）、close。企业要求保密承诺时，accept 须同时给出 accept_nda: true（记录签署时间与"
         "签署人，此后才开放需求的保密信息），否则返回 422。当前状态不允许、或不是调用者一方的操作返回 409。",
     )
-    @blp.arguments(InquiryTransitionIn)
-    @blp.response(200, InquiryOut)
-    @refusals(blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
     def post(self, payload, ref: str):
         """Answer or end an inquiry: accept, decline, withdraw, close."""
-        user = token_user()
-        inquiry = services.get_by_ref(user, Inquiry, ref)
         action = payload["action"]
-        side = (INQUIRY_FIRM_ACTIONS if services.is_firm_party(user, inquiry) else ()) + (
-            INQUIRY_PLATFORM_ACTIONS if services.is_platform_party(user, inquiry) else ()
+        inquiry = _transition(
+            Inquiry,
+            ref,
+            action,
+            (INQUIRY_FIRM_ACTIONS, INQUIRY_PLATFORM_ACTIONS),
+            "咨询",
+            lambda user, inquiry: services.transition_inquiry(
+                user, inquiry, action, payload.get("reason"), accept_nda=payload["accept_nda"]
+            ),
         )
-        if action not in side:
-            raise Conflict(("action", "您这一方不能对该咨询执行此操作。"))
-        services.transition_inquiry(
-            user, inquiry, action, payload.get("reason"), accept_nda=payload["accept_nda"]
-        )
-        db.session.commit()
         return _inquiry_out(inquiry)
 
 
@@ -223,31 +223,26 @@ def _proposing_platform(user, platform_id: int | None) -> Platform:
 
 @proposal_blp.route("")
 class ProposalList(MethodView):
-    @proposal_blp.doc(security=TOKEN)
-    @proposal_blp.arguments(ProposalFilterArgs, location="query", unknown=RAISE)
-    @proposal_blp.response(200, page_schema(ProposalOut, "ProposalPage"))
-    @refusals(proposal_blp, REFUSALS, 401)
-    @token_required
+    @proposal_blp.endpoint(
+        refuses=(401,), schema=page_schema(ProposalOut, "ProposalPage"), query=ProposalFilterArgs
+    )
     def get(self, args):
         """The caller's proposals and quotes: a firm's received ones, an operator's platforms' sent
         ones, all for administrators; newest first, filtered by status and demand."""
         query = services.proposals_for(
             token_user(), status=args.get("status"), demand_ref=args.get("demand_ref")
         )
-        page = paginate(query, args["page"], args["per_page"])
-        return Page([_proposal_out(p) for p in page.items], page.total, page.page, page.per_page)
+        return paginate(query, args["page"], args["per_page"]).map(_proposal_out)
 
-    @proposal_blp.doc(
-        security=TOKEN,
+    @proposal_blp.endpoint(
+        refuses=(401, 403, 409),
+        status=201,
+        schema=ProposalOut,
+        body=ProposalCreate,
         description="平台运营方就征集中的需求主动提交方案（demand_ref），或就已接受的咨询报价"
         "（inquiry_ref）。同一平台在同一需求（或咨询）上只能有一份待企业答复的方案，如需修改请先撤回"
         "（409）。price 为 null 表示面议。",
     )
-    @proposal_blp.arguments(ProposalCreate)
-    @proposal_blp.response(201, ProposalOut)
-    @refusals(proposal_blp, REFUSALS, 401, 403, 409)
-    @token_required
-    @domain_errors
     def post(self, payload):
         """Propose on an open demand, or quote on an accepted inquiry (operators)."""
         user = token_user()
@@ -283,11 +278,7 @@ class ProposalList(MethodView):
 
 @proposal_blp.route("/<ref>")
 class ProposalItem(MethodView):
-    @proposal_blp.doc(security=TOKEN)
-    @proposal_blp.response(200, ProposalOut)
-    @refusals(proposal_blp, REFUSALS, 401, 404)
-    @token_required
-    @domain_errors
+    @proposal_blp.endpoint(refuses=(401, 404), schema=ProposalOut)
     def get(self, ref: str):
         """One proposal or quote of the caller's (received by its firm or sent by its platforms)."""
         return _proposal_out(services.get_by_ref(token_user(), Proposal, ref))
@@ -295,27 +286,25 @@ class ProposalItem(MethodView):
 
 @proposal_blp.route("/<ref>/transitions")
 class ProposalTransition(MethodView):
-    @proposal_blp.doc(
-        security=TOKEN,
+    @proposal_blp.endpoint(
+        refuses=(401, 404, 409),
+        schema=ProposalOut,
+        body=ProposalTransitionIn,
         description="企业可执行 accept（生成订单，价格与条款在此时锁定，返回 order_ref，"
         "可在 GET /api/v1/bookings/{ref} 查看）、decline（须填 reason，平台可见）；平台可执行 withdraw。"
         "当前状态不允许、方案已过有效期、或不是调用者一方的操作返回 409。",
     )
-    @proposal_blp.arguments(ProposalTransitionIn)
-    @proposal_blp.response(200, ProposalOut)
-    @refusals(proposal_blp, REFUSALS, 401, 404, 409)
-    @token_required
-    @domain_errors
     def post(self, payload, ref: str):
         """Accept (→ an order), decline or withdraw a proposal or quote."""
-        user = token_user()
-        proposal = services.get_by_ref(user, Proposal, ref)
         action = payload["action"]
-        side = (PROPOSAL_FIRM_ACTIONS if services.is_firm_party(user, proposal) else ()) + (
-            PROPOSAL_PLATFORM_ACTIONS if services.is_platform_party(user, proposal) else ()
+        proposal = _transition(
+            Proposal,
+            ref,
+            action,
+            (PROPOSAL_FIRM_ACTIONS, PROPOSAL_PLATFORM_ACTIONS),
+            "方案",
+            lambda user, proposal: services.transition_proposal(
+                user, proposal, action, payload.get("reason")
+            ),
         )
-        if action not in side:
-            raise Conflict(("action", "您这一方不能对该方案执行此操作。"))
-        services.transition_proposal(user, proposal, action, payload.get("reason"))
-        db.session.commit()
         return _proposal_out(proposal)

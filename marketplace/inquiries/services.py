@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import false, select
+from sqlalchemy import select
 
 from .. import signals, vocab
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..attachments.services import register_owner
 from ..bookings import services as bookings
 from ..core.errors import Conflict, DomainError, Forbidden, load_visible
@@ -26,8 +26,17 @@ from ..demands.models import Demand, DemandContact
 from ..extensions import db
 from ..messaging.services import register_thread
 from ..offerings.models import Offering
+from ..platforms import parties
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
+from ..platforms.parties import (
+    dealt_with_by,
+    is_firm_party,
+    is_party,
+    is_platform_party,
+    platform_users,
+    side_actions,
+)
 from .models import (
     INQUIRY_FIRM_ACTIONS,
     INQUIRY_PLATFORM_ACTIONS,
@@ -54,23 +63,13 @@ INQUIRY_LIVE = (InquiryStatus.OPEN, InquiryStatus.ACCEPTED)
 # ---------------------------------------------------------------- who may do what
 
 
-def is_firm_party(user, obj: Inquiry | Proposal) -> bool:
-    """A user of the firm that sent the inquiry or received the proposal."""
-    return bool(user and user.is_authenticated and user.is_firm and user.org_id == obj.org_id)
-
-
-def is_platform_party(user, obj: Inquiry | Proposal) -> bool:
-    """An operator of the platform the inquiry went to, or that made the proposal."""
-    return platform_services.can_manage(user, obj.platform)
-
-
 def _is_admin(user) -> bool:
     return bool(user and user.is_authenticated and user.is_admin)
 
 
 def can_view(user, obj: Inquiry | Proposal) -> bool:
     """An inquiry or proposal is seen by its firm, its platform and administrators, nobody else."""
-    return is_firm_party(user, obj) or is_platform_party(user, obj) or _is_admin(user)
+    return is_party(user, obj) or _is_admin(user)
 
 
 def get_inquiry(user, inquiry_id: int) -> Inquiry | None:
@@ -93,16 +92,14 @@ def get_by_ref(user, model: type[Inquiry] | type[Proposal], ref: str):
 # ---------------------------------------------------------------- parties and notices
 
 
+def _requester(obj: Inquiry | Proposal) -> User | None:
+    """Who asked on the firm side: the inquiry's sender (a proposal has none)."""
+    return obj.created_by if isinstance(obj, Inquiry) else None
+
+
 def firm_users(obj: Inquiry | Proposal) -> list[User]:
     """The firm side: the inquiry's sender, or the firm's users when there is none (proposals)."""
-    creator = getattr(obj, "created_by", None) if isinstance(obj, Inquiry) else None
-    if creator is not None and creator.is_enabled:
-        return [creator]
-    return list(db.session.scalars(select(User).where(User.org_id == obj.org_id, User.role == Role.FIRM)))
-
-
-def platform_users(platform: Platform) -> list[User]:
-    return bookings.platform_users(platform)
+    return parties.firm_users(obj, _requester(obj))
 
 
 def _link(obj: Inquiry | Proposal) -> str:
@@ -117,12 +114,7 @@ def _tell(obj: Inquiry | Proposal, users: list[User], message: str) -> None:
 
 def _tell_other_side(obj: Inquiry | Proposal, by, message: str) -> None:
     """Tell the side that did not act (both sides when the system acted)."""
-    users: list[User] = []
-    if by is None or not is_firm_party(by, obj):
-        users += firm_users(obj)
-    if by is None or not is_platform_party(by, obj):
-        users += platform_users(obj.platform)
-    _tell(obj, users, message)
+    parties.tell_other_side(obj, by, message, requester=_requester(obj), link=lambda: _link(obj))
 
 
 def _check_reason(reason: str | None, required: bool) -> str | None:
@@ -241,11 +233,7 @@ def send_inquiry(
 
 def inquiry_actions(user, inquiry: Inquiry) -> list[str]:
     """The buttons this user sees: what the workflow allows now among what their side may do."""
-    permitted: set[str] = set()
-    if is_firm_party(user, inquiry):
-        permitted.update(INQUIRY_FIRM_ACTIONS)
-    if is_platform_party(user, inquiry):
-        permitted.update(INQUIRY_PLATFORM_ACTIONS)
+    permitted = side_actions(user, inquiry, INQUIRY_FIRM_ACTIONS, INQUIRY_PLATFORM_ACTIONS)
     return INQUIRY_WORKFLOW.allowed_actions(inquiry.status, among=permitted)
 
 
@@ -255,10 +243,7 @@ def transition_inquiry(
     """Accept, decline (with a reason), withdraw or close; audited, the other side told. Accepting
     an inquiry that requires the 保密承诺 needs the operator to accept it too: recorded with time and
     user, and only then does the demand's confidential part open."""
-    permitted = (INQUIRY_FIRM_ACTIONS if is_firm_party(user, inquiry) else ()) + (
-        INQUIRY_PLATFORM_ACTIONS if is_platform_party(user, inquiry) else ()
-    )
-    if action not in permitted:
+    if action not in side_actions(user, inquiry, INQUIRY_FIRM_ACTIONS, INQUIRY_PLATFORM_ACTIONS):
         raise Forbidden()
     reason = _check_reason(reason, action in INQUIRY_REASON_REQUIRED)
 
@@ -497,11 +482,7 @@ def quotes_of(inquiry: Inquiry) -> list[Proposal]:
 
 
 def proposal_actions(user, proposal: Proposal) -> list[str]:
-    permitted: set[str] = set()
-    if is_firm_party(user, proposal):
-        permitted.update(PROPOSAL_FIRM_ACTIONS)
-    if is_platform_party(user, proposal):
-        permitted.update(PROPOSAL_PLATFORM_ACTIONS)
+    permitted = side_actions(user, proposal, PROPOSAL_FIRM_ACTIONS, PROPOSAL_PLATFORM_ACTIONS)
     return PROPOSAL_WORKFLOW.allowed_actions(proposal.status, among=permitted)
 
 
@@ -528,10 +509,7 @@ def _still_valid(proposal: Proposal, _by):
 def transition_proposal(user, proposal: Proposal, action: str, reason: str | None = None):
     """The firm accepts (→ an order, price and terms frozen now; returned) or declines with a
     reason; the platform withdraws. Audited, the other side told."""
-    permitted = (PROPOSAL_FIRM_ACTIONS if is_firm_party(user, proposal) else ()) + (
-        PROPOSAL_PLATFORM_ACTIONS if is_platform_party(user, proposal) else ()
-    )
-    if action not in permitted:
+    if action not in side_actions(user, proposal, PROPOSAL_FIRM_ACTIONS, PROPOSAL_PLATFORM_ACTIONS):
         raise Forbidden()
     reason = _check_reason(reason, action == "decline")
     guards = [_still_valid] if action == "accept" else []
@@ -616,13 +594,7 @@ def inquiries_for(user, *, status: str | None = None):
     query = select(Inquiry)
     if status:
         query = query.where(Inquiry.status == status)
-    if user.is_firm:
-        query = query.where(Inquiry.org_id == user.org_id)
-    elif user.is_operator:
-        query = query.where(Inquiry.platform.has(Platform.org_id == user.org_id))
-    elif not user.is_admin:
-        query = query.where(False)
-    return query.order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
+    return dealt_with_by(query, Inquiry, user).order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
 
 
 def proposals_for(user, *, status: str | None = None, demand_ref: str | None = None):
@@ -633,13 +605,7 @@ def proposals_for(user, *, status: str | None = None, demand_ref: str | None = N
         query = query.where(Proposal.status == status)
     if demand_ref:
         query = query.where(Proposal.demand.has(Demand.ref == demand_ref))
-    if user.is_firm:
-        query = query.where(Proposal.org_id == user.org_id)
-    elif user.is_operator:
-        query = query.where(Proposal.platform.has(Platform.org_id == user.org_id))
-    elif not user.is_admin:
-        query = query.where(False)
-    return query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    return dealt_with_by(query, Proposal, user).order_by(Proposal.created_at.desc(), Proposal.id.desc())
 
 
 def about_demand(demand: Demand) -> tuple[list[Inquiry], list[Proposal]]:
@@ -684,10 +650,6 @@ def comparison(user, demand: Demand) -> list[dict]:
     return rows
 
 
-def _parties(obj: Inquiry | Proposal) -> list[User]:
-    return firm_users(obj) + platform_users(obj.platform)
-
-
 # Files of a proposal (drawings, price lists) are the platform's, added while the firm has not
 # answered; after that they are part of what was agreed or declined and no longer change.
 register_owner(
@@ -699,44 +661,17 @@ register_owner(
 
 
 # One message thread per inquiry and per proposal (“asks questions” on a proposal is its thread).
-def _mine(model):
-    """SQL condition on `model` (Inquiry or Proposal): the subjects whose threads this user is party to."""
-
-    def condition(user):
-        if user.is_firm:
-            return model.org_id == user.org_id
-        if user.is_operator:
-            return model.platform_id.in_(select(Platform.id).where(Platform.org_id == user.org_id))
-        return false()
-
-    return condition
-
-
-def _is_party(user, obj: Inquiry | Proposal) -> bool:
-    return is_firm_party(user, obj) or is_platform_party(user, obj)
-
-
-def _counterpart(user, obj: Inquiry | Proposal) -> str:
-    return obj.platform.name if user.is_firm else obj.organization.name
-
-
 register_thread(
     Inquiry,
     "inquiry",
-    can_view=_is_party,
-    parties=_parties,
     url=lambda i: url_for("inquiries.inquiry", inquiry_id=i.id),
     title=lambda i: i.subject,
-    mine=_mine(Inquiry),
-    counterpart=_counterpart,
+    **parties.thread_rules(Inquiry, firm_users),
 )
 register_thread(
     Proposal,
     "proposal",
-    can_view=_is_party,
-    parties=_parties,
     url=lambda p: url_for("inquiries.proposal", proposal_id=p.id),
     title=lambda p: p.title,
-    mine=_mine(Proposal),
-    counterpart=_counterpart,
+    **parties.thread_rules(Proposal, firm_users),
 )

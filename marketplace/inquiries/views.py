@@ -35,6 +35,16 @@ def _get(model, obj_id):
     return db.session.get(model, obj_id) if obj_id else None
 
 
+def _visible(load, obj_id: int):
+    """The acting user and the inquiry or proposal `load(user, obj_id)` finds for them
+    (`services.get_inquiry`, `services.get_proposal`); 404 when they may not see it."""
+    user = acting_user()
+    obj = load(user, obj_id)
+    if obj is None:
+        abort(404)
+    return user, obj
+
+
 # ---------------------------------------------------------------- lists
 
 
@@ -122,9 +132,7 @@ def new():
 @bp.route("/inquiries/<int:inquiry_id>")
 @login_required
 def inquiry(inquiry_id: int):
-    inquiry = services.get_inquiry(acting_user(), inquiry_id)
-    if inquiry is None:
-        abort(404)
+    _, inquiry = _visible(services.get_inquiry, inquiry_id)
     return _inquiry_page(inquiry, InquiryActionForm())
 
 
@@ -156,10 +164,7 @@ def _inquiry_page(inquiry, form, status: int = 200):
 )
 @login_required
 def act(inquiry_id: int, action: str):
-    user = acting_user()
-    inquiry = services.get_inquiry(user, inquiry_id)
-    if inquiry is None:
-        abort(404)
+    user, inquiry = _visible(services.get_inquiry, inquiry_id)
     form = InquiryActionForm()
     with or_404():
         done, _ = submit_form(
@@ -177,30 +182,33 @@ def act(inquiry_id: int, action: str):
 @bp.route("/inquiries/<int:inquiry_id>/quote", methods=["GET", "POST"])
 @role_required(Role.OPERATOR)
 def quote(inquiry_id: int):
-    user = acting_user()
-    inquiry = services.get_inquiry(user, inquiry_id)
-    if inquiry is None or not services.is_platform_party(user, inquiry):
+    user, inquiry = _visible(services.get_inquiry, inquiry_id)
+    if not services.is_platform_party(user, inquiry):
         abort(404)
     form = QuoteForm().offer([], services.public_offerings(inquiry.platform))
     if not form.is_submitted():
         form.title.data = f"报价：{inquiry.subject}"
         form.offering_id.data = inquiry.offering_id
-    with or_404():
-        done, proposal = submit_form(
-            form,
-            lambda: services.submit_quote(user, inquiry, form.to_data()),
-            "报价已发送给企业。",
-            check=lambda: services.validate_proposal(form.to_data()),
-        )
-    if done:
-        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
-    return render_template(
-        "inquiries/proposal_form.html",
-        form=form,
+    return _proposal_form(
+        form,
+        lambda: services.submit_quote(user, inquiry, form.to_data()),
+        "报价已发送给企业。",
         title=f"报价：{inquiry.subject}",
         inquiry=inquiry,
         demand=None,
     )
+
+
+def _proposal_form(form, submit, success: str, **page):
+    """Submit a proposal or quote (`submit()` returns it) and show it, or the form again with the
+    messages (`page`: the form page's title and its demand or inquiry)."""
+    with or_404():
+        done, proposal = submit_form(
+            form, submit, success, check=lambda: services.validate_proposal(form.to_data())
+        )
+    if done:
+        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
+    return render_template("inquiries/proposal_form.html", form=form, **page)
 
 
 # ---------------------------------------------------------------- proposals
@@ -228,17 +236,10 @@ def propose(demand_id: int):
             raise DomainError(("platform_id", "请选择贵单位已通过审核的平台。"))
         return services.submit_proposal(user, platform, demand, form.to_data())
 
-    done, proposal = submit_form(
+    return _proposal_form(
         form,
         submit,
         "方案已提交，企业答复后会通知您。",
-        check=lambda: services.validate_proposal(form.to_data()),
-    )
-    if done:
-        return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))
-    return render_template(
-        "inquiries/proposal_form.html",
-        form=form,
         title=f"提交方案与报价：{demand.title}",
         demand=demand,
         inquiry=None,
@@ -248,9 +249,7 @@ def propose(demand_id: int):
 @bp.route("/proposals/<int:proposal_id>")
 @login_required
 def proposal(proposal_id: int):
-    proposal = services.get_proposal(acting_user(), proposal_id)
-    if proposal is None:
-        abort(404)
+    _, proposal = _visible(services.get_proposal, proposal_id)
     return _proposal_page(proposal, AcceptForm(), DeclineForm())
 
 
@@ -287,10 +286,7 @@ def _back(proposal):
 @bp.route("/proposals/<int:proposal_id>/accept", methods=["POST"])
 @role_required(Role.FIRM)
 def accept(proposal_id: int):
-    user = acting_user()
-    proposal = services.get_proposal(user, proposal_id)
-    if proposal is None:
-        abort(404)
+    user, proposal = _visible(services.get_proposal, proposal_id)
     form = AcceptForm()
 
     def run():
@@ -308,10 +304,7 @@ def accept(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/decline", methods=["POST"])
 @role_required(Role.FIRM)
 def decline(proposal_id: int):
-    user = acting_user()
-    proposal = services.get_proposal(user, proposal_id)
-    if proposal is None:
-        abort(404)
+    user, proposal = _visible(services.get_proposal, proposal_id)
     form = DeclineForm()
     with or_404():
         done, _ = submit_form(
@@ -327,10 +320,7 @@ def decline(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
 @role_required(Role.OPERATOR)
 def withdraw(proposal_id: int):
-    user = acting_user()
-    proposal = services.get_proposal(user, proposal_id)
-    if proposal is None:
-        abort(404)
+    user, proposal = _visible(services.get_proposal, proposal_id)
     with or_404():
         perform(lambda: services.transition_proposal(user, proposal, "withdraw"), "方案已撤回。")
     return redirect(url_for("inquiries.proposal", proposal_id=proposal.id))

@@ -6,22 +6,20 @@ caller's unread count (`/messages/unread`). Same services and rules as the pages
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import RAISE
 
-from ..api import Blueprint, refusals
-from ..api.auth import domain_errors, token_required, token_user
+from ..api import Blueprint
+from ..api.auth import token_user
 from ..api.schemas import PageArgs, page_schema
-from ..core.pagination import Page, paginate
+from ..core.pagination import paginate
 from ..extensions import db
 from . import services
 from .schemas import MessageIn, MessageOut, UnreadOut, message_data
 
-blp = Blueprint("api_messages", __name__, description="预约、订单、咨询与方案的消息")
-TOKEN = [{"bearer": []}]
 REFUSALS = {
     401: "缺少或无效的 API 令牌",
     404: "不存在，或调用者不是该会话的一方（企业或平台）",
 }
+blp = Blueprint("api_messages", __name__, description="预约、订单、咨询与方案的消息", refusals=REFUSALS)
 MessagePage = page_schema(MessageOut, "MessagePage")
 #: The subjects with a thread in the API: (path segment, registered thread type, what it is called).
 SUBJECTS = (
@@ -35,16 +33,13 @@ def _thread_endpoints(segment: str, type_name: str, label: str) -> None:
     """GET and POST `/<segment>/<ref>/messages` for the subjects registered as `type_name`."""
 
     class Thread(MethodView):
-        @blp.doc(
-            security=TOKEN,
+        @blp.endpoint(
+            refuses=(401, 404),
+            schema=MessagePage,
+            query=PageArgs,
             summary=f"{label}的消息",
             description=f"{label}的消息，从早到晚分页列出；返回的消息同时标记为已读。",
         )
-        @blp.arguments(PageArgs, location="query", unknown=RAISE)
-        @blp.response(200, MessagePage)
-        @refusals(blp, REFUSALS, 401, 404)
-        @token_required
-        @domain_errors
         def get(self, args, ref: str):
             user = token_user()
             subject = services.get_usable_by_ref(user, type_name, ref)
@@ -52,18 +47,16 @@ def _thread_endpoints(segment: str, type_name: str, label: str) -> None:
             if page.items:  # read as far as this page goes (pages run oldest first)
                 services.mark_read(user, subject, page.items[-1].id)
                 db.session.commit()
-            return Page([message_data(m) for m in page.items], page.total, page.page, page.per_page)
+            return page.map(message_data)
 
-        @blp.doc(
-            security=TOKEN,
+        @blp.endpoint(
+            refuses=(401, 404),
+            status=201,
+            schema=MessageOut,
+            body=MessageIn,
             summary=f"给{label}发消息",
             description=f"在{label}的会话中发消息；对方在站内和邮件中收到通知。",
         )
-        @blp.arguments(MessageIn)
-        @blp.response(201, MessageOut)
-        @refusals(blp, REFUSALS, 401, 404)
-        @token_required
-        @domain_errors
         def post(self, payload, ref: str):
             user = token_user()
             subject = services.get_usable_by_ref(user, type_name, ref)
@@ -81,10 +74,7 @@ for _segment, _type_name, _label in SUBJECTS:
 
 @blp.route("/messages/unread")
 class Unread(MethodView):
-    @blp.doc(security=TOKEN)
-    @blp.response(200, UnreadOut)
-    @refusals(blp, REFUSALS, 401)
-    @token_required
+    @blp.endpoint(refuses=(401,), schema=UnreadOut)
     def get(self):
         """How many messages by others the caller has not read in its threads (the navigation's count)."""
         return {"count": services.unread_count(token_user())}
