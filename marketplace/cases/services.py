@@ -28,6 +28,7 @@ from ..experts.services import conflict_reason
 from ..extensions import db
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
+from ..platforms.services import operators_of
 from .models import (
     NOMINATION_WORKFLOW,
     ROUND_WORKFLOW,
@@ -61,16 +62,6 @@ SCORE_RULE = (
 def _require_admin(user) -> None:
     if not (user and user.is_authenticated and user.is_admin):
         raise Forbidden()
-
-
-def _operators(platform: Platform) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.org_id == platform.org_id, User.role == Role.OPERATOR, User.is_enabled.is_(True)
-            )
-        )
-    )
 
 
 def _tell(sender, users, message: str, link: str) -> None:
@@ -179,7 +170,7 @@ def change_phase(user, rnd: SelectionRound, action: str) -> None:
 
 def _announce_open(rnd: SelectionRound) -> None:
     platforms = db.session.scalars(select(Platform).where(Platform.is_public)).all()
-    users = [u for p in platforms for u in _operators(p)]
+    users = [u for p in platforms for u in operators_of(p)]
     message = (
         f"{rnd.title}开始征集：请于 {format_date(rnd.nomination_deadline)} 前推荐本平台的"
         "中试服务、解决方案和应用案例。"
@@ -194,7 +185,7 @@ def _publish(user, rnd: SelectionRound) -> None:
         if nomination.status == N.SUBMITTED:
             NOMINATION_WORKFLOW.apply(nomination, "not_select", by=user)
         if nomination.status in (N.SELECTED, N.NOT_SELECTED):
-            told.setdefault(nomination.platform_id, _operators(nomination.platform))
+            told.setdefault(nomination.platform_id, operators_of(nomination.platform))
             result = "入选" if nomination.is_selected else "未入选"
             _tell(
                 nomination,
@@ -425,7 +416,7 @@ def return_nomination(user, nomination: CaseNomination, comment: str) -> None:
     nomination.return_comment = comment
     _tell(
         nomination,
-        _operators(nomination.platform),
+        operators_of(nomination.platform),
         f"您推荐的案例“{nomination.title}”被退回修改。意见：{comment}",
         external_url("cases.nomination", nomination_id=nomination.id),
     )

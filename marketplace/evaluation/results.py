@@ -15,13 +15,13 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
-from ..bookings.services import platform_users
 from ..core.errors import Conflict, DomainError, Forbidden
 from ..core.models import utcnow
 from ..core.numbers import Bounds
 from ..core.urls import external_url
 from ..extensions import db
 from ..platforms.models import Platform
+from ..platforms.services import operators_of
 from . import scoring
 from .models import (
     CAMPAIGN_WORKFLOW,
@@ -35,7 +35,7 @@ from .models import (
     ScoreCorrection,
     ScoringRule,
 )
-from .services import indicator_specs
+from .services import store_results
 
 #: The numbers a correction may set: any indicator's raw value, and an expert indicator's points.
 CORRECTED_VALUE = Bounds("更正后的数值", 0, 1_000_000_000)
@@ -274,59 +274,6 @@ def suspension_reason(campaign: EvaluationCampaign, participant: CampaignPartici
     )
 
 
-# ---------------------------------------------------------------- storing results
-
-
-def previous_grade(campaign: EvaluationCampaign, platform_id: int) -> str | None:
-    """The platform's grade in the previous year's published (or locked) campaign."""
-    return db.session.scalar(
-        select(CampaignParticipant.grade)
-        .join(EvaluationCampaign, EvaluationCampaign.id == CampaignParticipant.campaign_id)
-        .where(
-            EvaluationCampaign.year == campaign.year - 1,
-            EvaluationCampaign.status.in_([CampaignPhase.PUBLISHED, CampaignPhase.LOCKED]),
-            CampaignParticipant.platform_id == platform_id,
-        )
-    )
-
-
-def grade_flags(flags: list | None, grade: str, previous: str | None) -> list[str]:
-    """`flags` with the grade's follow-up set anew: 不合格 two years running proposes suspension
-    ("fail_twice"), 不合格 once asks for rectification ("fail"); other flags are kept."""
-    kept = [f for f in (flags or []) if f not in ("fail", "fail_twice")]
-    if grade == "fail":
-        kept.insert(0, "fail_twice" if previous == "fail" else "fail")
-    return kept
-
-
-def store_results(campaign: EvaluationCampaign) -> dict[int, tuple[float | None, float | None]]:
-    """Run `scoring.compute` over every participant's stored values and store the scores, totals,
-    ranks, grades, dimension subtotals and grade flags. Returns {participant id: (old, new total)}."""
-    participants = list(campaign.participants)
-    indicators = list(campaign.indicators)
-    values = {p.platform.ref: {v.indicator.code: v.value for v in p.values} for p in participants}
-    results = scoring.compute(indicator_specs(campaign), values, campaign.grade_thresholds)
-    moved = {}
-    for participant in participants:
-        result = results[participant.platform.ref]
-        rows = values_by_code(participant)
-        for indicator in indicators:
-            row = rows.get(indicator.code)
-            if row is None:
-                row = IndicatorValue(indicator=indicator, value=None)
-                participant.values.append(row)
-            row.score = round(result.scores[indicator.code], 2)
-        moved[participant.id] = (participant.total, result.total)
-        participant.total = result.total
-        participant.rank = result.rank
-        participant.grade = result.grade
-        participant.dimension_scores = result.dimensions
-        participant.flags = grade_flags(
-            participant.flags, result.grade, previous_grade(campaign, participant.platform_id)
-        )
-    return moved
-
-
 # ---------------------------------------------------------------- publish, lock, correct
 
 
@@ -357,7 +304,7 @@ def _publish(campaign: EvaluationCampaign, *, by, reason: str | None = None) -> 
     if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
         return
     for participant in campaign.participants:
-        users = platform_users(participant.platform)
+        users = operators_of(participant.platform)
         if not users:
             continue
         link = external_url("evaluation_results.platform", year=campaign.year, ref=participant.platform.ref)

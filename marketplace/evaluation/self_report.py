@@ -21,7 +21,6 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from .. import signals
-from ..accounts.models import Role, User
 from ..attachments.services import register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted
 from ..core.models import AuditLog
@@ -31,6 +30,7 @@ from ..core.urls import external_url
 from ..extensions import db
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
+from ..platforms.services import operators_of
 from .models import (
     SELF_REPORT_WORKFLOW,
     CampaignParticipant,
@@ -461,11 +461,7 @@ def extend_deadline(
 def _tell_operators(participant: CampaignParticipant, message: str) -> None:
     if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
         return
-    users = list(
-        db.session.scalars(
-            select(User).where(User.org_id == participant.platform.org_id, User.role == Role.OPERATOR)
-        )
-    )
+    users = operators_of(participant.platform)
     link = external_url("selfreport.detail", participant_id=participant.id)
     signals.notice.send(participant, users=users, message=message, link=link)
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..bookings.models import Booking
 from ..cases.models import CaseNomination
 from ..core.errors import Conflict, DomainError, Forbidden
@@ -24,6 +24,7 @@ from ..core.timeutil import format_date, local_today
 from ..core.urls import external_url
 from ..extensions import db
 from ..platforms.models import Platform
+from ..platforms.services import operators_of
 from . import scoring, template
 from .metrics import METRICS
 from .models import (
@@ -449,14 +450,6 @@ def _enrol(campaign: EvaluationCampaign, platform: Platform) -> CampaignParticip
     return participant
 
 
-def operators_of(platform: Platform) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR, User.is_enabled)
-        )
-    )
-
-
 def _tell_opened(campaign: EvaluationCampaign, participant: CampaignParticipant) -> None:
     platform = participant.platform
     if signals.notice.is_muted:  # replaying history (demo data): nobody to tell
@@ -631,24 +624,10 @@ def compute(user, campaign: EvaluationCampaign) -> list[CampaignParticipant]:
                 participant.values.append(value)
             row[indicator.code] = _fill(value, indicator, participant, derived, points, submitted)
     _note_ranges(participants, indicators, raw)
-    results = scoring.compute(indicator_specs(campaign), raw, campaign.grade_thresholds)
-    failed_before = _failed_last_year(campaign)
     for participant in participants:
-        result = results[participant.platform.ref]
-        for value in participant.values:
-            value.score = round(result.scores[value.indicator.code], 4)
-        participant.total = result.total
-        participant.rank = result.rank
-        participant.grade = result.grade
-        participant.dimension_scores = result.dimensions
-        flags = []
-        if result.grade == "fail" and participant.platform_id in failed_before:
-            flags.append("fail_twice")
-        if result.grade == "fail":
-            flags.append("fail")
-        if has_self_report and participant.status != SelfReportStatus.SUBMITTED:
-            flags.append("no_self_report")
-        participant.flags = flags
+        late = has_self_report and participant.status != SelfReportStatus.SUBMITTED
+        participant.flags = ["no_self_report"] if late else []
+    store_results(campaign, participants)
     campaign.computed_at = utcnow()
     reason = "通过命令行计算" if isinstance(user, SystemActor) else None
     CAMPAIGN_WORKFLOW.apply(
@@ -775,6 +754,55 @@ def _failed_last_year(campaign: EvaluationCampaign) -> set[int]:
             )
         )
     )
+
+
+def grade_flags(flags: list | None, grade: str, failed_before: bool) -> list[str]:
+    """`flags` with the grade's follow-up set anew: 不合格 two years running proposes suspension
+    ("fail_twice", with "fail"), 不合格 once asks for rectification ("fail"); other flags are kept."""
+    kept = [f for f in (flags or []) if f not in ("fail", "fail_twice")]
+    if grade == "fail":
+        kept[:0] = ["fail_twice", "fail"] if failed_before else ["fail"]
+    return kept
+
+
+def scored_value(participant: CampaignParticipant, value: IndicatorValue) -> float | None:
+    """The raw value scoring reads: a self-reported figure counts only once the report is submitted."""
+    if (
+        value.indicator.source == IndicatorSource.SELF_REPORTED
+        and participant.status != SelfReportStatus.SUBMITTED
+    ):
+        return None
+    return value.value
+
+
+def store_results(
+    campaign: EvaluationCampaign, participants: list[CampaignParticipant] | None = None
+) -> dict[int, tuple[float | None, float | None]]:
+    """Run `scoring.compute` over every participant's stored values and store the scores, totals,
+    ranks, grades, dimension subtotals and grade flags (the only writer of results: computing, and
+    corrections after publication). Returns {participant id: (old total, new total)}."""
+    participants = list(campaign.participants) if participants is None else participants
+    indicators = list(campaign.indicators)
+    for participant in participants:
+        have = {v.indicator for v in participant.values}
+        participant.values.extend(IndicatorValue(indicator=i) for i in indicators if i not in have)
+    raw = {p.platform.ref: {v.indicator.code: scored_value(p, v) for v in p.values} for p in participants}
+    results = scoring.compute(indicator_specs(campaign), raw, campaign.grade_thresholds)
+    failed_before = _failed_last_year(campaign)
+    moved = {}
+    for participant in participants:
+        result = results[participant.platform.ref]
+        for value in participant.values:
+            value.score = round(result.scores[value.indicator.code], 2)
+        moved[participant.id] = (participant.total, result.total)
+        participant.total = result.total
+        participant.rank = result.rank
+        participant.grade = result.grade
+        participant.dimension_scores = result.dimensions
+        participant.flags = grade_flags(
+            participant.flags, result.grade, participant.platform_id in failed_before
+        )
+    return moved
 
 
 #: The phase changes of this module, by workflow action (publish and lock live elsewhere and may add

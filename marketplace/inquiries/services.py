@@ -34,9 +34,9 @@ from ..platforms.parties import (
     is_firm_party,
     is_party,
     is_platform_party,
-    platform_users,
     side_actions,
 )
+from ..platforms.services import operators_of
 from .models import (
     INQUIRY_FIRM_ACTIONS,
     INQUIRY_PLATFORM_ACTIONS,
@@ -225,7 +225,7 @@ def send_inquiry(
         note += "（要求贵平台先签署保密承诺）"
     _tell(
         inquiry,
-        platform_users(platform),
+        operators_of(platform),
         f"{firm_name(None, inquiry)} 向“{platform.name}”发送了咨询“{inquiry.subject}”{note}，请及时回复。",
     )
     return inquiry

@@ -6,10 +6,10 @@ from flask import url_for
 from sqlalchemy import func, select, update
 
 from .. import signals
-from ..accounts.models import Role, User
 from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
+from ..platforms.services import operators_of
 from .models import Notification
 
 
@@ -51,18 +51,12 @@ def mark_all_read(user) -> None:
     )
 
 
-def _operators_of(platform) -> list[User]:
-    return list(
-        db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR))
-    )
-
-
 def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> None:
     message = f"您的平台“{platform.name}”审核结果：{platform.status_label}。"
     if reason:
         message += f"意见：{reason}"
     link = url_for("platforms.manage", platform_id=platform.id, _external=True)
-    for user in _operators_of(platform):
+    for user in operators_of(platform):
         notify(user, message, link)
 
 
@@ -77,7 +71,7 @@ def _on_state_changed(obj, *, workflow, action: str, reason: str | None, **_) ->
     if workflow.object_type == "offering" and action in OFFERING_MODERATION:
         message = OFFERING_MODERATION[action].format(title=obj.title, reason=reason or "")
         link = url_for("offerings.edit", offering_id=obj.id, _external=True)
-        for user in _operators_of(obj.platform):
+        for user in operators_of(obj.platform):
             notify(user, message, link)
 
 

@@ -13,7 +13,7 @@ from ..accounts.models import Role, User
 from ..core.errors import Conflict
 from ..extensions import db
 from .models import Platform
-from .services import can_manage
+from .services import can_manage, operators_of
 
 
 def is_firm_party(user, obj) -> bool:
@@ -60,12 +60,6 @@ def firm_users(obj, requester: User | None = None) -> list[User]:
     return list(db.session.scalars(select(User).where(User.org_id == obj.org_id, User.role == Role.FIRM)))
 
 
-def platform_users(platform: Platform) -> list[User]:
-    return list(
-        db.session.scalars(select(User).where(User.org_id == platform.org_id, User.role == Role.OPERATOR))
-    )
-
-
 def tell_other_side(obj, by, message: str, *, requester: User | None, link: Callable[[], str]) -> None:
     """Tell the side that did not act (both sides when the system acted, `by` None); nobody while
     notices are muted (replaying history: demo data). `link()` is the object's absolute address."""
@@ -75,7 +69,7 @@ def tell_other_side(obj, by, message: str, *, requester: User | None, link: Call
     if by is None or not is_firm_party(by, obj):
         users += firm_users(obj, requester)
     if by is None or not is_platform_party(by, obj):
-        users += platform_users(obj.platform)
+        users += operators_of(obj.platform)
     signals.notice.send(obj, users=users, message=message, link=link())
 
 
@@ -88,7 +82,7 @@ def thread_rules(model, firm_users: Callable) -> dict:
     not the conversation), both sides are told (`firm_users(obj)`: whom the firm side is)."""
     return {
         "can_view": is_party,
-        "parties": lambda obj: firm_users(obj) + platform_users(obj.platform),
+        "parties": lambda obj: firm_users(obj) + operators_of(obj.platform),
         "mine": mine(model),
         "counterpart": counterpart,
     }

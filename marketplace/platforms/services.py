@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from .. import signals, vocab
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..attachments.services import Purpose, register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
@@ -48,6 +48,17 @@ def can_read_certificates(user, platform: Platform) -> bool:
 def can_manage_files(user, platform: Platform) -> bool:
     """Operators change logo, photos and certificates whenever they may edit the platform (not in review)."""
     return can_manage(user, platform) and platform.is_editable
+
+
+def operators_of(platform: Platform) -> list[User]:
+    """The platform's operators (enabled accounts): whom to tell about anything of the platform."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.org_id == platform.org_id, User.role == Role.OPERATOR, User.is_enabled.is_(True))
+            .order_by(User.id)
+        )
+    )
 
 
 def get_visible(user, platform_id: int) -> Platform | None:

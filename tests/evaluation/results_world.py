@@ -1,11 +1,11 @@
 """A small computed campaign for the results tests: the shipped indicator system, three platforms
 whose raw values are chosen so that one reaches every target (100), one sits in between and one
-fails, computed by `results.store_results` (scoring.compute over the stored values)."""
+fails, computed by `services.store_results` (scoring.compute over the stored values)."""
 
 from __future__ import annotations
 
 from marketplace.core.models import utcnow
-from marketplace.evaluation import results
+from marketplace.evaluation import services
 from marketplace.evaluation.models import IndicatorValue
 from marketplace.extensions import db
 from tests import factories
@@ -53,7 +53,7 @@ def computed_campaign(year: int = 2025, status: str = "computed", refs: tuple[st
             )
         participants[ref] = participant
     db.session.flush()
-    results.store_results(campaign)
+    services.store_results(campaign)
     campaign.computed_at = utcnow()
     if status in ("published", "locked"):
         campaign.status = "published"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.core.errors import Conflict, DomainError, Forbidden
 from marketplace.core.models import AuditLog
-from marketplace.evaluation import results
+from marketplace.evaluation import results, services
 from marketplace.evaluation.models import ScoreCorrection
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
@@ -124,6 +124,19 @@ def test_a_correction_that_only_moves_one_platform_has_no_knock_on(db, admin_use
     assert correction.new_total == pytest.approx(correction.old_total + 4 * (100 - 60) / 100)
 
 
+def test_a_correction_does_not_count_a_self_report_that_was_never_submitted(db, admin_user):
+    """Computing scored an unsubmitted self-report as missing; re-scoring for a correction must too
+    (it once read the stored draft figures and so raised that platform's total)."""
+    campaign, participants = computed_campaign(status="published")
+    b, c = participants["plat-b"], participants["plat-c"]
+    b.status = "draft"
+    services.store_results(campaign)  # as computing left it: b's figures are drafts
+    before = b.total
+    assert results.values_by_code(b)["rd_spending"].score == 0
+    results.correct(admin_user, campaign, c.platform, "staff", 30, "补充了在岗人员名单。")
+    assert results.values_by_code(b)["rd_spending"].score == 0 and b.total == before
+
+
 def test_a_correction_can_change_ranks_grades_and_flags(db, admin_user):
     campaign, participants = computed_campaign(status="published")
     c = participants["plat-c"]
@@ -198,8 +211,8 @@ def test_failing_two_years_running_proposes_suspension(db, admin_user):
     platform = db.session.scalar(select(factories.Platform).where(factories.Platform.ref == "plat-c"))
     participant = factories.CampaignParticipantFactory(campaign=campaign, platform=platform)
     db.session.flush()
-    results.store_results(campaign)
-    assert participant.grade == "fail" and participant.flags == ["fail_twice"]
+    services.store_results(campaign)
+    assert participant.grade == "fail" and participant.flags == ["fail_twice", "fail"]
 
 
 # ---------------------------------------------------------------- ranking order and reads
@@ -210,7 +223,7 @@ def test_ties_share_a_rank_and_are_listed_by_platform_ref(db):
     for ref in ("plat-z", "plat-m", "plat-a"):
         factories.CampaignParticipantFactory(campaign=campaign, platform=factories.PlatformFactory(ref=ref))
     db.session.flush()
-    results.store_results(campaign)
+    services.store_results(campaign)
     ranked = results.ranking(campaign)
     assert [p.platform.ref for p in ranked] == ["plat-a", "plat-m", "plat-z"]
     assert [p.rank for p in ranked] == [1, 1, 1]
