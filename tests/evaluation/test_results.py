@@ -22,6 +22,7 @@ def _audit(campaign):
         select(AuditLog).where(
             AuditLog.object_type == "evaluation_campaign", AuditLog.object_id == campaign.id
         )
+        .order_by(AuditLog.id)
     ).all()
 
 
