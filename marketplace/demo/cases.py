@@ -21,6 +21,7 @@ from ..experts.services import conflict_reason
 from ..extensions import db
 from ..offerings.models import Offering
 from ..platforms.models import Platform
+from . import themes as demo_themes
 from .activity import _operator_of
 from .timeline import step, user
 
@@ -276,6 +277,9 @@ def _evidence(platform: Platform, keyword: str, before: datetime, count: int) ->
         )
     )
     fitting = [b for b in done if keyword in b.offering.title] or done
+    # Firms of the trade the theme serves read best in the case's text (firms book across trades).
+    tails = next((t.firms for t in demo_themes.load() if platform.name == platform.city + t.name), [])
+    fitting.sort(key=lambda b: not any(b.organization.name.endswith(tail) for tail in tails))
     return fitting[:count]
 
 
