@@ -5,6 +5,7 @@ step's moment, so audit trails, response times, ratings and outcomes look like a
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -127,9 +128,18 @@ def _step(moment: datetime, action) -> None:
         action()
 
 
-def _replay(rng, offering, operator, firm, start, end, ending) -> Booking | None:
+#: How quickly a platform answers requests (hours) and how its firms rate it, by its activity level
+#: (`VIGOUR`): busy platforms are well organised, the weakest slow and uneven.
+ANSWER_HOURS = [1, 2, 3, 5, 8, 20, 30]
+RATINGS = [50, 32, 10, 5, 3]  #: weights of 5, 4, 3, 2, 1 stars
+
+
+def _replay(
+    rng, offering, operator, firm, start, end, ending, answer_hours=ANSWER_HOURS, ratings=RATINGS
+) -> Booking | None:
     """Request at a believable time before the window (never in the future), then play the booking
-    to `ending`."""
+    to `ending` (`answer_hours`: the operator's delays to draw from; `ratings`: the weights of 5…1
+    stars)."""
     created = min(start - timedelta(days=rng.randint(3, 25), hours=rng.randint(0, 8)), utcnow())
     if ending == "requested":  # still waiting today: sent recently, or the expiry job would have taken it
         created = max(created, utcnow() - timedelta(hours=rng.randint(2, 60)))
@@ -138,7 +148,7 @@ def _replay(rng, offering, operator, firm, start, end, ending) -> Booking | None
             booking = bookings.request_booking(firm, offering, start, end, quantity=1, note=rng.choice(NOTES))
     except DomainError:
         return None  # the window was taken in the replayed past: the firm chose another
-    answered = created + timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
+    answered = created + timedelta(hours=rng.choice(answer_hours))
     if ending == "requested":
         return booking
     if ending == "expired":
@@ -182,7 +192,7 @@ def _replay(rng, offering, operator, firm, start, end, ending) -> Booking | None
             lambda: bookings.transition(firm, booking, "confirm"),
         )
     if rng.random() < 0.75:
-        rating = rng.choices([5, 4, 3, 2, 1], weights=[50, 32, 10, 5, 3])[0]
+        rating = rng.choices([5, 4, 3, 2, 1], weights=ratings)[0]
         rated = min(booking.confirmed_at + timedelta(hours=rng.randint(1, 48)), utcnow())
         with clock_at(rated):
             entry = bookings.review(firm, booking, rating, rng.choice(COMMENTS[rating]))
@@ -238,5 +248,72 @@ def seed_activity(seed: int = 2024, per_offering: int = 5) -> dict[str, int]:
                 firm = demo_firm if rng.random() < 0.15 else rng.choice(firms)
                 if _replay(rng, offering, operator, firm, start, end, ending) is not None:
                     counts["bookings"] += 1
+        counts["bookings"] += _previous_year(random.Random(seed + 1), offerings, firms, today)
     db.session.flush()
     return counts
+
+
+#: Bookings an ordinary platform (vigour 1) received in a year, over its bookable offerings, before the
+#: last 360 days: the previous calendar year (the demo's published evaluation) is a whole year of work.
+PER_YEAR_BEFORE = 24
+
+
+def vigour(refs: list[str], seed: int = 2024) -> dict[str, float]:
+    """How busy each demo platform is (1: ordinary), by ref: a few flagships, most ordinary, a
+    few quiet and one or two hardly used; the first platform (operator@demo.cn's) is a busy one. The
+    previous year's bookings, the self-reported figures and the experts' points follow it, so the
+    demo's evaluation spreads like a province's would."""
+    rng = random.Random(seed)
+    n = len(refs)
+    levels = []
+    for i in range(n):
+        share = i / max(n, 1)
+        if share < 0.1:
+            levels.append(rng.uniform(2.0, 2.6))
+        elif share < 0.9:
+            levels.append(rng.uniform(1.25, 1.7))
+        elif share < 0.96:
+            levels.append(rng.uniform(0.95, 1.1))
+        else:
+            levels.append(rng.uniform(0.15, 0.25))
+    rng.shuffle(levels)
+    found = dict(zip(sorted(refs), levels, strict=True))
+    if refs:
+        found[min(refs)] = 1.8
+    return found
+
+
+def _profile(level: float) -> tuple[list[int], list[int]]:
+    """(answer hours, rating weights) of a platform of this vigour."""
+    if level >= 2:
+        return [1, 1, 2, 2, 3, 5], [70, 24, 5, 1, 0]
+    if level < 0.5:
+        return [8, 20, 30, 48, 72], [15, 25, 25, 20, 15]
+    return ANSWER_HOURS, RATINGS
+
+
+def _previous_year(rng: random.Random, offerings, firms, today) -> int:
+    """Bookings from 1 January of the previous year up to where the last 360 days begin, more on
+    busy platforms (`vigour`)."""
+    first = today.replace(year=today.year - 1, month=1, day=1)
+    span = (today - timedelta(days=361) - first).days
+    if span <= 0:
+        return 0
+    levels = vigour(list({o.platform.ref for o in offerings}))
+    bookable = Counter(o.platform_id for o in offerings)
+    made = 0
+    for offering in offerings:
+        operator = _operator_of(offering.platform)
+        if operator is None:
+            continue
+        level = levels[offering.platform.ref]
+        answer_hours, ratings = _profile(level)
+        expected = level * PER_YEAR_BEFORE / bookable[offering.platform_id] * span / 365
+        count = int(expected) + (rng.random() < expected % 1)
+        for _ in range(count):
+            start, end = _window(rng, offering, first + timedelta(days=rng.randrange(span)))
+            ending = rng.choices(*zip(*PAST_ENDINGS, strict=True))[0]
+            firm = rng.choice(firms)
+            booking = _replay(rng, offering, operator, firm, start, end, ending, answer_hours, ratings)
+            made += booking is not None
+    return made

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .. import vocab
+from .. import signals, vocab
 from ..accounts import services as account_services
 from ..accounts.models import Organization, Role, User
 from ..core.timeutil import local_today
@@ -19,7 +19,10 @@ from ..platforms import services as platform_services
 from ..platforms.models import Platform
 from . import themes as demo_themes
 from .activity import seed_activity
+from .cases import seed_cases
 from .conversations import seed_conversations
+from .evaluation import seed_evaluation
+from .timeline import seed_experts
 
 DEMO_PASSWORD = "zhongshi-demo"
 DEMO_ACCOUNTS = [
@@ -287,4 +290,8 @@ def seed_demo() -> dict[str, int]:
     counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
     counts.update(seed_activity())
     counts.update(seed_conversations())
+    with signals.notice.muted():  # nobody is told about a replayed year
+        people = seed_experts()
+        counts.update(seed_cases(people))
+        counts.update(seed_evaluation(people))
     return counts

@@ -6,16 +6,22 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import vocab
 from marketplace.accounts.models import User
 from marketplace.bookings import dashboards
 from marketplace.bookings.models import Booking, BookingStatus, Outcome, Review
+from marketplace.cases import services as case_services
+from marketplace.cases.models import SelectionRound
 from marketplace.core.models import AuditLog, utcnow
+from marketplace.core.timeutil import local_today, to_local
 from marketplace.demands.models import Demand
 from marketplace.demo import services as demo
 from marketplace.demo import themes as demo_themes
+from marketplace.evaluation import models as evaluation_services
+from marketplace.evaluation.models import EvaluationCampaign, ScoreCorrection
+from marketplace.experts.models import ConflictDeclaration
 from marketplace.inquiries import services as inquiries
 from marketplace.inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
 from marketplace.messaging import services as messaging
@@ -239,3 +245,70 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     accepted = next(i for i in sent if i.org_id == firm.org_id and i.was_accepted)
     persons = inquiries.contact_persons(firm, accepted)
     assert persons["firm"].phone and persons["platform"].phone
+
+
+def test_the_demo_holds_last_years_published_evaluation_and_typical_cases(runner, db, client):
+    """An official reads last year's locked results (every approved platform, computed from the demo's
+    bookings with derivations, grades that spread, one public correction, trimmed expert means) and
+    the typical cases selected within their quotas; this year's round takes nominations."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    year = local_today().year - 1
+    campaign = db.session.scalar(select(EvaluationCampaign).where(EvaluationCampaign.year == year))
+    assert campaign.status == "locked" and campaign.published_at is not None
+    approved = set(db.session.scalars(select(Platform.id).where(Platform.is_public)))
+    assert {p.platform_id for p in campaign.participants} == approved and len(approved) >= 40
+    assert all(p.status == "submitted" and p.attachments for p in campaign.participants)
+    values = [v for p in campaign.participants for v in p.values]
+    computed = [v for v in values if v.indicator.source == "computed"]
+    assert all(v.derivation and v.derivation.get("formula") for v in computed)
+    done = [v for v in computed if v.indicator.code == "completed_work"]
+    assert sum(v.value for v in done) >= 500 and all(len(v.derivation["bookings"]) == v.value for v in done)
+    grades = Counter(p.grade for p in campaign.participants)
+    assert set(grades) == {"excellent", "good", "pass", "fail"}
+    assert grades["excellent"] <= 5 and grades["fail"] <= 6 and grades["good"] + grades["pass"] >= 30
+    assert len({round(p.total) for p in campaign.participants}) >= 20
+    (correction,) = db.session.scalars(select(ScoreCorrection)).all()
+    assert correction.reason and correction.old_value != correction.new_value and correction.by_id
+    judged = [v for v in values if v.indicator.source == "expert"]
+    assert any(len(v.derivation["points"]) >= 5 and v.derivation["dropped"] for v in judged)
+    assert any(len(v.derivation["points"]) == 3 and not v.derivation["dropped"] for v in judged)
+    assert db.session.scalar(select(func.count()).select_from(ConflictDeclaration)) >= 2
+    history = {e.new_state: e.at for e in evaluation_services.CAMPAIGN_WORKFLOW.history(campaign)}
+    assert history["self_report"] < history["expert_review"] < history["published"] < history["locked"]
+    assert history["locked"] <= utcnow() and to_local(history["self_report"]).year == year + 1
+    # The case round of that year, published before the evaluation was computed, counted in it.
+    rnd = db.session.scalar(select(SelectionRound).where(SelectionRound.year == year))
+    assert rnd.status == "published" and rnd.published_at < history["computed"]
+    by_category = Counter(n.category for n in rnd.nominations if n.status == "selected")
+    assert set(by_category) == set(vocab.CASE_CATEGORIES)
+    assert all(by_category[c] <= rnd.quotas[c] for c in by_category)
+    assert any(n.status == "not_selected" for n in rnd.nominations)
+    assert len({n.platform_id for n in rnd.nominations}) >= 8
+    for nomination in rnd.nominations:
+        assert nomination.evidence and all(
+            b.platform_id == nomination.platform_id for b in nomination.evidence
+        )
+        assert "{" not in nomination.problem and nomination.results
+    assert any(len([r for r in n.reviews if r.submitted_at]) >= 5 for n in rnd.nominations)
+    cases_counted = sum(v.value for v in computed if v.indicator.code == "selected_cases")
+    assert cases_counted == sum(by_category.values())
+    # This year's round takes nominations: the demo operator has a draft, the demo expert work waiting.
+    current = db.session.scalar(select(SelectionRound).where(SelectionRound.year == year + 1))
+    assert current.status == "nominating"
+    operator = db.session.scalar(select(User).where(User.email == "operator@demo.cn"))
+    assert any(n.status == "draft" for n in case_services.nominations_of(operator))
+    expert = db.session.scalar(select(User).where(User.email == "expert@demo.cn"))
+    assert case_services.pending_reviews(expert)
+    # The pages answer with content.
+    platform = correction.participant.platform
+    page = client.get(f"/evaluation/{year}/").get_data(as_text=True)
+    assert platform.name in page and correction.reason[:20] in page
+    page = client.get(f"/evaluation/{year}/platforms/{platform.ref}").get_data(as_text=True)
+    assert "研发经费投入" in page and "全省中位数" in page
+    response = client.get(f"/evaluation/{year}/platforms/{platform.ref}/indicators/completed_work")
+    assert response.status_code == 200 and "项预约" in response.get_data(as_text=True)
+    showcase = client.get("/cases/").get_data(as_text=True)
+    selected = next(n for n in rnd.nominations if n.status == "selected")
+    assert selected.title in showcase
+    page = client.get(f"/cases/{selected.id}").get_data(as_text=True)
+    assert selected.results[:20] in page and selected.platform.name in page

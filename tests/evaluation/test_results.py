@@ -19,9 +19,8 @@ from tests.evaluation.results_world import REFS, computed_campaign
 
 def _audit(campaign):
     return db.session.scalars(
-        select(AuditLog).where(
-            AuditLog.object_type == "evaluation_campaign", AuditLog.object_id == campaign.id
-        )
+        select(AuditLog)
+        .where(AuditLog.object_type == "evaluation_campaign", AuditLog.object_id == campaign.id)
         .order_by(AuditLog.id)
     ).all()
 
