@@ -552,7 +552,7 @@ def _item(review: CaseReview) -> AssignmentItem:
         title=f"{nomination.round.year} 年度典型案例：{nomination.title}（{nomination.category_label}）",
         platform=nomination.platform.name,
         status_label=status,
-        url=external_url("cases.review", review_id=review.id),
+        url=url_for("cases.review", review_id=review.id),
         phase=nomination.round.status_label,
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -439,7 +440,7 @@ def _item(assignment: EvaluationAssignment) -> AssignmentItem:
         title=campaign.title,
         platform=participant.platform.name,
         status_label=assignment.status_label,
-        url=external_url("expert_review.score", assignment_id=assignment.id),
+        url=url_for("expert_review.score", assignment_id=assignment.id),
         phase=CAMPAIGN_WORKFLOW.label(campaign.status),
     )
 

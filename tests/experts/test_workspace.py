@@ -8,6 +8,17 @@ from marketplace.experts.registry import AssignmentItem
 from tests.experts.helpers import assign, review_campaign
 
 
+def first_assignment_id(participant, expert):
+    from marketplace.evaluation.models import EvaluationAssignment
+    from marketplace.extensions import db
+
+    return db.session.scalar(
+        db.select(EvaluationAssignment.id).where(
+            EvaluationAssignment.participant_id == participant.id, EvaluationAssignment.expert_id == expert.id
+        )
+    )
+
+
 @pytest.fixture
 def case_kind():
     """A second kind, as the case selection registers its reviews."""
@@ -37,6 +48,9 @@ def test_the_workspace_lists_pending_and_done_work_of_every_kind(db, client, aut
     assert second.platform.name in done and second.platform.name not in pending
     assert "<b>2</b><span>待评审</span>" in page and "<b>1</b><span>已提交</span>" in page
     assert "不会被分配" in page  # the rule is stated
+    # In-page links are relative: they work on whatever host and port served the page.
+    assert f'href="/expert/evaluation/{first_assignment_id(first, expert_user)}"' in pending
+    assert 'href="http' not in pending + done
 
 
 def test_experts_land_on_the_workspace_and_find_it_in_the_menu(db, client, auth, expert_user):
