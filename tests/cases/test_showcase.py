@@ -38,6 +38,8 @@ def test_only_selected_cases_of_published_rounds_are_shown(client, published):
     assert "青岛发酵放大案例" in page and "济南涂层方案" in page
     assert "落选案例" not in page and "未公布入选" not in page
     assert "共 2 个案例" in page
+    # Each card says what the case achieved, in a line.
+    assert "成效：</span>批次间容量偏差由 8% 降至 1.5%" in page
 
 
 def test_nothing_is_public_before_publication(client, db, world):
