@@ -244,6 +244,7 @@ EVALUATION_FLAGS = {
     "fail_twice": "连续两年不合格，建议暂停平台",
     "fail": "不合格，需限期整改",
     "no_self_report": "未提交自评",
+    "no_expert_scores": "无专家评分（专家指标按 0 分计）",
 }
 
 # Typical cases (cases/)

@@ -114,7 +114,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
     dimensions = list(campaign.dimensions)
     _sheet(
         wb,
-        "分领域得分",
+        "分维度得分",
         ["平台编号", "平台名称"]
         + [f"{d.name}得分" for d in dimensions]
         + [f"{d.name}排名" for d in dimensions],

@@ -403,4 +403,25 @@ def correct(
     )
     db.session.add(correction)
     db.session.flush()
+    _tell_corrected(campaign, participant, knock_on, correction)
     return correction
+
+
+def _tell_corrected(campaign, participant, knock_on, correction) -> None:
+    """The corrected platform's operators, and those of every platform whose total moved with it."""
+    if signals.notice.is_muted:
+        return
+    moved = {participant.platform_id: (correction.old_total, correction.new_total)}
+    moved.update({row["platform_id"]: (row["old"], row["new"]) for row in knock_on})
+    for p in campaign.participants:
+        if p.platform_id not in moved:
+            continue
+        old, new = moved[p.platform_id]
+        why = f"“{correction.indicator.name}”更正" if p is participant else "其他平台的数据更正"
+        signals.notice.send(
+            campaign,
+            users=operators_of(p.platform),
+            message=f"{campaign.title}：因{why}，平台“{p.platform.name}”总分由 {old:.2f} 调整为 {new:.2f}"
+            f"（排名第 {p.rank} 名，{p.grade_label}）。更正原因：{correction.reason}",
+            link=external_url("evaluation_results.platform", year=campaign.year, ref=p.platform.ref),
+        )

@@ -464,9 +464,61 @@ def _tell_opened(campaign: EvaluationCampaign, participant: CampaignParticipant)
     )
 
 
+def _self_report_closed(campaign: EvaluationCampaign, _by):
+    """Guard of start_review: self-reports close early only when every platform has submitted; a
+    platform may count on its deadline (or its extension) otherwise."""
+    today = local_today()
+    waiting = [
+        p
+        for p in campaign.participants
+        if p.status != SelfReportStatus.SUBMITTED and p.deadline is not None and p.deadline >= today
+    ]
+    if waiting:
+        last = max(p.deadline for p in waiting)
+        return (
+            "status",
+            f"还有 {len(waiting)} 个平台未提交自评且截止日（最晚 {format_date(last)}）未到：截止日过后，"
+            "或全部平台提交后，才能进入专家评审。",
+        )
+    return None
+
+
 def start_review(user, campaign: EvaluationCampaign) -> None:
+    """Close the self-report and start the experts' review; the computed indicators are filled from
+    the marketplace's data now, so that the experts read the figures they judge (computing the
+    results fills them again)."""
     _require_admin(user)
-    CAMPAIGN_WORKFLOW.apply(campaign, "start_review", by=_actor(user))
+    CAMPAIGN_WORKFLOW.apply(campaign, "start_review", by=_actor(user), guards=(_self_report_closed,))
+    fill_computed(campaign, _participants(campaign))
+
+
+def fill_computed(campaign: EvaluationCampaign, participants: list[CampaignParticipant]) -> dict:
+    """Set every computed indicator's value and derivation from `metrics.METRICS`, all participants
+    at once; returns {metric: {platform id: Derived}}."""
+    indicators = [i for i in campaign.indicators if i.source == IndicatorSource.COMPUTED]
+    platforms = [p.platform for p in participants]
+    derived = {
+        metric: METRICS[metric].compute(campaign.year, platforms) for metric in {i.metric for i in indicators}
+    }
+    ensure_values(campaign, participants)
+    for participant in participants:
+        have = {v.indicator: v for v in participant.values}
+        for indicator in indicators:
+            value = have[indicator]
+            figure = derived[indicator.metric][participant.platform_id]
+            value.value, value.derivation = figure.value, figure.derivation
+    return derived
+
+
+def _participants(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
+    return list(
+        db.session.scalars(
+            select(CampaignParticipant)
+            .where(CampaignParticipant.campaign_id == campaign.id)
+            .options(selectinload(CampaignParticipant.platform), selectinload(CampaignParticipant.values))
+            .order_by(CampaignParticipant.id)
+        )
+    )
 
 
 def reopen_review(user, campaign: EvaluationCampaign) -> None:
@@ -594,39 +646,26 @@ def compute(user, campaign: EvaluationCampaign) -> list[CampaignParticipant]:
     problem = weight_problem(campaign)
     if problem:
         raise DomainError(("status", problem))
-    participants = list(
-        db.session.scalars(
-            select(CampaignParticipant)
-            .where(CampaignParticipant.campaign_id == campaign.id)
-            .options(selectinload(CampaignParticipant.platform), selectinload(CampaignParticipant.values))
-            .order_by(CampaignParticipant.id)
-        )
-    )
+    participants = _participants(campaign)
     if not participants:
         raise DomainError(("status", "没有参评平台，无法计算。"))
     indicators = list(campaign.indicators)
-    platforms = [p.platform for p in participants]
-    derived = {
-        metric: METRICS[metric].compute(campaign.year, platforms)
-        for metric in dict.fromkeys(i.metric for i in indicators if i.source == IndicatorSource.COMPUTED)
-    }
+    ensure_values(campaign, participants)
+    fill_computed(campaign, participants)
     points = _expert_points(campaign)
     has_self_report = any(i.source == IndicatorSource.SELF_REPORTED for i in indicators)
-    raw: dict[str, dict[str, float | None]] = {}
+    expert_indicators = [i for i in indicators if i.source == IndicatorSource.EXPERT]
     for participant in participants:
-        values = {v.indicator_id: v for v in participant.values}
         submitted = participant.status == SelfReportStatus.SUBMITTED
-        raw[participant.platform.ref] = row = {}
-        for indicator in indicators:
-            value = values.get(indicator.id)
-            if value is None:
-                value = IndicatorValue(indicator=indicator)
-                participant.values.append(value)
-            row[indicator.code] = _fill(value, indicator, participant, derived, points, submitted)
+        for value in participant.values:
+            if value.indicator.source != IndicatorSource.COMPUTED:
+                _fill(value, value.indicator, points.get((participant.id, value.indicator.id), []), submitted)
+        flags = ["no_self_report"] if has_self_report and not submitted else []
+        if any(not points.get((participant.id, i.id)) for i in expert_indicators):
+            flags.append("no_expert_scores")
+        participant.flags = flags
+    raw = {p.platform.ref: {v.indicator.code: scored_value(p, v) for v in p.values} for p in participants}
     _note_ranges(participants, indicators, raw)
-    for participant in participants:
-        late = has_self_report and participant.status != SelfReportStatus.SUBMITTED
-        participant.flags = ["no_self_report"] if late else []
     store_results(campaign, participants)
     campaign.computed_at = utcnow()
     reason = "通过命令行计算" if isinstance(user, SystemActor) else None
@@ -636,14 +675,10 @@ def compute(user, campaign: EvaluationCampaign) -> list[CampaignParticipant]:
     return participants
 
 
-def _fill(value, indicator, participant, derived, points, submitted) -> float | None:
-    """Set one IndicatorValue from its source; return the raw value scoring reads (None: missing)."""
-    if indicator.source == IndicatorSource.COMPUTED:
-        figure = derived[indicator.metric][participant.platform_id]
-        value.value, value.derivation = figure.value, figure.derivation
-        return figure.value
+def _fill(value, indicator, points: list[float], submitted: bool) -> None:
+    """Set one self-reported or expert IndicatorValue's value and derivation from its source."""
     if indicator.source == IndicatorSource.EXPERT:
-        mean = scoring.expert_mean(points.get((participant.id, indicator.id), []))
+        mean = scoring.expert_mean(points)
         value.value = None if mean.value is None else round(mean.value, 4)
         value.derivation = {
             "counts": {"专家评分": len(mean.used) + len(mean.dropped), "去掉": len(mean.dropped)},
@@ -657,12 +692,10 @@ def _fill(value, indicator, participant, derived, points, submitted) -> float | 
                 else "尚无专家评分，按缺失计 0 分"
             ),
         }
-        return value.value
-    if submitted:
+    elif submitted:
         value.derivation = {"formula": "平台自评填报（附佐证材料）", "submitted": True}
-        return value.value
-    value.derivation = {"formula": "平台未提交自评，按缺失计 0 分", "submitted": False}
-    return None
+    else:
+        value.derivation = {"formula": "平台未提交自评，按缺失计 0 分", "submitted": False}
 
 
 def _note_ranges(participants, indicators, raw) -> None:
@@ -775,6 +808,13 @@ def scored_value(participant: CampaignParticipant, value: IndicatorValue) -> flo
     return value.value
 
 
+def ensure_values(campaign: EvaluationCampaign, participants: list[CampaignParticipant]) -> None:
+    """One IndicatorValue per indicator for every participant (an indicator added later has none)."""
+    for participant in participants:
+        have = {v.indicator for v in participant.values}
+        participant.values.extend(IndicatorValue(indicator=i) for i in campaign.indicators if i not in have)
+
+
 def store_results(
     campaign: EvaluationCampaign, participants: list[CampaignParticipant] | None = None
 ) -> dict[int, tuple[float | None, float | None]]:
@@ -782,10 +822,7 @@ def store_results(
     ranks, grades, dimension subtotals and grade flags (the only writer of results: computing, and
     corrections after publication). Returns {participant id: (old total, new total)}."""
     participants = list(campaign.participants) if participants is None else participants
-    indicators = list(campaign.indicators)
-    for participant in participants:
-        have = {v.indicator for v in participant.values}
-        participant.values.extend(IndicatorValue(indicator=i) for i in indicators if i not in have)
+    ensure_values(campaign, participants)
     raw = {p.platform.ref: {v.indicator.code: scored_value(p, v) for v in p.values} for p in participants}
     results = scoring.compute(indicator_specs(campaign), raw, campaign.grade_thresholds)
     failed_before = _failed_last_year(campaign)
@@ -805,13 +842,27 @@ def store_results(
     return moved
 
 
-#: The phase changes of this module, by workflow action (publish and lock live elsewhere and may add
-#: themselves here); the campaign page offers the allowed ones among these.
+def _publish(user, campaign: EvaluationCampaign) -> None:
+    from . import results  # results builds on this module
+
+    results.publish(user, campaign)
+
+
+def _lock(user, campaign: EvaluationCampaign) -> None:
+    from . import results
+
+    results.lock(user, campaign)
+
+
+#: Every phase change by workflow action (publish and lock are `results`'); the campaign page
+#: offers the allowed ones.
 PHASE_ACTIONS = {
     "open_self_report": open_self_report,
     "start_review": start_review,
     "compute": compute,
     "reopen_review": reopen_review,
+    "publish": _publish,
+    "lock": _lock,
 }
 
 

@@ -406,6 +406,7 @@ def _evaluation(admin):
     campaign = factories.campaign_from_template(year)
     campaign.self_report_deadline = local_today()
     evaluation.open_self_report(admin, campaign)
+    campaign.self_report_deadline = local_today() - timedelta(days=1)  # self-reports closed
     evaluation.start_review(admin, campaign)
     evaluation.compute(admin, campaign)
     draft = factories.campaign_from_template(year + 1)

@@ -3,12 +3,13 @@ weights rule, phase changes (audited), enrolment and the participants while the 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from marketplace.core.errors import Conflict, DomainError
 from marketplace.core.models import AuditLog
+from marketplace.core.timeutil import local_today
 from marketplace.evaluation import services
 from marketplace.evaluation.models import CampaignParticipant, EvaluationCampaign
 from marketplace.notifications.models import Notification
@@ -304,6 +305,7 @@ def test_participants_are_added_and_removed_while_the_self_report_is_open(client
     assert db.session.get(CampaignParticipant, added_id) is None
     history = client.get("/admin/evaluation/2025").get_data(as_text=True)
     assert "增加参评平台：后批准的平台" in history and "移除参评平台：后批准的平台" in history
+    services.get_campaign(2025).self_report_deadline = local_today() - timedelta(days=1)
     services.start_review(admin_user, services.get_campaign(2025))
     with pytest.raises(Conflict):
         services.add_participant(admin_user, services.get_campaign(2025), late.id)
@@ -319,7 +321,13 @@ def test_phases_follow_the_workflow_with_buttons_and_an_audited_history(client, 
     assert "进入专家评审" in client.get("/admin/evaluation/2025").get_data(as_text=True)
     assert client.post("/admin/evaluation/2025/compute", follow_redirects=True).status_code == 200
     assert services.get_campaign(2025).status == "self_report"  # compute is not allowed yet
+    # Self-reports stay open until their deadline unless every platform has submitted.
+    refused = client.post("/admin/evaluation/2025/start_review", follow_redirects=True).get_data(as_text=True)
+    assert "未提交自评且截止日" in refused and services.get_campaign(2025).status == "self_report"
+    services.get_campaign(2025).self_report_deadline = local_today() - timedelta(days=1)
+    db.session.commit()
     client.post("/admin/evaluation/2025/start_review")
+    assert services.get_campaign(2025).status == "expert_review"
     response = client.post("/admin/evaluation/2025/compute")
     assert response.location.endswith("/admin/evaluation/2025/results")
     client.post("/admin/evaluation/2025/reopen_review")
@@ -348,6 +356,7 @@ def test_the_results_overview_lists_totals_grades_flags_and_links_to_derivations
     campaign = draft()
     platform = f.PlatformFactory(name="结果平台")
     services.open_self_report(admin_user, campaign)
+    campaign.self_report_deadline = local_today() - timedelta(days=1)
     services.start_review(admin_user, campaign)
     services.compute(admin_user, campaign)
     db.session.commit()

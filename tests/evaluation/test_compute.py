@@ -163,3 +163,44 @@ def test_cli_refuses_with_the_reason(campaign, runner, db):
     assert unknown.exit_code == 1 and "没有 2019 年度的绩效评价" in unknown.output
     wrong_phase = runner.invoke(args=["evaluation", "compute", "2025"])
     assert wrong_phase.exit_code == 1 and "当前阶段“草稿”不能计算结果" in wrong_phase.output
+
+
+def test_a_platform_without_any_expert_score_is_flagged(campaign, admin_user, db):
+    campaign, ps = campaign
+    no_experts = f.CampaignParticipantFactory(campaign=campaign, platform=f.PlatformFactory(name="丁平台"))
+    services.compute(admin_user, campaign)
+    assert "no_expert_scores" in no_experts.flags
+    assert all("no_expert_scores" not in p.flags for p in ps.values())
+
+
+def test_starting_the_review_fills_the_computed_figures_the_experts_read(
+    campaign, admin_user, client, auth, db
+):
+    campaign, ps = campaign
+    campaign.status = "self_report"
+    campaign.self_report_deadline = local(2025, 12, 31).date()  # in the past: self-reports closed
+    services.start_review(admin_user, campaign)
+    db.session.commit()
+    a = ps["甲平台"]
+    completed = next(v for v in a.values if v.indicator.code == "cw")
+    assert completed.value == 3 and completed.score is None  # the figure, not yet a score
+    assignment = next(x for x in db.session.scalars(db.select(f.EvaluationAssignment)) if x.participant is a)
+    auth.as_(assignment.expert)
+    page = client.get(f"/expert/evaluation/{assignment.id}").get_data(as_text=True)
+    assert "3.0 项" in page and "尚未计算" not in page  # 完成对外服务, as the data stood
+
+
+def test_publish_and_lock_are_offered_on_the_administrators_campaign_page(
+    campaign, admin_user, client, auth, db
+):
+    campaign, _ = campaign
+    services.compute(admin_user, campaign)
+    db.session.commit()
+    auth.as_(admin_user)
+    page = client.get("/admin/evaluation/2025").get_data(as_text=True)
+    assert "公布结果" in page and "自评填报情况" in page and "专家分配与评分" in page
+    client.post("/admin/evaluation/2025/publish")
+    assert services.get_campaign(2025).status == "published"
+    assert "锁定" in client.get("/admin/evaluation/2025").get_data(as_text=True)
+    client.post("/admin/evaluation/2025/lock")
+    assert services.get_campaign(2025).status == "locked"

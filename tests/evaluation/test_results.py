@@ -279,7 +279,7 @@ def test_flask_evaluation_export_writes_one_row_per_platform_in_rank_order(runne
     rules = {r[1]: r for r in wb["指标与规则"].values if r and r[1]}
     assert rules["staff"][4] == 4 and rules["staff"][8] == 30 and "封顶" in rules["staff"][10]
     assert rules["selected_cases"][9] == "1→70；2→90；3→100"
-    assert {"分领域得分", "专家评分", "更正记录"} <= set(wb.sheetnames)
+    assert {"分维度得分", "专家评分", "更正记录"} <= set(wb.sheetnames)
 
 
 def test_export_of_a_campaign_not_computed_is_refused(runner, db, tmp_path):
@@ -298,3 +298,23 @@ def test_text_in_the_excel_file_is_never_a_formula(db, tmp_path):
     workbook(campaign).save(tmp_path / "x.xlsx")
     cell = load_workbook(tmp_path / "x.xlsx").worksheets[0]["B2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_a_correction_tells_the_corrected_platform_and_those_whose_totals_moved(db, admin_user):
+    campaign, participants = computed_campaign(status="published")
+    c = participants["plat-c"]
+    correction = results.correct(admin_user, campaign, c.platform, "rd_spending", 1000, "审计报告更正。")
+    db.session.commit()
+    moved = {row["platform_ref"] for row in correction.knock_on}
+    assert moved  # rd_spending is min-max: the others' scores move too
+    from marketplace.accounts.models import User
+
+    told = {
+        db.session.get(User, n.user_id).org_id: n.message
+        for n in db.session.scalars(select(Notification)).all()
+        if "调整为" in n.message
+    }
+    for ref in {"plat-c", *moved}:
+        platform = participants[ref].platform
+        assert platform.org_id in told
+    assert "“研发经费投入”更正" in told[c.platform.org_id] and "审计报告更正" in told[c.platform.org_id]
