@@ -35,7 +35,7 @@ from .models import (
     ScoreCorrection,
     ScoringRule,
 )
-from .services import store_results
+from .services import scored_value, store_results
 
 #: The numbers a correction may set: any indicator's raw value, and an expert indicator's points.
 CORRECTED_VALUE = Bounds("更正后的数值", 0, 1_000_000_000)
@@ -133,15 +133,17 @@ def points(indicator: EvaluationIndicator, value: IndicatorValue | None) -> floa
 
 
 def medians(campaign: EvaluationCampaign, participants: list[CampaignParticipant]) -> dict[str, dict]:
-    """The province median per indicator over the participants: {code: {"value", "score"}}
-    (None when no participant has one)."""
+    """The province median per indicator over the participants: {code: {"value", "score"}}; the
+    value's over the platforms with a figure that counts, the score's over all (missing scores 0,
+    as in the totals); None when there is none."""
     out = {}
     for indicator in campaign.indicators:
         raw, scores = [], []
         for participant in participants:
             value = values_by_code(participant).get(indicator.code)
-            if value is not None and value.value is not None:
-                raw.append(value.value)
+            figure = None if value is None else scored_value(participant, value)
+            if figure is not None:  # an unsubmitted self-report's draft figures never count
+                raw.append(figure)
             if value is not None and value.score is not None:
                 scores.append(value.score)
         out[indicator.code] = {

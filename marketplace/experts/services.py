@@ -120,7 +120,7 @@ def declare_conflict(expert, platform_id: int | None, reason: str | None) -> Con
 
 
 def _tell_admins(expert, platform, reason: str, removed, kept) -> None:
-    message = f"评审专家{expert.name}声明与“{platform.name}”存在利益冲突（{reason}）。"
+    message = f"评审专家{expert.name}声明与“{platform.name}”存在利益冲突（{reason.rstrip('。.；;')}）。"
     if removed:
         listed = "、".join(f"{item.kind_label}“{item.title}”" for item in removed)
         message += f"已自动撤销其尚未提交的评审分配：{listed}，请另行安排专家。"

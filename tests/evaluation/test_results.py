@@ -241,6 +241,19 @@ def test_medians_and_grade_distribution(db):
     assert counts == {"优秀": 1, "良好": 0, "合格": 1, "不合格": 1}
 
 
+def test_the_median_never_reads_an_unsubmitted_self_reports_draft_figures(db):
+    campaign, participants = computed_campaign()
+    participants["plat-a"].status = "draft"  # its figures stay a draft: not public, not counted
+    services.store_results(campaign)
+    ranked = results.ranking(campaign)
+    drafts = results.values_by_code(participants["plat-a"])["rd_spending"].value
+    others = sorted(
+        results.values_by_code(participants[r])["rd_spending"].value for r in ("plat-b", "plat-c")
+    )
+    assert results.medians(campaign, ranked)["rd_spending"]["value"] == sum(others) / 2
+    assert drafts not in others
+
+
 # ---------------------------------------------------------------- commands and the Excel file
 
 
