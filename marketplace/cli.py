@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from pathlib import Path
 
 import click
@@ -62,6 +63,7 @@ jobs_cli = AppGroup("jobs", help="后台任务 / background jobs")
 def worker_command(workers: int | None) -> None:
     """Run queued and periodic jobs until stopped (SIGTERM: finish running jobs first; Ctrl-C: at once)."""
     from .core.jobs import describe_backend, huey
+    from .matching.jobs import follow_outbox
 
     if huey.immediate:
         raise click.UsageError("JOBS_IMMEDIATE 已开启：任务在提交它的进程里立即执行，不需要 worker。")
@@ -73,4 +75,10 @@ def worker_command(workers: int | None) -> None:
     consumer = huey.create_consumer(
         workers=workers, periodic=True, worker_type="thread", graceful_signal="TERM", shutdown_timeout=30
     )
-    consumer.run()
+    # The broker is shared by every host; this host's search index follows the outbox on its own.
+    stop = threading.Event()
+    follow_outbox(current_app._get_current_object(), stop)
+    try:
+        consumer.run()
+    finally:
+        stop.set()

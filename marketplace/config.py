@@ -65,9 +65,18 @@ IMPORT_LOCK_WAIT = 600.0
 
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 
-#: Drain the search outbox right after each commit in this process (off: leave it to the next
-#: search, `flask search drain` or the job worker).
+#: After each commit, queue a drain of the search outbox (with JOBS_IMMEDIATE: run it in this process;
+#: otherwise a `flask jobs worker` runs it on its host). Off: leave it to the next search,
+#: `flask search drain`, the periodic drain or the host's drain loop.
 SEARCH_SYNC_DRAIN = True
+#: This application host's name among the search index replicas: each host keeps its own index
+#: (SEARCH_INDEX_DIR) and its own cursor in the outbox (`flask search hosts`). Default (None): the
+#: machine's host name and the real path of SEARCH_INDEX_DIR, so processes sharing an index folder are
+#: one host. Set it when host names are not stable (containers); never give two folders one name.
+SEARCH_HOST_ID = None
+#: Seconds between the drains of this host's index by its `flask jobs worker` (0: no loop), so every
+#: host follows changes written on the others even when it serves no search.
+SEARCH_HOST_DRAIN_INTERVAL = 5.0
 #: Seconds a request waits for the index writer lock before leaving the work in the outbox.
 SEARCH_DRAIN_WAIT = 2.0
 #: A document the index cannot take is set aside (a dead letter) and retried by the periodic drain

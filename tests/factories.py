@@ -28,7 +28,7 @@ from marketplace.evaluation.models import (
 from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, Proposal
-from marketplace.matching.models import SearchDeadLetter, SearchOutbox
+from marketplace.matching.models import SearchDeadLetter, SearchHost, SearchOutbox
 from marketplace.messaging.models import Message, ThreadRead
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
@@ -196,6 +196,14 @@ class SearchOutboxFactory(Base):
 
     doc_type = "offering"
     doc_id = factory.LazyFunction(lambda: OfferingFactory().id)
+
+
+class SearchHostFactory(Base):
+    class Meta:
+        model = SearchHost
+
+    name = factory.Sequence(lambda n: f"host-{n}:/srv/index")
+    cursor = 0
 
 
 class SearchDeadLetterFactory(Base):
@@ -498,6 +506,7 @@ ALL = [
     NotificationFactory,
     AuditLogFactory,
     SearchOutboxFactory,
+    SearchHostFactory,
     SearchDeadLetterFactory,
     OutgoingMailFactory,
     BookingFactory,

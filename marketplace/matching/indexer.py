@@ -1,10 +1,16 @@
 """The index on disk: generations, the single-writer lock, outbox draining, rebuild and check.
 
-Layout of SEARCH_INDEX_DIR:
-    CURRENT        JSON naming the live generation, the schema and the dictionary version;
-                   replaced atomically (os.replace) by a rebuild
+Layout of SEARCH_INDEX_DIR (one per application host, a replica of the database's public rows):
+    CURRENT        JSON naming the live generation, the schema and the dictionary version, and the
+                   outbox id its snapshot was taken at (`as_of`); replaced atomically (os.replace)
+                   by a rebuild
     write.lock     fcntl lock: whoever holds it is the only writer (drain or rebuild)
     gen-*/         Whoosh index folders; old ones are removed after a swap
+
+The outbox is a log that every host reads with its own cursor (`SearchHost`, named by
+SEARCH_HOST_ID): a drain applies the rows after this host's cursor to this host's index and moves
+the cursor once the index has committed them; rows every registered host has passed are deleted.
+A rebuild takes a snapshot and sets this host's cursor to the outbox id it was taken at.
 
 A document that cannot be built or written never stops the others: it is logged, set aside as a
 dead letter (`SearchDeadLetter`: key, error, attempts, first and last failure), deleted from the
@@ -18,15 +24,17 @@ import json
 import logging
 import os
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -36,7 +44,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from . import analysis, engine
 from .documents import Failure, all_documents, documents_for
-from .models import SearchDeadLetter, SearchOutbox
+from .models import SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
@@ -262,7 +270,9 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
     app = app or current_app
     root = index_root(app)
     failures: dict[str, Failure] = {}
+    name = host_id(app)
     with writer_lock(root, lock_timeout), Session(db.engine) as session:
+        _register(session, name)  # before the snapshot: from now on the rows after it wait for this host
         high_water = session.scalar(select(func.max(SearchOutbox.id))) or 0
         schema = make_schema()
         while True:
@@ -297,11 +307,19 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
                 failures[current["id"]] = Failure.of(current["doc_type"], current["obj_id"], exc)
         tmp = root / "CURRENT.tmp"
         tmp.write_text(
-            json.dumps({"gen": gen, "schema": SCHEMA_VERSION, "dictionary": analysis.DICTIONARY_VERSION})
+            json.dumps(
+                {
+                    "gen": gen,
+                    "schema": SCHEMA_VERSION,
+                    "dictionary": analysis.DICTIONARY_VERSION,
+                    "as_of": high_water,
+                }
+            )
         )
         os.replace(tmp, root / "CURRENT")
-        # Work queued before the snapshot is in the new generation; later rows stay for the next drain.
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high_water))
+        # Work queued before the snapshot is in the new generation; later rows wait for the next drain.
+        _advance(session, name, high_water, generation=gen)
+        _prune(session)
         _record_failures(session, list(failures.values()), app.config["SEARCH_RETRY_DELAY"])
         _resolve(session, _dead_keys(session) - set(failures))
         session.commit()
@@ -313,7 +331,9 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
 
 
 def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> int:
-    """Apply pending outbox rows to the index in order. Returns how many rows were applied.
+    """Apply the outbox rows after this host's cursor to this host's index, in id order, moving the
+    cursor after each index commit (a crash in between applies them again: writes are idempotent by
+    document id). Returns how many rows were applied.
 
     Never raises because the index is busy: the rows stay in the outbox for the lock holder or
     the next drain (a later commit, a search, `flask search drain`, or the next start). A document
@@ -321,36 +341,170 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
     app = app or current_app
     root = index_root(app)
     open_index(app)  # builds the index first if there is none
+    name = host_id(app)
     applied = 0
     try:
-        with writer_lock(root, wait):
-            ix = open_index(app, may_rebuild=False)  # a rebuild may have swapped generations meanwhile
-            while True:
-                with Session(db.engine) as session:
-                    rows = session.execute(
-                        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
-                        .order_by(SearchOutbox.id)
-                        .limit(batch)
-                    ).all()
-                    if not rows:
-                        break
-                    docs, touched, failures = documents_for(session, [(r.doc_type, r.doc_id) for r in rows])
-                    checked = list(_checked(ix.schema, docs))
-                    docs = [d for d in checked if not isinstance(d, Failure)]
-                    failures += [d for d in checked if isinstance(d, Failure)]
-                    # A document set aside leaves the index too: the index never shows what the database
-                    # no longer says, and `check` reports it missing until it indexes again.
-                    failures += _write(ix, touched, docs)
-                    session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id))
-                    _record_failures(session, failures, app.config["SEARCH_RETRY_DELAY"])
-                    _resolve(session, touched - {f.key for f in failures})
-                    session.commit()
-                    applied += len(rows)
+        for attempt in range(2):
+            with writer_lock(root, wait):
+                cursor = _follow(root, name)
+                if cursor is not None:
+                    # A rebuild may have swapped generations before this drain had the lock.
+                    ix = open_index(app, may_rebuild=False)
+                    while rows := _apply(app, ix, name, cursor, batch):
+                        applied += len(rows)
+                        cursor = rows[-1].id
+                    break
+            if attempt == 0:
+                log.warning("search index of host %s cannot follow the outbox: rebuilding", name)
+                rebuild(app)
     except IndexBusy:
         log.info("search index busy; outbox rows wait for the next drain")
     except Exception:  # a request never fails because of the index: the outbox keeps the work
         log.exception("search drain failed; the outbox keeps the work")
     return applied
+
+
+def _apply(app: Flask, ix, name: str, cursor: int, batch: int) -> list:
+    """Apply the next `batch` rows after `cursor` to the index, then move this host's cursor past
+    them and delete what every host has applied. Returns the rows applied (none: up to date)."""
+    with Session(db.engine) as session:
+        rows = session.execute(
+            select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
+            .where(SearchOutbox.id > cursor)
+            .order_by(SearchOutbox.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return rows
+        docs, touched, failures = documents_for(session, [(r.doc_type, r.doc_id) for r in rows])
+        checked = list(_checked(ix.schema, docs))
+        docs = [d for d in checked if not isinstance(d, Failure)]
+        failures += [d for d in checked if isinstance(d, Failure)]
+        # A document set aside leaves the index too: the index never shows what the database
+        # no longer says, and `check` reports it missing until it indexes again.
+        failures += _write(ix, touched, docs)
+        _advance(session, name, rows[-1].id)
+        _prune(session)
+        _record_failures(session, failures, app.config["SEARCH_RETRY_DELAY"])
+        _resolve(session, touched - {f.key for f in failures})
+        session.commit()
+        return rows
+
+
+# --- hosts: each application host applies the outbox to its own index ----------------------------
+
+
+#: How often a host's `last_seen_at` is refreshed by its drains (a write, so not on every one).
+SEEN_EVERY = timedelta(minutes=1)
+
+
+def host_id(app: Flask | None = None) -> str:
+    """This host's name among the index replicas: SEARCH_HOST_ID, by default the machine's name and
+    the index folder (processes sharing a folder are one host)."""
+    app = app or current_app
+    return app.config.get("SEARCH_HOST_ID") or (
+        f"{socket.gethostname()}:{os.path.realpath(app.config['SEARCH_INDEX_DIR'])}"
+    )
+
+
+def _host(session: Session, name: str) -> SearchHost | None:
+    return session.scalar(select(SearchHost).where(SearchHost.name == name))
+
+
+def _register(session: Session, name: str) -> None:
+    """Register this host, if new, at the current end of the log (a rebuild follows), and commit."""
+    if _host(session, name) is None:
+        end = session.scalar(select(func.max(SearchOutbox.id))) or 0
+        session.add(SearchHost(name=name, cursor=end, generation=None))
+        session.commit()
+        log.info("search host %s registered at outbox id %d", name, end)
+
+
+def _advance(session: Session, name: str, cursor: int, *, generation: str | None = None) -> None:
+    """Record that this host's index holds the log up to `cursor` (in the caller's transaction)."""
+    values = {"cursor": cursor, "last_seen_at": utcnow()}
+    if generation is not None:
+        values["generation"] = generation
+    session.execute(update(SearchHost).where(SearchHost.name == name).values(**values))
+
+
+def _prune(session: Session) -> None:
+    """Delete the rows every registered host has applied (none while no host is registered)."""
+    session.execute(
+        delete(SearchOutbox).where(SearchOutbox.id <= select(func.min(SearchHost.cursor)).scalar_subquery())
+    )
+
+
+def _follow(root: Path, name: str) -> int | None:
+    """This host's cursor for its live index generation (the writer lock held), or None when the
+    index cannot follow the log from where it is (the host was unregistered meanwhile, or the index
+    is older than its cursor): it must be rebuilt. An index from before hosts had cursors joins
+    at its first pending row."""
+    current = _read_current(root) or {}
+    as_of = current.get("as_of")
+    with Session(db.engine) as session:
+        host = _host(session, name)
+        if host is not None and host.generation is not None and host.generation == current.get("gen"):
+            if host.last_seen_at < utcnow() - SEEN_EVERY:
+                host.last_seen_at = utcnow()
+                session.commit()
+            return host.cursor
+        if host is not None and as_of is not None and host.cursor <= as_of:
+            # A rebuild swapped its generation in but stopped before recording it: the new
+            # generation holds the log up to `as_of`, and the rows after the cursor are all kept.
+            host.generation = current["gen"]
+            session.commit()
+            return host.cursor
+        if host is None and as_of is None and session.scalar(select(SearchHost.id).limit(1)) is None:
+            # The index of a single-host deployment from before hosts had cursors: the outbox
+            # was a queue of exactly what it lacks, and nobody has deleted a row since.
+            first = session.scalar(select(func.min(SearchOutbox.id)))
+            host = SearchHost(name=name, cursor=first - 1 if first else 0, generation=current.get("gen"))
+            session.add(host)
+            session.commit()
+            log.info("search host %s registered at outbox id %d", name, host.cursor)
+            return host.cursor
+    return None
+
+
+def forget_host(name: str) -> bool:
+    """Unregister a host gone for good, so it no longer holds outbox rows back, and delete what the
+    remaining hosts have all applied (in the current transaction). Returns whether it was known."""
+    host = _host(db.session, name)
+    if host is None:
+        return False
+    db.session.delete(host)
+    db.session.flush()
+    _prune(db.session)
+    return True
+
+
+@dataclass
+class HostState:
+    """A registered host, for `flask search hosts` and /admin/search."""
+
+    name: str
+    cursor: int
+    lag: int  #: outbox rows it has not applied yet
+    generation: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+def hosts(session: Session | None = None) -> list[HostState]:
+    """Every registered host with how many outbox rows it has still to apply, most behind first."""
+    session = session or db.session
+    lag = (
+        select(func.count(SearchOutbox.id))
+        .where(SearchOutbox.id > SearchHost.cursor)
+        .correlate(SearchHost)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(SearchHost, lag).order_by(SearchHost.cursor, SearchHost.name)).all()
+    return [
+        HostState(h.name, h.cursor, behind, h.generation, h.first_seen_at, h.last_seen_at)
+        for h, behind in rows
+    ]
 
 
 # --- dead letters ------------------------------------------------------------------------------
@@ -441,25 +595,31 @@ def requeue_dead_letters(ids: list[int] | None = None, now: datetime | None = No
         stmt = stmt.where(SearchDeadLetter.id.in_(ids))
     letters = list(db.session.scalars(stmt))
     if letters:
-        created = utcnow()
-        db.session.execute(
-            insert(SearchOutbox.__table__),
-            [{"doc_type": d.doc_type, "doc_id": d.doc_id, "created_at": created} for d in letters],
-        )
+        from .outbox import queue
+
+        queue(db.session, [(letter.doc_type, letter.doc_id) for letter in letters])
         for letter in letters:
             letter.next_attempt_at = None
-        schedule_drain(db.session)
     return len(letters)
 
 
-def has_pending() -> bool:
-    """Whether committed changes wait in the outbox (one indexed row lookup: it runs before every search)."""
-    return db.session.scalar(select(SearchOutbox.id).limit(1)) is not None
+def has_pending(app: Flask | None = None) -> bool:
+    """Whether committed changes wait for this host's index: outbox rows after its cursor, or no
+    cursor yet (one statement of two indexed lookups: it runs before every search)."""
+    end, cursor = db.session.execute(
+        select(
+            select(func.max(SearchOutbox.id)).scalar_subquery(),
+            select(SearchHost.cursor).where(SearchHost.name == host_id(app)).scalar_subquery(),
+        )
+    ).one()
+    return cursor is None or (end is not None and end > cursor)
 
 
 def schedule_drain(session) -> None:
     """After the surrounding commit, enqueue a drain job (once per transaction); with JOBS_IMMEDIATE it
-    runs right away in this process, otherwise in `flask jobs worker`."""
+    runs right away in this process, otherwise in a `flask jobs worker`, which drains the index of the
+    host it runs on. The other hosts catch up by their worker's drain loop (`jobs.follow_outbox`) and
+    before any search they serve (`services._fresh_searcher`)."""
     from ..core.jobs import enqueue
     from .jobs import drain_outbox
 

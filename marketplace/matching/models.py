@@ -1,5 +1,6 @@
-"""The search outbox (a row per changed document, written in the same transaction as the change) and
-the dead letters (documents the index could not take)."""
+"""The search outbox (a log: a row per changed document, written in the same transaction as the
+change), the application hosts that each apply it to their own index replica, and the dead letters
+(documents the index could not take)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,35 @@ from ..extensions import db
 
 
 class SearchOutbox(db.Model):
-    """Pending index work. Drained in id order by whichever process holds the index lock."""
+    """Index work, a log read in id order: each host applies the rows after its cursor to its own
+    index; a row is deleted once every registered host has passed it.
+
+    Ids are never reused (SQLite: AUTOINCREMENT; PostgreSQL: its sequence) and are committed in
+    increasing order (`outbox.py` inserts them at commit under a lock), so a cursor never skips a row."""
 
     __tablename__ = "search_outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(20))  #: a registered DocumentSource's doc_type
     doc_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class SearchHost(db.Model):
+    """An application host with its own index replica (SEARCH_HOST_ID), and how far it has applied
+    the outbox. Registered by its first rebuild (or drain); unregistered by an administrator
+    (`flask search forget-host`) once it is gone for good, so it no longer holds outbox rows back."""
+
+    __tablename__ = "search_hosts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)  #: SEARCH_HOST_ID
+    #: The last outbox id applied to this host's index (and committed there).
+    cursor: Mapped[int] = mapped_column("outbox_cursor", Integer, default=0)
+    #: The index generation the cursor describes (a rebuild starts a new one).
+    generation: Mapped[str | None] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SearchDeadLetter(db.Model):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..core.auth import role_required
 from ..core.views import float_arg, page_arg, page_size
 from ..extensions import db
 from . import indexer, registry, services
-from .models import SearchOutbox
 
 bp = Blueprint("search", __name__)
 
@@ -57,14 +55,18 @@ ADMIN = "admin"  #: the administrators' role (matching/ knows no accounts model)
 @bp.route("/admin/search")
 @role_required(ADMIN)
 def dead_letters():
-    """Documents set aside by the index, with their errors, and how much work waits in the outbox."""
+    """Documents set aside by the index, with their errors, and how far behind each host's index is."""
     letters = indexer.dead_letters()
     sources = {source.doc_type: source for source in registry.sources()}
+    hosts = indexer.hosts()
+    this = indexer.host_id()
     return render_template(
         "search/dead_letters.html",
         letters=letters,
         sources=sources,
-        pending=db.session.scalar(select(func.count(SearchOutbox.id))),
+        hosts=hosts,
+        this_host=this,
+        pending=next((host.lag for host in hosts if host.name == this), 0),
     )
 
 
