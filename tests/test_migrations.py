@@ -169,3 +169,40 @@ def test_upgrade_moves_label_strings_into_tables_in_order_and_downgrade_restores
                 "|service|equipment|",
                 "|青岛|济南|",
             )
+
+
+#: The revision that makes the search outbox a log read by each host with its own cursor.
+SEARCH_HOSTS = "8c3f1d2e5a90"
+
+
+def test_pending_outbox_rows_survive_the_hosts_revision_and_ids_are_never_reused(scratch_app):
+    """Index work waiting when an existing deployment upgrades is still there afterwards, and from
+    then on an outbox id is never handed out twice (a host's cursor would skip the second row)."""
+    with scratch_app.app_context():
+        scripts = ScriptDirectory(scratch_app.extensions["migrate"].directory)
+        upgrade(revision=scripts.get_revision(SEARCH_HOSTS).down_revision)
+        with _db.engine.begin() as conn:
+            for doc_id in (1, 2):
+                _insert(
+                    conn,
+                    "search_outbox",
+                    doc_type="offering",
+                    doc_id=doc_id,
+                    created_at="2026-01-01 08:00:00",
+                )
+        upgrade()
+        ids = []
+        with _db.engine.begin() as conn:
+            pending = conn.execute(text("SELECT id, doc_id FROM search_outbox ORDER BY id")).all()
+            assert [doc_id for _, doc_id in pending] == [1, 2]
+            for doc_id in (3, 4):  # every row applied and deleted before the next one is written
+                conn.execute(text("DELETE FROM search_outbox"))
+                _insert(
+                    conn,
+                    "search_outbox",
+                    doc_type="offering",
+                    doc_id=doc_id,
+                    created_at="2026-01-01 09:00:00",
+                )
+                ids.append(conn.execute(text("SELECT id FROM search_outbox")).scalar())
+        assert pending[-1][0] < ids[0] < ids[1]
