@@ -51,7 +51,8 @@ class SearchDeadLetter(db.Model):
     The drain (or a rebuild) sets it aside here with the error and goes on with the rest; the
     periodic drain retries it after a doubling delay; administrators see it (/admin/search, with a
     retry button) and so does `flask search check`. The row goes once the document indexes fine,
-    or is no longer public."""
+    or is no longer public. One table for every host: a document fails the same way on each
+    replica (its attempts count every host's try)."""
 
     __tablename__ = "search_dead_letters"
     id: Mapped[int] = mapped_column(primary_key=True)
