@@ -5,6 +5,8 @@ that is gone releases its rows."""
 
 import json
 import shutil
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.matching import indexer, services
+from marketplace.matching.jobs import follow_outbox
 from marketplace.matching.models import SearchHost, SearchOutbox
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
@@ -272,3 +275,27 @@ def test_index_work_is_written_with_the_commit(app, db):
     db.session.commit()
     assert services.search("提交前").total == 1 and outbox(db) == 0
     assert offering.id in {hit.obj_id for hit in services.search("提交前").items}
+
+
+def test_the_job_workers_loop_keeps_its_host_current(app, db, monkeypatch):
+    """`flask jobs worker` drains its own host on a timer: changes another host wrote (or whose drain
+    job ran elsewhere) reach this replica without a search asking for them."""
+    services.search("")  # this host's index is built
+    monkeypatch.setitem(app.config, "SEARCH_SYNC_DRAIN", False)  # the drain job ran on another host
+    factories.OfferingFactory(title="由循环写入索引的设备")
+    db.session.commit()
+    assert indexer.check(app)["missing"]
+    monkeypatch.setitem(app.config, "SEARCH_HOST_DRAIN_INTERVAL", 0)
+    assert follow_outbox(app, threading.Event()) is None  # turned off
+    monkeypatch.setitem(app.config, "SEARCH_HOST_DRAIN_INTERVAL", 0.05)
+    stop = threading.Event()
+    thread = follow_outbox(app, stop)
+    try:
+        for _ in range(400):
+            if outbox(db) == 0:
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert indexer.check(app) == CLEAN and outbox(db) == 0
