@@ -62,6 +62,13 @@ OPENAPI_JSON_PATH = "openapi.json"
 
 #: Seconds an import (`flask import-data`) waits for another one running at the same time to finish.
 IMPORT_LOCK_WAIT = 600.0
+#: An import that writes at least this many search documents (platforms, offerings, demands), and at
+#: least a third of those the index holds, rebuilds the index once after its commit instead of
+#: draining them (interchange.services.index_imported says why).
+IMPORT_REBUILD_MIN_DOCUMENTS = 2000
+#: Seconds the drain after a smaller import waits for the index writer lock (busy: the outbox keeps
+#: the work for the next drain).
+IMPORT_DRAIN_WAIT = 30.0
 
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 

@@ -13,7 +13,9 @@ EXISTS condition and `Offering.domains.row` is the row model to join or group by
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ForeignKey, Integer, String
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, ForeignKey, Integer, String, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -67,8 +69,7 @@ class Labels:
 
         A change bumps the owner's `updated_at`, as editing a column would, so the owner is
         re-indexed and its search document version moves."""
-        labels = (str(v) for v in values or () if v is not None)
-        wanted = list(dict.fromkeys(label for label in labels if label))
+        wanted = _cleaned(values)
         rows = getattr(obj, self.rows_attr)
         if [row.value for row in rows] == wanted:
             return
@@ -82,6 +83,23 @@ class Labels:
         if hasattr(type(obj), "updated_at"):
             obj.updated_at = utcnow()
 
+    def insert_rows(self, lists: Iterable[tuple[int, Iterable[str] | None]]) -> None:
+        """Write the lists of new owners, given as (owner id, labels), in one multi-row INSERT (bulk
+        imports): the rows assigning each list would write, without loading anything."""
+        rows = [
+            {"owner_id": owner_id, "value": value, "position": position}
+            for owner_id, values in lists
+            for position, value in enumerate(_cleaned(values))
+        ]
+        if rows:
+            db.session.execute(insert(self.row.__table__), rows)
+
     def has(self, label: str) -> ColumnElement[bool]:
         """SQL condition: the owner's list contains exactly `label` (no pattern characters)."""
         return getattr(self.owner, self.rows_attr).any(self.row.value == label)
+
+
+def _cleaned(values) -> list[str]:
+    """A list as stored: text, in the given order, without duplicates or empty labels."""
+    labels = (str(v) for v in values or () if v is not None)
+    return list(dict.fromkeys(label for label in labels if label))

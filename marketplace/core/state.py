@@ -85,6 +85,34 @@ class Workflow:
         """The audit row of an object that entered the workflow in its current state (none → state)."""
         self._audit(obj, None, obj.status, by=by, reason=reason)
 
+    def entry_values(self, model: type, state: StrEnum) -> dict:
+        """`enter` for a row written without an object (bulk imports): the columns to insert."""
+        values = {"status": state}
+        if hasattr(model, "status_changed_at"):
+            values["status_changed_at"] = utcnow()
+        return values
+
+    def record_entries(
+        self, object_ids: Iterable[int], state: StrEnum, *, by, reason: str | None = None
+    ) -> None:
+        """`record_entry` for many new rows that entered `state`: their audit rows in one INSERT."""
+        at, actor_id = utcnow(), getattr(by, "id", None)
+        rows = [
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "object_type": self.object_type,
+                "object_id": object_id,
+                "old_state": None,
+                "new_state": str(state),
+                "reason": reason,
+                "details": None,
+            }
+            for object_id in object_ids
+        ]
+        if rows:
+            db.session.execute(db.insert(AuditLog.__table__), rows)
+
     def _audit(self, obj, old, new, *, by, reason, details=None) -> None:
         db.session.add(
             AuditLog(

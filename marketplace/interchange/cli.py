@@ -3,33 +3,70 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 
 import click
 from flask import current_app
 
 from ..core.locks import LockTimeout
 from ..extensions import db
+from ..matching.indexer import IndexBusy
 from . import services
+
+
+class Progress:
+    """Counts work done out of `total` (None: unknown). On a terminal one line redrawn in place; in a
+    log (stdout not a terminal) a line every `every` seconds or tenth of the total, and at the end."""
+
+    def __init__(self, label: str, unit: str, total: int | None = None, *, every: float = 10.0):
+        self.label, self.unit, self.total, self.every = label, unit, total, every
+        self.done = 0
+        self.tty = sys.stdout.isatty()
+        self.started = self.shown_at = time.monotonic()
+        self.shown_done = 0
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.tty:
+            if now - self.shown_at >= 0.2:
+                click.echo("\r" + self._line(now), nl=False)
+                self.shown_at = now
+        elif now - self.shown_at >= self.every or (
+            self.total and self.done - self.shown_done >= max(self.total // 10, 1)
+        ):
+            click.echo(self._line(now))
+            self.shown_at, self.shown_done = now, self.done
+
+    def close(self) -> None:
+        line = self._line(time.monotonic())
+        click.echo("\r" + line if self.tty else line)
+
+    def _line(self, now: float) -> str:
+        count = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
+        share = f"（{self.done * 100 // self.total}%）" if self.total else ""
+        return f"{self.label}：{count} {self.unit}{share}，{now - self.started:.0f} 秒"
 
 
 @click.command("import-data")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path: str) -> None:
-    """Load a zhongshi/v1 document: upsert by ref, all or nothing. A second run started meanwhile
-    waits for this one to finish."""
+    """Load a zhongshi/v1 document: upsert by ref, all or nothing, then bring the search index up
+    to date once. A second run started meanwhile waits for this one to finish."""
     try:
         with open(path, encoding="utf-8") as fh:
             document = json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"无法读取 JSON：{exc}") from exc
     total = services.record_count(document) if isinstance(document, dict) else 0
+    writing = Progress("写入", "条记录", total)
     try:
-        with click.progressbar(length=total, label="导入中", show_pos=True) as bar:
-            report = services.import_document(
-                document,
-                progress=bar.update,
-                on_wait=lambda: click.echo("另一个导入正在进行，等待其完成……", err=True),
-            )
+        report = services.import_document(
+            document,
+            progress=writing,
+            on_wait=lambda: click.echo("另一个导入正在进行，等待其完成……", err=True),
+        )
         db.session.commit()
     except LockTimeout:
         db.session.rollback()
@@ -42,11 +79,21 @@ def import_command(path: str) -> None:
         for error in failed.errors:
             click.echo(f"错误 {error}", err=True)
         raise click.ClickException(f"{len(failed.errors)} 处错误，未导入任何记录。") from None
+    writing.close()
+    del document  # the index is built next: free the document's memory first
     for section in services.SECTIONS:
         click.echo(
             f"{section}: 新增 {report.created[section]}，更新 {report.updated[section]}，"
             f"未变 {report.unchanged[section]}"
         )
+    indexing = Progress("索引", "个文档")
+    try:
+        services.index_imported(report, progress=indexing)
+    except IndexBusy:
+        raise click.ClickException(
+            "数据已导入，但索引正被占用，未能更新；稍后的 drain 会补上，或运行 flask search rebuild。"
+        ) from None
+    indexing.close()
 
 
 @click.command("export-data")

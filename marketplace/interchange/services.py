@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import vocab
 from ..accounts.models import Organization, credit_code_is_valid
 from ..core.errors import DomainError
 from ..core.inputs import NUL_MESSAGE, has_nul
+from ..core.labels import Labels
 from ..core.locks import lock_for_transaction
 from ..core.models import utcnow
 from ..demands import services as demand_services
 from ..demands.models import DEMAND_WORKFLOW, Demand, DemandStatus
 from ..extensions import db
+from ..matching import indexer, outbox, registry
 from ..offerings import services as offering_services
 from ..offerings.models import ALL_KIND_FIELDS, OFFERING_WORKFLOW, Offering, OfferingStatus
 from ..platforms import services as platform_services
@@ -219,12 +221,24 @@ def demand_fields(rec: dict) -> dict:
 
 # --- import ------------------------------------------------------------------------------------
 
+MODELS = {"organizations": Organization, "platforms": Platform, "offerings": Offering, "demands": Demand}
+#: Each section's reference to its parent: (record key, parent section, column).
+PARENTS = {
+    "platforms": ("org_ref", "organizations", "org_id"),
+    "offerings": ("platform_ref", "platforms", "platform_id"),
+    "demands": ("org_ref", "organizations", "org_id"),
+}
+#: Records written per step: one multi-row INSERT for the new ones (and their labels, audit rows and
+#: outbox rows), one query loading the existing ones. Bounds the statements and the memory.
+BATCH = 1000
 
-def _existing(model, refs: list[str]) -> dict:
+
+def _existing(model, refs: list[str]) -> dict[str, int]:
+    """{ref: id} of the rows among `refs` that exist."""
     found = {}
     for start in range(0, len(refs), 500):
         chunk = refs[start : start + 500]
-        found.update({obj.ref: obj for obj in db.session.scalars(select(model).where(model.ref.in_(chunk)))})
+        found.update(db.session.execute(select(model.ref, model.id).where(model.ref.in_(chunk))).all())
     return found
 
 
@@ -238,11 +252,6 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
         "platforms": platform_fields,
         "offerings": offering_fields,
         "demands": demand_fields,
-    }
-    parents = {
-        "platforms": ("org_ref", "organizations", Organization),
-        "offerings": ("platform_ref", "platforms", Platform),
-        "demands": ("org_ref", "organizations", Organization),
     }
     refs_in_file: dict[str, set[str]] = {}
     for section in SECTIONS:
@@ -278,10 +287,10 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
                 continue
             parsed[section].append((rec, fields))
         refs_in_file[section] = seen
-    for section, (key, parent_section, parent_model) in parents.items():
+    for section, (key, parent_section, _column) in PARENTS.items():
         wanted = {rec.get(key) for rec, _ in parsed[section]}
         known = refs_in_file.get(parent_section, set()) | set(
-            _existing(parent_model, [r for r in wanted if isinstance(r, str)])
+            _existing(MODELS[parent_section], [r for r in wanted if isinstance(r, str)])
         )
         for rec, _ in parsed[section]:
             if rec.get(key) not in known:
@@ -303,55 +312,121 @@ def import_document(
     progress: Callable[[int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
 ) -> ImportReport:
-    """Validate every record, then upsert all by ref in this transaction; the caller commits.
+    """Validate every record, then upsert all by ref in this transaction; the caller commits, then
+    calls `index_imported(report)`.
 
     Takes the import lock first: an import running at the same time finishes before this one reads
     anything (`on_wait()` is called once when it has to wait; `LockTimeout` after IMPORT_LOCK_WAIT).
     Raises ImportFailed listing every bad record (by section, ref and field) and changes nothing;
     a record someone else created meanwhile (a unique key taken) is reported by ref too, after
-    rolling the transaction back."""
+    rolling the transaction back. `progress(n)` is called as each batch of n records is written.
+
+    New records are written in batches of multi-row INSERTs (with their labels, their workflow
+    entry's audit rows and their search outbox rows); existing ones are loaded a batch at a time
+    and updated through the ORM. A large import does not drain the index after its commit: the
+    caller's `index_imported` indexes once (its outbox rows are the marker meanwhile)."""
     lock_for_transaction(IMPORT_LOCK, current_app.config["IMPORT_LOCK_WAIT"], on_wait)
     errors, parsed = _validate(document)
     if errors:
         raise ImportFailed(errors)
+    if sum(len(parsed[s]) for s in IMPORTED_STATES) >= current_app.config["IMPORT_REBUILD_MIN_DOCUMENTS"]:
+        indexer.defer_drain(db.session)
     report = ImportReport(
         created={s: 0 for s in SECTIONS}, updated={s: 0 for s in SECTIONS}, unchanged={s: 0 for s in SECTIONS}
     )
-    models = {"organizations": Organization, "platforms": Platform, "offerings": Offering, "demands": Demand}
-    resolved: dict[str, dict] = {}
+    ids: dict[str, dict[str, int]] = {}
     for section in SECTIONS:
-        model = models[section]
-        created = []
-        try:
-            existing = _existing(model, [rec["ref"] for rec, _ in parsed[section]])
-            resolved[section] = existing
-            for rec, fields in parsed[section]:
-                obj = existing.get(rec["ref"])
-                if section == "platforms":
-                    fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
-                elif section == "offerings":
-                    fields["platform_id"] = _parent_id(resolved, "platforms", Platform, rec["platform_ref"])
-                elif section == "demands":
-                    fields["org_id"] = _parent_id(resolved, "organizations", Organization, rec["org_ref"])
-                if obj is None:
-                    obj = model(ref=rec["ref"])
-                    _apply(obj, fields)
-                    _enter_initial_state(section, obj)
-                    db.session.add(obj)
-                    created.append(obj)
-                    existing[rec["ref"]] = obj
-                    report.created[section] += 1
-                elif _apply(obj, fields):
-                    report.updated[section] += 1
-                else:
-                    report.unchanged[section] += 1
-                if progress:
-                    progress(1)
-            db.session.flush()
-        except IntegrityError as exc:
-            raise _conflict(section, model, [obj.ref for obj in created], exc) from exc
-        _audit_initial_states(section, created)
+        _import_section(section, parsed[section], ids, report, progress)
     return report
+
+
+def _import_section(
+    section: str,
+    records: list[tuple[dict, dict]],
+    ids: dict[str, dict[str, int]],
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    model = MODELS[section]
+    existing = _existing(model, [rec["ref"] for rec, _ in records])
+    ids[section] = dict(existing)
+    if section in PARENTS:
+        key, parent_section, column = PARENTS[section]
+        parents = ids[parent_section]
+        parents.update(_existing(MODELS[parent_section], sorted({r[key] for r, _ in records} - set(parents))))
+        for rec, fields in records:
+            fields[column] = parents[rec[key]]
+    created: list[str] = []
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        new = [(rec, fields) for rec, fields in batch if rec["ref"] not in existing]
+        created.extend(rec["ref"] for rec, _ in new)
+        if progress:
+            progress(len(batch))
+        try:
+            _update(
+                section, model, [(rec, fields) for rec, fields in batch if rec["ref"] in existing], report
+            )
+            ids[section].update(
+                zip((rec["ref"] for rec, _ in new), _insert(section, model, new), strict=True)
+            )
+        except IntegrityError as exc:
+            raise _conflict(section, model, created, exc) from exc
+        report.created[section] += len(new)
+
+
+def _update(section: str, model, records: list[tuple[dict, dict]], report: ImportReport) -> None:
+    """Existing records: loaded in one query, changed through the ORM (labels, `updated_at`, the
+    outbox rows of the flush) and counted as updated or unchanged."""
+    if not records:
+        return
+    objs = {
+        obj.ref: obj
+        for obj in db.session.scalars(select(model).where(model.ref.in_([r["ref"] for r, _ in records])))
+    }
+    for rec, fields in records:
+        if _apply(objs[rec["ref"]], fields):
+            report.updated[section] += 1
+        else:
+            report.unchanged[section] += 1
+    db.session.flush()
+
+
+def _insert(section: str, model, records: list[tuple[dict, dict]]) -> list[int]:
+    """New records in one multi-row INSERT (RETURNING their ids, in order), then their label rows,
+    their entry into the workflow with its audit rows, and their search outbox rows."""
+    if not records:
+        return []
+    table = model.__table__
+    labels = {key: [] for key in records[0][1] if isinstance(getattr(model, key, None), Labels)}
+    entry = {}
+    if section in IMPORTED_STATES:
+        workflow, state = IMPORTED_STATES[section]
+        entry = workflow.entry_values(model, state)
+    if section == "demands":
+        entry["published_at"] = utcnow()
+    rows = []
+    for rec, fields in records:
+        row = {"ref": rec["ref"], **entry}
+        for key, value in fields.items():
+            if key in labels:
+                labels[key].append(value)
+            else:
+                row[key] = value
+        rows.append(row)
+    columns = set().union(*rows)
+    for row in rows:  # one shape for every row of the statement; optional kind fields have no default
+        for column in columns - row.keys():
+            row[column] = None
+    result = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    new_ids = list(result.scalars())
+    for key, lists in labels.items():
+        getattr(model, key).insert_rows(zip(new_ids, lists, strict=True))
+    if section in IMPORTED_STATES:
+        workflow, state = IMPORTED_STATES[section]
+        workflow.record_entries(new_ids, state, by=None, reason="数据导入")
+        outbox.queue(db.session, [(model.__search_type__, obj_id) for obj_id in new_ids])
+    return new_ids
 
 
 def _conflict(section: str, model, refs: list[str], error: IntegrityError) -> ImportFailed:
@@ -369,15 +444,8 @@ def _conflict(section: str, model, refs: list[str], error: IntegrityError) -> Im
     )
 
 
-def _parent_id(resolved: dict, section: str, model, ref: str) -> int:
-    obj = resolved.get(section, {}).get(ref)
-    if obj is None:
-        obj = db.session.scalar(select(model).where(model.ref == ref))
-    return obj.id
-
-
 #: The state a new imported record enters, through its workflow: platforms approved, offerings
-#: active, demands open (organisations have no workflow).
+#: active, demands open (organisations have no workflow). These are the search documents.
 IMPORTED_STATES = {
     "platforms": (PLATFORM_WORKFLOW, PlatformStatus.APPROVED),
     "offerings": (OFFERING_WORKFLOW, OfferingStatus.ACTIVE),
@@ -385,20 +453,31 @@ IMPORTED_STATES = {
 }
 
 
-def _enter_initial_state(section: str, obj) -> None:
-    if section in IMPORTED_STATES:
-        workflow, state = IMPORTED_STATES[section]
-        workflow.enter(obj, state)
-    if section == "demands":
-        obj.published_at = utcnow()
+def index_imported(report: ImportReport, progress: Callable[[int], None] | None = None) -> int:
+    """After the import's commit, bring this host's search index up to date once: drain the outbox
+    when the import wrote few documents, rebuild when it wrote many. Returns the documents indexed.
+
+    Rebuild when the import wrote at least IMPORT_REBUILD_MIN_DOCUMENTS documents and at least a third
+    of those the index holds: a drain writes a document in small committed batches (500 rows) and
+    costs about as much per document as a rebuild does, or more as the index grows, while a rebuild
+    pays for every document of the database; below the floor a drain takes seconds anyway.
+    Either covers the import's outbox rows; other hosts apply them by draining."""
+    written = sum(report.created[s] + report.updated[s] for s in IMPORTED_STATES)
+    app = current_app._get_current_object()
+    if written >= app.config["IMPORT_REBUILD_MIN_DOCUMENTS"] and written * 3 >= _document_count():
+        return indexer.rebuild(app, progress=progress)
+    applied = indexer.drain(app, wait=app.config["IMPORT_DRAIN_WAIT"])
+    if progress:
+        progress(applied)
+    return applied
 
 
-def _audit_initial_states(section: str, created: list) -> None:
-    """Every imported record's state is recorded like any other transition (once it has an id)."""
-    if section in IMPORTED_STATES:
-        workflow = IMPORTED_STATES[section][0]
-        for obj in created:
-            workflow.record_entry(obj, by=None, reason="数据导入")
+def _document_count() -> int:
+    """Documents the index should hold: the public rows of every search source."""
+    return sum(
+        db.session.scalar(select(func.count()).select_from(source.model).where(source.public())) or 0
+        for source in registry.sources()
+    )
 
 
 def record_count(document: dict) -> int:

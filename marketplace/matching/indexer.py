@@ -27,7 +27,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -262,8 +262,15 @@ def _write(ix, delete_keys: set[str], docs: list[dict]) -> list[Failure]:
             failures.append(Failure.of(current["doc_type"], current["obj_id"], exc))
 
 
-def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 600.0) -> int:
+def rebuild(
+    app: Flask | None = None,
+    *,
+    procs: int = 1,
+    lock_timeout: float = 600.0,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Build every document into a fresh generation and swap it in atomically. Returns the count.
+    `progress(n)` is called as n more documents are written.
 
     A document that cannot be built or written is left out and kept as a dead letter; the dead
     letters afterwards are exactly the documents this rebuild could not index."""
@@ -294,6 +301,8 @@ def rebuild(app: Flask | None = None, *, procs: int = 1, lock_timeout: float = 6
                         current = item
                         writer.add_document(**item)
                         count += 1
+                        if progress:
+                            progress(1)
                 current = None
                 writer.commit(optimize=True)
                 break
@@ -630,6 +639,14 @@ def schedule_drain(session) -> None:
             enqueue(drain_outbox)
 
     after_commit(session, run, key="search-drain")
+
+
+def defer_drain(session) -> None:
+    """The caller indexes this transaction's changes itself once it has committed (a bulk import
+    rebuilds or drains at its end): no drain is scheduled for them meanwhile. Call it before the
+    transaction writes. Their outbox rows are written all the same, so a crash after the commit
+    leaves them for the next drain."""
+    after_commit(session, lambda: None, key="search-drain")
 
 
 def check(app: Flask | None = None) -> dict[str, list[str]]:
