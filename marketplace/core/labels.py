@@ -84,7 +84,7 @@ class Labels:
             obj.updated_at = utcnow()
 
     def insert_rows(self, lists: Iterable[tuple[int, Iterable[str] | None]]) -> None:
-        """Write the lists of new owners, given as (owner id, labels), in one multi-row INSERT (bulk
+        """Write the lists of new owners, given as (owner id, labels), in one executemany INSERT (bulk
         imports): the rows assigning each list would write, without loading anything."""
         rows = [
             {"owner_id": owner_id, "value": value, "position": position}

@@ -95,7 +95,7 @@ class Workflow:
     def record_entries(
         self, object_ids: Iterable[int], state: StrEnum, *, by, reason: str | None = None
     ) -> None:
-        """`record_entry` for many new rows that entered `state`: their audit rows in one INSERT."""
+        """`record_entry` for many new rows that entered `state`: their audit rows in one executemany."""
         at, actor_id = utcnow(), getattr(by, "id", None)
         rows = [
             {

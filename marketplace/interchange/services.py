@@ -228,7 +228,7 @@ PARENTS = {
     "offerings": ("platform_ref", "platforms", "platform_id"),
     "demands": ("org_ref", "organizations", "org_id"),
 }
-#: Records written per step: one multi-row INSERT for the new ones (and their labels, audit rows and
+#: Records written per step: one executemany INSERT for the new ones (and their labels, audit rows and
 #: outbox rows), one query loading the existing ones. Bounds the statements and the memory.
 BATCH = 1000
 
@@ -273,8 +273,8 @@ def _validate(document: dict) -> tuple[list[RecordError], dict[str, list[tuple[d
                 errors.append(RecordError(section, ref, "ref", "在文件中重复。"))
                 continue
             seen.add(ref)
-            nul_fields = [key for key, value in rec.items() if has_nul(key) or has_nul(value)]
-            if nul_fields:  # the shared input rule, for every field (nested ones named by their record key)
+            if has_nul(rec):  # the shared input rule, for every field (nested ones named by their record key)
+                nul_fields = [key for key, value in rec.items() if has_nul(key) or has_nul(value)]
                 shown = ref.replace("\x00", "\\x00")
                 errors.extend(
                     RecordError(section, shown, key.replace("\x00", ""), NUL_MESSAGE) for key in nul_fields
@@ -321,7 +321,7 @@ def import_document(
     a record someone else created meanwhile (a unique key taken) is reported by ref too, after
     rolling the transaction back. `progress(n)` is called as each batch of n records is written.
 
-    New records are written in batches of multi-row INSERTs (with their labels, their workflow
+    New records are written in batches of executemany INSERTs (with their labels, their workflow
     entry's audit rows and their search outbox rows); existing ones are loaded a batch at a time
     and updated through the ORM. A large import does not drain the index after its commit: the
     caller's `index_imported` indexes once (its outbox rows are the marker meanwhile)."""
@@ -393,7 +393,7 @@ def _update(section: str, model, records: list[tuple[dict, dict]], report: Impor
 
 
 def _insert(section: str, model, records: list[tuple[dict, dict]]) -> list[int]:
-    """New records in one multi-row INSERT (RETURNING their ids, in order), then their label rows,
+    """New records in one executemany INSERT (then their ids, by ref), then their label rows,
     their entry into the workflow with its audit rows, and their search outbox rows."""
     if not records:
         return []
@@ -418,8 +418,10 @@ def _insert(section: str, model, records: list[tuple[dict, dict]]) -> list[int]:
     for row in rows:  # one shape for every row of the statement; optional kind fields have no default
         for column in columns - row.keys():
             row[column] = None
-    result = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    new_ids = list(result.scalars())
+    # executemany, then the ids by ref: RETURNING in parameter order would cost SQLite a statement per row
+    db.session.execute(insert(table), rows)
+    found = _existing(model, [row["ref"] for row in rows])
+    new_ids = [found[row["ref"]] for row in rows]
     for key, lists in labels.items():
         getattr(model, key).insert_rows(zip(new_ids, lists, strict=True))
     if section in IMPORTED_STATES:
