@@ -64,7 +64,7 @@ OPENAPI_JSON_PATH = "openapi.json"
 IMPORT_LOCK_WAIT = 600.0
 #: An import that writes at least this many search documents (platforms, offerings, demands), and at
 #: least a third of those the index holds, rebuilds the index once after its commit instead of
-#: draining them (interchange.services.index_imported says why).
+#: draining them (interchange.services.index_plan says why).
 IMPORT_REBUILD_MIN_DOCUMENTS = 2000
 #: Seconds the drain after a smaller import waits for the index writer lock (busy: the outbox keeps
 #: the work for the next drain).

@@ -67,6 +67,8 @@ def import_command(path: str) -> None:
             progress=writing,
             on_wait=lambda: click.echo("另一个导入正在进行，等待其完成……", err=True),
         )
+        del document  # the index is built next: free the document's memory first
+        plan = services.index_plan(report)  # before the commit: the rebuild follows it at once
         db.session.commit()
     except LockTimeout:
         db.session.rollback()
@@ -80,15 +82,19 @@ def import_command(path: str) -> None:
             click.echo(f"错误 {error}", err=True)
         raise click.ClickException(f"{len(failed.errors)} 处错误，未导入任何记录。") from None
     writing.close()
-    del document  # the index is built next: free the document's memory first
     for section in services.SECTIONS:
         click.echo(
             f"{section}: 新增 {report.created[section]}，更新 {report.updated[section]}，"
             f"未变 {report.unchanged[section]}"
         )
-    indexing = Progress("索引", "个文档")
+    if plan.rebuild:
+        click.echo(f"索引：重建，{plan.documents} 个文档")
+        indexing = Progress("索引", "个文档", plan.documents)
+    else:
+        click.echo(f"索引：应用 {plan.documents} 个文档的变更")
+        indexing = Progress("索引", "项变更")
     try:
-        services.index_imported(report, progress=indexing)
+        services.index_imported(plan, progress=indexing)
     except IndexBusy:
         raise click.ClickException(
             "数据已导入，但索引正被占用，未能更新；稍后的 drain 会补上，或运行 flask search rebuild。"

@@ -313,7 +313,7 @@ def import_document(
     on_wait: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Validate every record, then upsert all by ref in this transaction; the caller commits, then
-    calls `index_imported(report)`.
+    calls `index_imported(plan)` with the `index_plan(report)` made before.
 
     Takes the import lock first: an import running at the same time finishes before this one reads
     anything (`on_wait()` is called once when it has to wait; `LockTimeout` after IMPORT_LOCK_WAIT).
@@ -455,18 +455,38 @@ IMPORTED_STATES = {
 }
 
 
-def index_imported(report: ImportReport, progress: Callable[[int], None] | None = None) -> int:
-    """After the import's commit, bring this host's search index up to date once: drain the outbox
-    when the import wrote few documents, rebuild when it wrote many. Returns the documents indexed.
+@dataclass(frozen=True)
+class IndexPlan:
+    """How the index catches up with an import: one rebuild of `documents`, or a drain of the
+    outbox (the import's `documents` changes, and whatever else waits there)."""
 
-    Rebuild when the import wrote at least IMPORT_REBUILD_MIN_DOCUMENTS documents and at least a third
-    of those the index holds: a drain writes a document in small committed batches (500 rows) and
-    costs about as much per document as a rebuild does, or more as the index grows, while a rebuild
-    pays for every document of the database; below the floor a drain takes seconds anyway.
-    Either covers the import's outbox rows; other hosts apply them by draining."""
+    rebuild: bool
+    documents: int
+
+
+def index_plan(report: ImportReport) -> IndexPlan:
+    """Call it before the import commits, so that the indexing follows the commit at once (a search
+    arriving in between would start draining the import's outbox rows itself).
+
+    Rebuild when the import wrote at least IMPORT_REBUILD_MIN_DOCUMENTS documents and at least a
+    third of those the index holds; else drain. A drain writes documents in small committed batches
+    (500 outbox rows) and costs about as much per document as a rebuild, more as the index grows,
+    while a rebuild pays for every document of the database; below the floor a drain takes seconds
+    anyway. Either covers the import's outbox rows; other hosts apply them by draining."""
     written = sum(report.created[s] + report.updated[s] for s in IMPORTED_STATES)
+    if written >= current_app.config["IMPORT_REBUILD_MIN_DOCUMENTS"]:
+        total = _document_count()
+        if written * 3 >= total:
+            return IndexPlan(rebuild=True, documents=total)
+    return IndexPlan(rebuild=False, documents=written)
+
+
+def index_imported(plan: IndexPlan, progress: Callable[[int], None] | None = None) -> int:
+    """After the import's commit, bring this host's search index up to date once, as planned by
+    `index_plan`. Returns the documents written (rebuild) or outbox rows applied (drain); raises
+    IndexBusy when a rebuild cannot have the index's writer lock."""
     app = current_app._get_current_object()
-    if written >= app.config["IMPORT_REBUILD_MIN_DOCUMENTS"] and written * 3 >= _document_count():
+    if plan.rebuild:
         return indexer.rebuild(app, progress=progress)
     applied = indexer.drain(app, wait=app.config["IMPORT_DRAIN_WAIT"])
     if progress:
