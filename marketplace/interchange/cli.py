@@ -24,24 +24,32 @@ class Progress:
         self.done = 0
         self.tty = sys.stdout.isatty()
         self.started = self.shown_at = time.monotonic()
-        self.shown_done = 0
+        self.shown_done = -1  #: what the last line of a log said
 
     def __call__(self, n: int = 1) -> None:
-        self.done += n
+        """n more done."""
+        self.reach(self.done + n)
+
+    def reach(self, done: int) -> None:
+        """`done` so far."""
+        self.done = done
         now = time.monotonic()
         if self.tty:
             if now - self.shown_at >= 0.2:
                 click.echo("\r" + self._line(now), nl=False)
                 self.shown_at = now
         elif now - self.shown_at >= self.every or (
-            self.total and self.done - self.shown_done >= max(self.total // 10, 1)
+            self.total and self.done - max(self.shown_done, 0) >= max(self.total // 10, 1)
         ):
             click.echo(self._line(now))
             self.shown_at, self.shown_done = now, self.done
 
     def close(self) -> None:
-        line = self._line(time.monotonic())
-        click.echo("\r" + line if self.tty else line)
+        """The last line (in a log, unless the last one said it already)."""
+        if self.tty:
+            click.echo("\r" + self._line(time.monotonic()))
+        elif self.done != self.shown_done:
+            click.echo(self._line(time.monotonic()))
 
     def _line(self, now: float) -> str:
         count = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
@@ -94,7 +102,7 @@ def import_command(path: str) -> None:
         click.echo(f"索引：应用 {plan.documents} 个文档的变更")
         indexing = Progress("索引", "项变更")
     try:
-        services.index_imported(plan, progress=indexing)
+        indexing.reach(services.index_imported(plan, progress=indexing.reach))
     except IndexBusy:
         raise click.ClickException(
             "数据已导入，但索引正被占用，未能更新；稍后的 drain 会补上，或运行 flask search rebuild。"

@@ -484,14 +484,12 @@ def index_plan(report: ImportReport) -> IndexPlan:
 def index_imported(plan: IndexPlan, progress: Callable[[int], None] | None = None) -> int:
     """After the import's commit, bring this host's search index up to date once, as planned by
     `index_plan`. Returns the documents written (rebuild) or outbox rows applied (drain); raises
-    IndexBusy when a rebuild cannot have the index's writer lock."""
+    IndexBusy when a rebuild cannot have the index's writer lock. `progress(n)` is told from time to
+    time how many documents a rebuild has written so far."""
     app = current_app._get_current_object()
     if plan.rebuild:
         return indexer.rebuild(app, progress=progress)
-    applied = indexer.drain(app, wait=app.config["IMPORT_DRAIN_WAIT"])
-    if progress:
-        progress(applied)
-    return applied
+    return indexer.drain(app, wait=app.config["IMPORT_DRAIN_WAIT"])
 
 
 def _document_count() -> int:

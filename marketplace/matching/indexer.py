@@ -270,7 +270,7 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Build every document into a fresh generation and swap it in atomically. Returns the count.
-    `progress(n)` is called as n more documents are written.
+    `progress(n)` is told every thousand documents how many are written so far.
 
     A document that cannot be built or written is left out and kept as a dead letter; the dead
     letters afterwards are exactly the documents this rebuild could not index."""
@@ -301,8 +301,8 @@ def rebuild(
                         current = item
                         writer.add_document(**item)
                         count += 1
-                        if progress:
-                            progress(1)
+                        if progress and count % 1000 == 0:
+                            progress(count)
                 current = None
                 writer.commit(optimize=True)
                 break

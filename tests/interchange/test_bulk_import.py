@@ -6,7 +6,7 @@ crash between the commit and the indexing repaired by the next drain."""
 import json
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Organization
@@ -18,6 +18,7 @@ from marketplace.matching import services as search
 from marketplace.matching.models import SearchOutbox
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
+from tests.catalog.test_catalog import Statements
 
 CLEAN = {"missing": [], "stale": [], "extra": []}
 
@@ -91,21 +92,6 @@ def calls(monkeypatch):
 
         monkeypatch.setattr(indexer, name, spy)
     return seen
-
-
-class Statements:
-    def __init__(self, engine):
-        self.engine, self.sql = engine, []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany):
-        self.sql.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 def test_the_statements_of_an_import_do_not_grow_with_its_records(app, db, monkeypatch):
