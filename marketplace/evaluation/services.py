@@ -619,7 +619,11 @@ def participants_of(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
             select(CampaignParticipant)
             .join(Platform, Platform.id == CampaignParticipant.platform_id)
             .where(CampaignParticipant.campaign_id == campaign.id)
-            .options(selectinload(CampaignParticipant.platform), selectinload(CampaignParticipant.values))
+            .options(
+                selectinload(CampaignParticipant.platform),
+                # the lists show values and scores; each derivation is read on its own page
+                selectinload(CampaignParticipant.values).defer(IndicatorValue.derivation),
+            )
             .order_by(Platform.name, Platform.id)
         )
     )

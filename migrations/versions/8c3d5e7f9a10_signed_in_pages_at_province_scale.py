@@ -20,8 +20,14 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("evaluation_campaigns", schema=None) as batch_op:
         batch_op.add_column(sa.Column("medians", sa.JSON(), nullable=True))
+    with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.create_index("ix_bookings_org_created", ["org_id", "created_at"], unique=False)
+        batch_op.create_index("ix_bookings_platform_created", ["platform_id", "created_at"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.drop_index("ix_bookings_platform_created")
+        batch_op.drop_index("ix_bookings_org_created")
     with op.batch_alter_table("evaluation_campaigns", schema=None) as batch_op:
         batch_op.drop_column("medians")
