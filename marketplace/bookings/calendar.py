@@ -24,7 +24,7 @@ from sqlalchemy import select
 from .. import vocab
 from ..accounts.models import User
 from ..core.errors import DomainError, Forbidden
-from ..core.models import utcnow
+from ..core.models import utcnow, with_related
 from ..core.timeutil import local_today, local_zone, to_local
 from ..extensions import db
 from ..offerings.models import Offering
@@ -385,11 +385,15 @@ def get_schedule_platform(user, platform_id: int) -> Platform:
 
 
 def _platform_bookings(platform: Platform, start: datetime, end: datetime, statuses=None):
-    query = select(Booking).where(
-        Booking.platform_id == platform.id,
-        Booking.start_at.is_not(None),
-        Booking.start_at < end,
-        Booking.end_at > start,
+    query = (
+        select(Booking)
+        .options(*with_related(Booking.organization, Booking.platform))
+        .where(
+            Booking.platform_id == platform.id,
+            Booking.start_at.is_not(None),
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
     )
     if statuses is not None:
         query = query.where(Booking.status.in_(statuses))
@@ -400,6 +404,7 @@ def _platform_blocks(platform: Platform, start: datetime, end: datetime):
     return db.session.scalars(
         select(OfferingBlock)
         .join(Offering, OfferingBlock.offering_id == Offering.id)
+        .options(*with_related(OfferingBlock.offering))
         .where(
             Offering.platform_id == platform.id, OfferingBlock.start_at < end, OfferingBlock.end_at > start
         )
@@ -422,11 +427,15 @@ def platform_schedule(user, platform: Platform, period: Period) -> list[Schedule
 
 
 def _firm_bookings(user, start: datetime, end: datetime, hidden=FIRM_HIDDEN_STATUSES):
-    query = select(Booking).where(
-        Booking.org_id == user.org_id,
-        Booking.start_at.is_not(None),
-        Booking.start_at < end,
-        Booking.end_at > start,
+    query = (
+        select(Booking)
+        .options(*with_related(Booking.platform))
+        .where(
+            Booking.org_id == user.org_id,
+            Booking.start_at.is_not(None),
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
     )
     if hidden:
         query = query.where(Booking.status.not_in(hidden))

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Float, case, cast, extract, func, literal, literal_column, select
 
 from ..core.errors import DomainError
-from ..core.models import UTCDateTime
+from ..core.models import UTCDateTime, with_related
 from ..core.timeutil import local_today, local_zone, to_local, utcnow
 from ..extensions import db
 from ..inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
@@ -172,10 +172,14 @@ def platform_waiting(platform: Platform, now: datetime | None = None) -> list[Wa
     now = now or utcnow()
     target = response_target()
     requests = db.session.scalars(
-        select(Booking).where(Booking.platform_id == platform.id, Booking.status == BookingStatus.REQUESTED)
+        select(Booking)
+        .where(Booking.platform_id == platform.id, Booking.status == BookingStatus.REQUESTED)
+        .options(*with_related(Booking.organization))
     )
     inquiries = db.session.scalars(
-        select(Inquiry).where(Inquiry.platform_id == platform.id, Inquiry.status == InquiryStatus.OPEN)
+        select(Inquiry)
+        .where(Inquiry.platform_id == platform.id, Inquiry.status == InquiryStatus.OPEN)
+        .options(*with_related(Inquiry.organization, Inquiry.offering))
     )
     return _overdue_first(
         _waiting("booking", requests, now, target) + _waiting("inquiry", inquiries, now, target)
@@ -189,6 +193,7 @@ def proposals_awaiting_firm(platform: Platform, now: datetime | None = None) -> 
     rows = db.session.scalars(
         select(Proposal)
         .where(Proposal.platform_id == platform.id, Proposal.status == ProposalStatus.SUBMITTED)
+        .options(*with_related(Proposal.organization, Proposal.demand, Proposal.inquiry))
         .order_by(Proposal.created_at, Proposal.id)
     )
     return _waiting("proposal", rows, now, None)
@@ -212,6 +217,7 @@ def upcoming_schedule(
                 Booking.start_at < now + timedelta(days=days),
                 Booking.end_at > now,
             )
+            .options(*with_related(Booking.organization))
             .order_by(Booking.start_at, Booking.id)
         )
     )
@@ -480,16 +486,24 @@ class FirmWaiting:
 def firm_waiting(org_id: int, now: datetime | None = None) -> FirmWaiting:
     now = now or utcnow()
     own = Booking.org_id == org_id
+    parties = with_related(Booking.platform)
     to_confirm = db.session.scalars(
-        select(Booking).where(own, Booking.status == BookingStatus.COMPLETED).order_by(Booking.completed_at)
+        select(Booking)
+        .where(own, Booking.status == BookingStatus.COMPLETED)
+        .options(*parties)
+        .order_by(Booking.completed_at)
     )
     proposals = db.session.scalars(
         select(Proposal)
         .where(Proposal.org_id == org_id, Proposal.status == ProposalStatus.SUBMITTED)
+        .options(*with_related(Proposal.platform))
         .order_by(Proposal.created_at, Proposal.id)
     )
     done = (
-        select(Booking).where(own, Booking.status.in_(DONE)).order_by(Booking.completed_at.desc(), Booking.id)
+        select(Booking)
+        .where(own, Booking.status.in_(DONE))
+        .options(*parties)
+        .order_by(Booking.completed_at.desc(), Booking.id)
     )
     to_rate = db.session.scalars(
         done.where(~select(Review.id).where(Review.booking_id == Booking.id).exists())
@@ -517,6 +531,7 @@ def firm_inquiries(org_id: int, limit: int = FIRM_LIST_LIMIT) -> tuple[list[Inqu
     return _latest(
         select(Inquiry)
         .where(Inquiry.org_id == org_id)
+        .options(*with_related(Inquiry.platform, Inquiry.offering, Inquiry.demand))
         .order_by(Inquiry.created_at.desc(), Inquiry.id.desc()),
         limit,
     )
@@ -527,6 +542,7 @@ def firm_bookings(org_id: int, limit: int = FIRM_LIST_LIMIT) -> tuple[list[Booki
     return _latest(
         select(Booking)
         .where(Booking.org_id == org_id)
+        .options(*with_related(Booking.platform))
         .order_by(Booking.created_at.desc(), Booking.id.desc()),
         limit,
     )
@@ -547,6 +563,7 @@ def firm_proposals(org_id: int, limit: int = FIRM_PROPOSAL_LIMIT) -> tuple[list[
     latest, total = _latest(
         select(Proposal)
         .where(Proposal.org_id == org_id)
+        .options(*with_related(Proposal.platform, Proposal.demand, Proposal.inquiry))
         .order_by(Proposal.created_at.desc(), Proposal.id.desc()),
         limit,
     )

@@ -128,7 +128,12 @@ class Booking(HasAttachments, db.Model):
     requested_by: Mapped[User | None] = relationship()
     review: Mapped[Review | None] = relationship(back_populates="booking", uselist=False)
 
-    __table_args__ = (db.Index("ix_bookings_offering_window", "offering_id", "status", "start_at", "end_at"),)
+    __table_args__ = (
+        db.Index("ix_bookings_offering_window", "offering_id", "status", "start_at", "end_at"),
+        # the firms' and the platforms' lists, newest first
+        db.Index("ix_bookings_org_created", "org_id", "created_at"),
+        db.Index("ix_bookings_platform_created", "platform_id", "created_at"),
+    )
 
     @property
     def status_label(self) -> str:

@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..attachments.services import add_attachment, register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load_visible
 from ..core.locks import LockTimeout, lock_for_transaction
-from ..core.models import utcnow
+from ..core.models import utcnow, with_related
 from ..core.timeutil import format_datetime, to_local
 from ..core.urls import external_url
 from ..demands.models import Demand
@@ -81,7 +81,9 @@ def get_by_ref(user, ref: str) -> Booking:
 def bookings_for(user, *, kind: str | None = None, statuses=None):
     """A SELECT of the bookings this user deals with: a firm's own, an operator's platforms',
     everything for administrators; newest first."""
-    query = dealt_with_by(select(Booking), Booking, user)
+    query = dealt_with_by(select(Booking), Booking, user).options(
+        *with_related(Booking.platform, Booking.organization)
+    )
     if kind:
         query = query.where(Booking.kind == kind)
     if statuses:

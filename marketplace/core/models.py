@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from ..extensions import db
 from .timeutil import utcnow  # also imported from here by column defaults and services
@@ -36,6 +36,13 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def with_related(*relationships) -> tuple:
+    """Loader options for a list of rows that shows related ones (a booking's platform and firm):
+    each relationship in one query for the whole list, never one per row. The related rows' own
+    relationships (label lists) load only when read, since lists show their names."""
+    return tuple(selectinload(relationship).lazyload("*") for relationship in relationships)
 
 
 def new_ref(prefix: str):

@@ -93,6 +93,9 @@ class EvaluationCampaign(db.Model):
         JSON, default=lambda: {"excellent": 90.0, "good": 75.0, "pass": 60.0}
     )
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The province median of each indicator, stored with the results (services.province_medians):
+    #: {code: {"value": …, "score": …}}; None for results stored before medians were.
+    medians: Mapped[dict | None] = mapped_column(JSON)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,14 +9,13 @@ publication a result is changed by computing again; after it only by a recorded 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import median
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
 from ..core.errors import Conflict, DomainError, Forbidden
-from ..core.models import utcnow
+from ..core.models import utcnow, with_related
 from ..core.numbers import Bounds
 from ..core.urls import external_url
 from ..extensions import db
@@ -35,7 +34,7 @@ from .models import (
     ScoreCorrection,
     ScoringRule,
 )
-from .services import scored_value, store_results
+from .services import province_medians, store_results
 
 #: The numbers a correction may set: any indicator's raw value, and an expert indicator's points.
 CORRECTED_VALUE = Bounds("更正后的数值", 0, 1_000_000_000)
@@ -88,25 +87,31 @@ def campaigns_for(user) -> list[EvaluationCampaign]:
 # ---------------------------------------------------------------- reads
 
 
-def ranking_query(campaign: EvaluationCampaign):
+def ranking_query(campaign: EvaluationCampaign, *, values: bool = True):
     """Participants in ranking order: by rank, ties by the platform's ref (scoring.order's
-    tie-break); participants without a result last."""
+    tie-break); participants without a result last. With `values`, each participant's indicator
+    values too (the ranking page reads only totals, grades and subtotals: without)."""
+    loaded = (
+        (
+            selectinload(CampaignParticipant.platform),
+            selectinload(CampaignParticipant.values).selectinload(IndicatorValue.indicator),
+        )
+        if values
+        else with_related(CampaignParticipant.platform)
+    )
     return (
         select(CampaignParticipant)
         .join(Platform, Platform.id == CampaignParticipant.platform_id)
         .where(CampaignParticipant.campaign_id == campaign.id)
-        .options(
-            selectinload(CampaignParticipant.platform),
-            selectinload(CampaignParticipant.values).selectinload(IndicatorValue.indicator),
-        )
+        .options(*loaded)
         .order_by(
             case((CampaignParticipant.rank.is_(None), 1), else_=0), CampaignParticipant.rank, Platform.ref
         )
     )
 
 
-def ranking(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
-    return list(db.session.scalars(ranking_query(campaign)))
+def ranking(campaign: EvaluationCampaign, *, values: bool = True) -> list[CampaignParticipant]:
+    return list(db.session.scalars(ranking_query(campaign, values=values)))
 
 
 def participant_for(campaign: EvaluationCampaign, ref: str) -> CampaignParticipant:
@@ -132,25 +137,22 @@ def points(indicator: EvaluationIndicator, value: IndicatorValue | None) -> floa
     return round(indicator.weight * value.score / 100.0, 2)
 
 
-def medians(campaign: EvaluationCampaign, participants: list[CampaignParticipant]) -> dict[str, dict]:
-    """The province median per indicator over the participants: {code: {"value", "score"}}; the
-    value's over the platforms with a figure that counts, the score's over all (missing scores 0,
-    as in the totals); None when there is none."""
-    out = {}
-    for indicator in campaign.indicators:
-        raw, scores = [], []
-        for participant in participants:
-            value = values_by_code(participant).get(indicator.code)
-            figure = None if value is None else scored_value(participant, value)
-            if figure is not None:  # an unsubmitted self-report's draft figures never count
-                raw.append(figure)
-            if value is not None and value.score is not None:
-                scores.append(value.score)
-        out[indicator.code] = {
-            "value": round(median(raw), 2) if raw else None,
-            "score": round(median(scores), 2) if scores else None,
-        }
-    return out
+def medians(campaign: EvaluationCampaign, participants: list[CampaignParticipant] | None = None) -> dict:
+    """The province median per indicator (`services.province_medians`): as stored with the results,
+    which change only where they are stored (computing, corrections; participants and self-reports
+    change only before); computed from the participants for results stored before medians were."""
+    if campaign.medians is not None and all(i.code in campaign.medians for i in campaign.indicators):
+        return campaign.medians
+    return province_medians(campaign, ranking(campaign) if participants is None else participants)
+
+
+def participant_count(campaign: EvaluationCampaign) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(CampaignParticipant.id)).where(CampaignParticipant.campaign_id == campaign.id)
+        )
+        or 0
+    )
 
 
 def grade_distribution(participants: list[CampaignParticipant]) -> list[dict]:

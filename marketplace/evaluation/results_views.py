@@ -40,7 +40,7 @@ def _campaign(year: int):
 def year(year: int):
     campaign = _campaign(year)
     user = acting_user()
-    participants = results.ranking(campaign)
+    participants = results.ranking(campaign, values=False)
     city = request.args.get("city", "")
     grade = request.args.get("grade", "")
     city = city if city in vocab.ALL_CITIES else ""
@@ -87,8 +87,7 @@ def platform(year: int, ref: str):
     user = acting_user()
     with or_404():
         participant = results.participant_for(campaign, ref)
-    participants = results.ranking(campaign)
-    medians = results.medians(campaign, participants)
+    medians = results.medians(campaign)
     values = results.values_by_code(participant)
     indicators = list(campaign.indicators)
     corrections = [c for c in results.corrections(campaign) if c.participant_id == participant.id]
@@ -99,7 +98,7 @@ def platform(year: int, ref: str):
         preview=not campaign.is_public,
         participant=participant,
         platform=participant.platform,
-        count=len(participants),
+        count=results.participant_count(campaign),
         dimensions=list(campaign.dimensions),
         indicators=indicators,
         values=values,

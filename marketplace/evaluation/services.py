@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from statistics import median
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -618,7 +619,11 @@ def participants_of(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
             select(CampaignParticipant)
             .join(Platform, Platform.id == CampaignParticipant.platform_id)
             .where(CampaignParticipant.campaign_id == campaign.id)
-            .options(selectinload(CampaignParticipant.platform), selectinload(CampaignParticipant.values))
+            .options(
+                selectinload(CampaignParticipant.platform),
+                # the lists show values and scores; each derivation is read on its own page
+                selectinload(CampaignParticipant.values).defer(IndicatorValue.derivation),
+            )
             .order_by(Platform.name, Platform.id)
         )
     )
@@ -839,7 +844,33 @@ def store_results(
         participant.flags = grade_flags(
             participant.flags, result.grade, participant.platform_id in failed_before
         )
+    campaign.medians = province_medians(campaign, participants)
     return moved
+
+
+def province_medians(
+    campaign: EvaluationCampaign, participants: list[CampaignParticipant]
+) -> dict[str, dict]:
+    """The province median per indicator over the participants: {code: {"value", "score"}}; the
+    value's over the platforms with a figure that counts, the score's over all (missing scores 0,
+    as in the totals); None when there is none. Stored with the results (`store_results`), so a
+    platform's results page reads them instead of every participant's values."""
+    by_participant = [{v.indicator.code: v for v in p.values} for p in participants]
+    out = {}
+    for indicator in campaign.indicators:
+        raw, scores = [], []
+        for participant, values in zip(participants, by_participant, strict=True):
+            value = values.get(indicator.code)
+            figure = None if value is None else scored_value(participant, value)
+            if figure is not None:  # an unsubmitted self-report's draft figures never count
+                raw.append(figure)
+            if value is not None and value.score is not None:
+                scores.append(value.score)
+        out[indicator.code] = {
+            "value": round(median(raw), 2) if raw else None,
+            "score": round(median(scores), 2) if scores else None,
+        }
+    return out
 
 
 def _publish(user, campaign: EvaluationCampaign) -> None:

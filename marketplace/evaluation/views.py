@@ -4,7 +4,8 @@ and the derivation page of one value (/evaluation/<year>/platforms/<ref>/indicat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from werkzeug.routing.converters import BaseConverter
 
 from .. import vocab
 from ..accounts.models import Role
@@ -270,8 +271,23 @@ def results(year: int):
         "evaluation/results.html",
         campaign=campaign,
         participants=services.participants_of(campaign),
+        indicators=list(campaign.indicators),
+        values_of=lambda p: {v.indicator_id: v for v in p.values},
+        derivation_url=_derivation_urls(campaign.year),
         flag_labels=vocab.EVALUATION_FLAGS,
     )
+
+
+_REF, _CODE = "__platform_ref__", "__code__"
+
+
+def _derivation_urls(year: int):
+    """`url(platform ref, indicator code)` of the derivation page, the same as url_for's, without
+    matching the route once per platform and indicator (a results table links every value)."""
+    before, rest = url_for("evaluation.derivation", year=year, platform_ref=_REF, code=_CODE).split(_REF)
+    middle, after = rest.split(_CODE)
+    segment = BaseConverter(current_app.url_map).to_url  # quotes a path segment as url_for does
+    return lambda ref, code: f"{before}{segment(ref)}{middle}{segment(code)}{after}"
 
 
 @bp.route("/evaluation/<int:year>/platforms/<platform_ref>/indicators/<code>")

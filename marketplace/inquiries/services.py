@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..attachments.services import register_owner
 from ..bookings import services as bookings
 from ..core.errors import Conflict, DomainError, Forbidden, load_visible
-from ..core.models import AuditLog, utcnow
+from ..core.models import AuditLog, utcnow, with_related
 from ..core.numbers import check_numbers
 from ..core.timeutil import format_date, local_today
 from ..core.urls import external_url
@@ -611,10 +611,16 @@ def proposals_for(user, *, status: str | None = None, demand_ref: str | None = N
 def about_demand(demand: Demand) -> tuple[list[Inquiry], list[Proposal]]:
     """Every inquiry and proposal about a demand, newest first (its firm's demand page)."""
     inquiries = db.session.scalars(
-        select(Inquiry).where(Inquiry.demand_id == demand.id).order_by(Inquiry.id.desc())
+        select(Inquiry)
+        .where(Inquiry.demand_id == demand.id)
+        .options(*with_related(Inquiry.platform))
+        .order_by(Inquiry.id.desc())
     ).all()
     proposals = db.session.scalars(
-        select(Proposal).where(Proposal.demand_id == demand.id).order_by(Proposal.id.desc())
+        select(Proposal)
+        .where(Proposal.demand_id == demand.id)
+        .options(*with_related(Proposal.platform))
+        .order_by(Proposal.id.desc())
     ).all()
     return list(inquiries), list(proposals)
 

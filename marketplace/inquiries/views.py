@@ -12,7 +12,7 @@ from ..attachments.services import can_attach
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
 from ..core.inputs import int_in_range
-from ..core.models import utcnow
+from ..core.models import utcnow, with_related
 from ..core.views import apply_to_form, perform, submit_form
 from ..demands import services as demand_services
 from ..demands.models import Demand
@@ -21,7 +21,7 @@ from ..offerings.models import Offering
 from ..platforms.models import Platform
 from . import services
 from .forms import AcceptForm, DeclineForm, InquiryActionForm, InquiryForm, ProposalForm, QuoteForm
-from .models import INQUIRY_WORKFLOW, PROPOSAL_WORKFLOW
+from .models import INQUIRY_WORKFLOW, PROPOSAL_WORKFLOW, Inquiry, Proposal
 
 bp = Blueprint("inquiries", __name__)
 
@@ -56,8 +56,16 @@ def index():
     user = acting_user()
     return render_template(
         "inquiries/index.html",
-        inquiries=db.session.scalars(services.inquiries_for(user).limit(200)).all(),
-        proposals=db.session.scalars(services.proposals_for(user).limit(200)).all(),
+        inquiries=db.session.scalars(
+            services.inquiries_for(user)
+            .options(*with_related(Inquiry.platform, Inquiry.organization, Inquiry.demand))
+            .limit(200)
+        ).all(),
+        proposals=db.session.scalars(
+            services.proposals_for(user)
+            .options(*with_related(Proposal.platform, Proposal.demand, Proposal.inquiry))
+            .limit(200)
+        ).all(),
         now=utcnow(),
         target_hours=_target_hours(),
         firm_name=lambda inquiry: services.firm_name(user, inquiry),

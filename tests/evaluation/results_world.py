@@ -33,15 +33,16 @@ CITIES = ("济南", "青岛", "淄博")
 
 
 def computed_campaign(year: int = 2025, status: str = "computed", refs: tuple[str, ...] = REFS):
-    """(campaign, {ref: participant}) with results stored; `status` computed, published or locked."""
+    """(campaign, {ref: participant}) with results stored; `status` computed, published or locked.
+    More than three refs repeat the three platforms' values and cities."""
     campaign = factories.campaign_from_template(year, "computed")
     participants = {}
     for index, ref in enumerate(refs):
         operator = factories.UserFactory(role="operator")
         platform = factories.PlatformFactory(
             ref=ref,
-            name=f"{CITIES[index]}中试平台{ref[-1].upper()}",
-            city=CITIES[index],
+            name=f"{CITIES[index % 3]}中试平台{ref[-1].upper()}",
+            city=CITIES[index % 3],
             organization=operator.organization,
         )
         participant = factories.CampaignParticipantFactory(
@@ -49,7 +50,7 @@ def computed_campaign(year: int = 2025, status: str = "computed", refs: tuple[st
         )
         for indicator in campaign.indicators:
             participant.values.append(
-                IndicatorValue(indicator=indicator, value=float(RAW[indicator.code][index]))
+                IndicatorValue(indicator=indicator, value=float(RAW[indicator.code][index % 3]))
             )
         participants[ref] = participant
     db.session.flush()
