@@ -1,7 +1,7 @@
 """signed-in pages at province scale: stored province medians, indexes of booking lists
 
 Revision ID: 8c3d5e7f9a10
-Revises: 2a57c0f00377
+Revises: 8c3f1d2e5a90
 Create Date: 2026-11-24 06:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "8c3d5e7f9a10"
-down_revision = "2a57c0f00377"
+down_revision = "8c3f1d2e5a90"
 branch_labels = None
 depends_on = None
 
