@@ -47,6 +47,7 @@ class Table:
     price_desc: np.ndarray  #: int64
     created: np.ndarray  #: int64 epoch seconds
     deadline: np.ndarray  #: int64 yyyymmdd
+    stats: tuple[int, float] | None = None  #: (live documents, mean length), once computed
 
     @classmethod
     def concat(cls, tables: list[Table]) -> Table:
@@ -221,11 +222,19 @@ def _empty() -> Table:
     )
 
 
+def _collection_stats(table: Table) -> tuple[int, float]:
+    """(live documents, their mean length), computed once per table (tables never change)."""
+    if table.stats is None:
+        n_docs = max(int(table.live.sum()), 1)
+        avg = float(table.length[table.live].mean()) if table.live.any() else 1.0
+        table.stats = (n_docs, avg)
+    return table.stats
+
+
 def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.ndarray:
     """BM25 of every document for weighted terms over `content` (0 where nothing matches)."""
     scores = np.zeros(len(table.live), np.float32)
-    n_docs = max(int(table.live.sum()), 1)
-    avg = float(table.length[table.live].mean()) if table.live.any() else 1.0
+    n_docs, avg = _collection_stats(table)
     for term, boost in terms:
         # Whoosh counts deleted documents until segments merge: clamp, so idf stays positive.
         df = min(searcher.doc_frequency("content", term), n_docs)
@@ -240,6 +249,15 @@ def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.n
             norm = K1 * (1 - B + B * table.length[docs] / avg)
             scores[docs] += boost * idf * tf * (K1 + 1) / (tf + norm)
     return scores
+
+
+def segment_doc(leaves, docnum: int) -> tuple[object, int]:
+    """(segment id, document number in the segment) of an index-wide document number: a key
+    that never names another document (segments are immutable)."""
+    for reader, offset in reversed(leaves):
+        if docnum >= offset:
+            return reader._segment.segment_id(), docnum - offset
+    raise IndexError(docnum)
 
 
 def term_mask(table: Table, leaves, field: str, term: str) -> np.ndarray:

@@ -275,7 +275,7 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Build every document into a fresh generation and swap it in atomically. Returns the count.
-    `progress(n)` is told every thousand documents how many are written so far.
+    `progress(n)` is told every thousand documents how many are written so far, and the total at the end.
 
     A document that cannot be built or written is left out and kept as a dead letter; the dead
     letters afterwards are exactly the documents this rebuild could not index."""
@@ -336,6 +336,8 @@ def rebuild(
         for old in root.glob("gen-*"):
             if old.name != gen:
                 shutil.rmtree(old, ignore_errors=True)
+    if progress is not None:
+        progress(count)
     log.info("search index rebuilt: %d documents in %s, %d set aside", count, gen, len(failures))
     return count
 
