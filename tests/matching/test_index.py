@@ -267,3 +267,36 @@ def test_warm_up_preloads_common_posting_lists(app, db, offering):
     loaded = engine.warm(indexer.open_index(app), 5)
     assert loaded == 5 and len(engine._postings_cache) == 5
     assert found("微通道") == ["碳化硅微通道连续流反应器"]  # answers are the same with a warm cache
+
+
+def test_the_engine_reads_columns_and_lengths_as_whoosh_does(app, db, offering):
+    """Per-document arrays (lengths, prices, dates) are read a column at a time; they hold what
+    Whoosh's readers give document by document, also across segments with deletions."""
+    import numpy as np
+
+    from marketplace.matching import engine
+    from marketplace.matching.documents import NEGOTIABLE_SORT
+
+    factories.OfferingFactory(title="搪玻璃反应釜", price_amount=None)
+    factories.DemandFactory()
+    db.session.commit()
+    offering.price_amount = 1234.5
+    db.session.commit()  # a second segment, and a deletion in the first
+    searcher = indexer.open_index(app).searcher()
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        n = reader.doc_count_all()
+        lengths = [reader.doc_field_length(i, "content", 0) for i in range(n)]
+        assert engine._lengths(reader, "content", n).tolist() == lengths
+        for column, default in (
+            ("price", NEGOTIABLE_SORT),
+            ("price_desc", 0),
+            ("created", 0),
+            ("deadline", 0),
+        ):
+            expected = (
+                [v for v in reader.column_reader(column)] if reader.has_column(column) else [default] * n
+            )
+            assert engine._column(reader, column, n, default).tolist() == expected
+            assert engine._column(reader, column, n, default).dtype == np.int64
+    searcher.close()
