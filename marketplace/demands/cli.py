@@ -9,6 +9,8 @@ from ..extensions import db
 from ..matching import services as matching
 from . import services
 
+MATCH_BATCH = 500  #: demands loaded per query by `flask match --all`
+
 demands_cli = AppGroup("demands", help="中试需求 / demands")
 
 
@@ -28,25 +30,39 @@ def expire_command() -> None:
 def match_command(refs: tuple[str, ...], all_open: bool, limit: int, fmt: str) -> None:
     """Ranked offerings for demands: {"<demand ref>": [{"offering_ref": ..., "score": ...}]}."""
     if all_open:
-        demands = list(db.session.scalars(services.public_open()))
+        # Streamed: demands are read a batch at a time (with their labels) and matched from one
+        # searcher, and each demand's matches are printed as they come.
+        demands = db.session.scalars(services.public_open().execution_options(yield_per=MATCH_BATCH))
     else:
-        demands = []
+        named = {}
         for ref in refs:
             demand = services.get_by_ref(ref)
             if demand is None:
                 raise click.ClickException(f"未找到需求 ref={ref}")
-            demands.append(demand)
-    out = {}
-    for demand in demands:
-        key = demand.ref or f"id:{demand.id}"
-        out[key] = [
-            {"offering_ref": m.ref or f"id:{m.obj_id}", "score": m.score}
-            for m in matching.match_demand(demand, limit=limit)
-        ]
+            named[demand.ref or f"id:{demand.id}"] = demand  # a ref named twice is printed once
+        demands = named.values()
+    results = (
+        (
+            demand.ref or f"id:{demand.id}",
+            [{"offering_ref": m.ref or f"id:{m.obj_id}", "score": m.score} for m in matches],
+        )
+        for demand, matches in matching.match_demands(demands, limit=limit)
+    )
     if fmt == "json":
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo_json_object(results)
     else:
-        for key, rows in out.items():
+        for key, rows in results:
             click.echo(key)
             for row in rows:
                 click.echo(f"  {row['score']:.3f}  {row['offering_ref']}")
+
+
+def _echo_json_object(items) -> None:
+    """Print (key, value) pairs as `json.dumps(dict(items), ensure_ascii=False, indent=2)` would,
+    one entry at a time."""
+    first = True
+    for key, value in items:
+        body = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        click.echo(("{\n" if first else ",\n") + f"  {json.dumps(key, ensure_ascii=False)}: {body}", nl=False)
+        first = False
+    click.echo("{}" if first else "\n}")

@@ -67,6 +67,7 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(others)) for word, others in table.items()}
 
 
+@lru_cache(maxsize=64)  # a document's text is normalised for its terms and each structured attribute
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = text.replace("\x00", " ")

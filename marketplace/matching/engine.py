@@ -19,7 +19,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 from .. import vocab
 
@@ -47,6 +49,7 @@ class Table:
     price_desc: np.ndarray  #: int64
     created: np.ndarray  #: int64 epoch seconds
     deadline: np.ndarray  #: int64 yyyymmdd
+    stats: tuple[int, float] | None = None  #: (live documents, mean length), once computed
 
     @classmethod
     def concat(cls, tables: list[Table]) -> Table:
@@ -62,6 +65,7 @@ class Table:
         )
 
 
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], np.float32)
 _lock = threading.RLock()
 _postings_cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
@@ -131,11 +135,53 @@ def warm(ix, terms: int) -> int:
 
 
 def _column(reader, field: str, n: int, default: int) -> np.ndarray:
-    if reader.has_column(field):
-        return np.fromiter(
-            (v if v is not None else default for v in reader.column_reader(field)), np.int64, n
-        )
-    return np.full(n, default, np.int64)
+    """A numeric column of one segment as int64, read as one array (what iterating the column
+    reader gives, value by value: documents without a value read the column's default)."""
+    if not reader.has_column(field):
+        return np.full(n, default, np.int64)
+    fieldobj = reader.schema[field]
+    raw = _raw_column(reader._perdoc.column_reader(field, fieldobj.column_type), n)
+    # Whoosh stores signed numbers shifted by 2**(bits-1) (whoosh.util.numeric.to_sortable)
+    if fieldobj.bits == 64:
+        values = raw.view(np.int64)
+        return values ^ np.int64(-(2**63)) if fieldobj.signed else values  # x - 2**63, bit for bit
+    values = raw.astype(np.int64)
+    return values - (1 << (fieldobj.bits - 1)) if fieldobj.signed else values
+
+
+def _raw_column(column, n: int) -> np.ndarray:
+    """The stored (big-endian, fixed-width) values of a NumericColumn reader, padded with its
+    default to `n` documents (a column file ends at the last document that has a value)."""
+    width = column._fixedlen
+    dtype = np.dtype(">" + column._typecode)
+    stored = np.frombuffer(column._dbfile.get(column._basepos, column._count * width), dtype=dtype)
+    out = np.full(n, column._default, dtype=dtype.newbyteorder("="))
+    out[: min(n, len(stored))] = stored[:n]
+    return out
+
+
+def _lengths(reader, field: str, n: int) -> np.ndarray:
+    """Every document's length of `field` as float32 (Whoosh stores one byte per document)."""
+    perdoc = reader._perdoc
+    lengths = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+    if lengths is None:
+        return np.zeros(n, np.float32)
+    return _BYTE_TO_LENGTH[_raw_column(lengths, n)]
+
+
+def _read_ids(reader, field: str, term: str) -> np.ndarray:
+    """The document numbers of one term in one segment (no weights: facets and types)."""
+    try:
+        m = _leaf(reader.postings(field, term))
+    except TermNotFound:
+        return np.empty(0, np.int64)
+    ids = []
+    while not m._atend and m._i < m._blocklength:
+        if m._ids is None:
+            m._read_ids()
+        ids.append(np.asarray(m._ids, dtype=np.int64))
+        m._next_block()
+    return np.concatenate(ids) if ids else np.empty(0, np.int64)
 
 
 def _live(reader) -> np.ndarray:
@@ -149,17 +195,15 @@ def _build_table(reader) -> Table:
     """The static arrays of a segment (its live mask is added per deletion state)."""
     n = reader.doc_count_all()
     live = np.ones(n, bool)
-    length = np.fromiter((reader.doc_field_length(i, "content", 0) for i in range(n)), np.float32, n)
+    length = _lengths(reader, "content", n)
     doc_type = np.full(n, -1, np.int8)
     for code, name in enumerate(DOC_TYPES):
-        ids, _ = postings(reader, "doc_type", name)
-        doc_type[ids] = code
+        doc_type[_read_ids(reader, "doc_type", name)] = code
     bits = {}
     for facet, values in FACET_VALUES.items():
         mask = np.zeros(n, np.int64)
         for bit, value in enumerate(values):
-            ids, _ = postings(reader, facet, value)
-            mask[ids] |= 1 << bit
+            mask[_read_ids(reader, facet, value)] |= 1 << bit
         bits[facet] = mask
     from .documents import NEGOTIABLE_SORT
 
@@ -221,11 +265,19 @@ def _empty() -> Table:
     )
 
 
+def _collection_stats(table: Table) -> tuple[int, float]:
+    """(live documents, their mean length), computed once per table (tables never change)."""
+    if table.stats is None:
+        n_docs = max(int(table.live.sum()), 1)
+        avg = float(table.length[table.live].mean()) if table.live.any() else 1.0
+        table.stats = (n_docs, avg)
+    return table.stats
+
+
 def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.ndarray:
     """BM25 of every document for weighted terms over `content` (0 where nothing matches)."""
     scores = np.zeros(len(table.live), np.float32)
-    n_docs = max(int(table.live.sum()), 1)
-    avg = float(table.length[table.live].mean()) if table.live.any() else 1.0
+    n_docs, avg = _collection_stats(table)
     for term, boost in terms:
         # Whoosh counts deleted documents until segments merge: clamp, so idf stays positive.
         df = min(searcher.doc_frequency("content", term), n_docs)
@@ -240,6 +292,15 @@ def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.n
             norm = K1 * (1 - B + B * table.length[docs] / avg)
             scores[docs] += boost * idf * tf * (K1 + 1) / (tf + norm)
     return scores
+
+
+def segment_doc(leaves, docnum: int) -> tuple[object, int]:
+    """(segment id, document number in the segment) of an index-wide document number: a key
+    that never names another document (segments are immutable)."""
+    for reader, offset in reversed(leaves):
+        if docnum >= offset:
+            return reader._segment.segment_id(), docnum - offset
+    raise IndexError(docnum)
 
 
 def term_mask(table: Table, leaves, field: str, term: str) -> np.ndarray:

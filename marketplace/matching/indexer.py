@@ -43,12 +43,22 @@ from ..core.hooks import after_commit
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import analysis, engine
+from .bulk import BulkWriter, Refused
 from .documents import Failure, all_documents, documents_for
 from .models import SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 8  #: 8: versions and creation times come from aware UTC timestamps
+SCHEMA_VERSION = 9  #: 9: numbers are columns and stored values only; content keeps no positions
+
+
+class NUMBER(NUMERIC):
+    """A number kept as a stored value and/or a sortable column, never indexed as terms.
+
+    Filters, sorts and facets read columns (engine.py), never numeric range queries, so the
+    16 trie terms a 64-bit NUMERIC writes per value (half of all postings) bought nothing."""
+
+    indexed = False
 
 
 def make_schema() -> Schema:
@@ -56,11 +66,12 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         doc_type=ID(stored=True),
-        obj_id=NUMERIC(int, stored=True),
+        obj_id=NUMBER(int, stored=True),
         version=STORED(),
         # One searchable text field; the title counts three times and the specs twice (see
         # documents.content_text), which weighs them like BM25F but costs one posting list per term.
-        content=TEXT(analyzer=text),
+        # Frequencies only: scoring reads term frequencies and lengths, and no query uses positions.
+        content=TEXT(analyzer=text, phrase=False),
         title=STORED(),
         specs=STORED(),
         body=STORED(),
@@ -69,13 +80,13 @@ def make_schema() -> Schema:
         city=KEYWORD(stored=True, commas=True),
         level=ID(stored=True),
         certs=KEYWORD(stored=True, commas=True, lowercase=True),
-        price=NUMERIC(int, bits=64, sortable=True),  #: fen (yuan × 100), for filters and sorting
-        price_desc=NUMERIC(int, bits=64, signed=True, sortable=True),  #: −fen, 面议 last: 'price high to low'
+        price=NUMBER(int, bits=64, sortable=True),  #: fen (yuan × 100), for filters and sorting
+        price_desc=NUMBER(int, bits=64, signed=True, sortable=True),  #: −fen, 面议 last: 'price high to low'
         price_yuan=STORED(),  #: None for 面议
         price_unit=STORED(),
-        created=NUMERIC(int, bits=64, stored=True, sortable=True),
-        deadline=NUMERIC(int, stored=True, sortable=True),
-        platform_id=NUMERIC(int, stored=True),
+        created=NUMBER(int, bits=64, stored=True, sortable=True),
+        deadline=NUMBER(int, stored=True, sortable=True),
+        platform_id=NUMBER(int, stored=True),
         platform_name=STORED(),
         ref=STORED(),
         volumes=STORED(),
@@ -226,7 +237,9 @@ def _preflight(schema: Schema, doc: dict) -> None:
             if not isinstance(value, str):
                 raise TypeError(f"field {name!r} expects text, not {type(value).__name__}")
             continue
-        if field.indexed:
+        if isinstance(field, NUMERIC):
+            field.to_bytes(value)  # type and range
+        elif field.indexed:
             for _posting in field.index(value):
                 pass
         if field.column_type:
@@ -270,7 +283,7 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Build every document into a fresh generation and swap it in atomically. Returns the count.
-    `progress(n)` is told every thousand documents how many are written so far.
+    `progress(n)` is told every thousand documents how many are written so far, and the total at the end.
 
     A document that cannot be built or written is left out and kept as a dead letter; the dead
     letters afterwards are exactly the documents this rebuild could not index."""
@@ -290,19 +303,25 @@ def rebuild(
             writer = (
                 ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
                 if procs > 1
-                else ix.writer(limitmb=256)
+                else BulkWriter(ix, progress=progress)
             )
             count, current = 0, None
+            # The bulk writer checks each document before writing any of it; Whoosh's own needs
+            # the preflight (a refusal half-way through a document spoils it).
+            items = all_documents(session) if procs == 1 else _checked(schema, all_documents(session))
             try:
-                for item in _checked(schema, all_documents(session)):
+                for item in items:
                     if isinstance(item, Failure):
                         failures[item.key] = item
                     elif item["id"] not in failures:
                         current = item
-                        writer.add_document(**item)
+                        try:
+                            writer.add_document(**item)
+                        except Refused as exc:
+                            log.warning("search document %s refused by the index schema: %s", item["id"], exc)
+                            failures[item["id"]] = Failure.of(item["doc_type"], item["obj_id"], exc.__cause__)
+                            continue
                         count += 1
-                        if progress and count % 1000 == 0:
-                            progress(count)
                 current = None
                 writer.commit(optimize=True)
                 break
@@ -335,6 +354,8 @@ def rebuild(
         for old in root.glob("gen-*"):
             if old.name != gen:
                 shutil.rmtree(old, ignore_errors=True)
+    if progress is not None:
+        progress(count)
     log.info("search index rebuilt: %d documents in %s, %d set aside", count, gen, len(failures))
     return count
 

@@ -183,6 +183,58 @@ def test_rebuild_swaps_atomically_and_check_is_clean(app, runner, db, offering):
     assert found("微通道") == ["碳化硅微通道连续流反应器"]
 
 
+def test_rebuild_tells_its_progress(app, db, offering):
+    factories.DemandFactory.create_batch(3)
+    db.session.commit()
+    seen = []
+    count = indexer.rebuild(app, progress=seen.append)
+    assert seen and seen[-1] == count == 1 + 1 + 3  # the offering, its platform, the demands
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]
+
+
+def test_a_rebuild_writes_what_whooshs_own_writer_writes(app, db, tmp_path):
+    """The bulk writer's index holds the same terms, postings, statistics, stored fields, lengths
+    and columns as Whoosh's writer would write (search and matching read exactly the same)."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from marketplace.matching.bulk import BulkWriter
+    from marketplace.matching.documents import all_documents
+
+    factories.OfferingFactory.create_batch(6, description="不锈钢发酵罐 500 L 大肠杆菌高密度发酵")
+    factories.DemandFactory.create_batch(4)
+    db.session.commit()
+    docs = [d for d in all_documents(_db.session) if isinstance(d, dict)]
+    docs += [{**d, "id": f"{d['id']}:{n}"} for n in range(30) for d in docs[:10]]  # posting lists > one block
+    readers = []
+    for name, writer in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        ix = whoosh_index.create_in(str(tmp_path), indexer.make_schema(), indexname=name)
+        w = writer(ix)
+        for doc in docs:
+            w.add_document(**doc)
+        w.commit()
+        readers.append(whoosh_index.open_dir(str(tmp_path), indexname=name).reader())
+    theirs, ours = readers
+    assert list(theirs.all_terms()) == list(ours.all_terms())
+    assert max(theirs.doc_frequency(f, t) for f, t in theirs.all_terms()) > 128  # a block holds 128
+    for field, term in theirs.all_terms():
+        assert vars(theirs.term_info(field, term)) == vars(ours.term_info(field, term))
+        assert _postings(theirs, field, term) == _postings(ours, field, term)
+    assert list(theirs.all_stored_fields()) == list(ours.all_stored_fields())
+    for docnum in range(theirs.doc_count_all()):
+        assert theirs.doc_field_length(docnum, "content") == ours.doc_field_length(docnum, "content")
+    for column in ("price", "price_desc", "created", "deadline"):
+        assert list(theirs.column_reader(column)) == list(ours.column_reader(column))
+
+
+def _postings(reader, field, term):
+    m, out = reader.postings(field, term), []
+    while m.is_active():
+        out.append((m.id(), m.weight(), m.value(), m.block_min_length(), m.block_max_length()))
+        m.next()
+    return out
+
+
 @pytest.mark.parametrize("damage", ["remove", "corrupt"])
 def test_a_missing_or_corrupt_index_is_rebuilt_on_start(app, db, offering, damage):
     root = Path(app.config["SEARCH_INDEX_DIR"])
@@ -215,3 +267,36 @@ def test_warm_up_preloads_common_posting_lists(app, db, offering):
     loaded = engine.warm(indexer.open_index(app), 5)
     assert loaded == 5 and len(engine._postings_cache) == 5
     assert found("微通道") == ["碳化硅微通道连续流反应器"]  # answers are the same with a warm cache
+
+
+def test_the_engine_reads_columns_and_lengths_as_whoosh_does(app, db, offering):
+    """Per-document arrays (lengths, prices, dates) are read a column at a time; they hold what
+    Whoosh's readers give document by document, also across segments with deletions."""
+    import numpy as np
+
+    from marketplace.matching import engine
+    from marketplace.matching.documents import NEGOTIABLE_SORT
+
+    factories.OfferingFactory(title="搪玻璃反应釜", price_amount=None)
+    factories.DemandFactory()
+    db.session.commit()
+    offering.price_amount = 1234.5
+    db.session.commit()  # a second segment, and a deletion in the first
+    searcher = indexer.open_index(app).searcher()
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        n = reader.doc_count_all()
+        lengths = [reader.doc_field_length(i, "content", 0) for i in range(n)]
+        assert engine._lengths(reader, "content", n).tolist() == lengths
+        for column, default in (
+            ("price", NEGOTIABLE_SORT),
+            ("price_desc", 0),
+            ("created", 0),
+            ("deadline", 0),
+        ):
+            expected = (
+                [v for v in reader.column_reader(column)] if reader.has_column(column) else [default] * n
+            )
+            assert engine._column(reader, column, n, default).tolist() == expected
+            assert engine._column(reader, column, n, default).dtype == np.int64
+    searcher.close()

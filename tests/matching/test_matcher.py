@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.accounts.services import create_api_token
+from marketplace.demands.models import Demand
 from marketplace.matching import services
 from tests import factories
 
@@ -123,6 +125,74 @@ def test_match_command_prints_json(runner, market):
     every = json.loads(runner.invoke(args=["match", "--all"]).output)
     assert "dem-x" in every
     assert runner.invoke(args=["match", "no-such-ref"]).exit_code != 0
+
+
+def test_match_all_runs_the_same_statements_whatever_the_number_of_demands(runner, db, market):
+    """Demands are read in batches with their labels and matched from one searcher: no
+    statement per demand. Each demand's matches are those `match_demand` gives it."""
+    from sqlalchemy import event
+
+    def run() -> tuple[dict, int]:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            result = runner.invoke(args=["match", "--all", "--limit", "3"])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output), len(statements)
+
+    few, few_statements = run()
+    factories.DemandFactory.create_batch(8, title="500 L 发酵罐放大")
+    db.session.commit()
+    many, many_statements = run()
+    assert len(many) == len(few) + 8 and many_statements == few_statements
+    for ref, rows in many.items():
+        demand = db.session.scalar(select(Demand).where(Demand.ref == ref))
+        expected = [{"offering_ref": m.ref, "score": m.score} for m in services.match_demand(demand, limit=3)]
+        assert rows == expected
+
+
+def test_pooled_bigram_scores_are_bigram_scores_to_the_last_bit():
+    """The array version of the pool's bigram BM25 gives the very floats of the plain one."""
+    need = "500 L 不锈钢发酵罐放大，大肠杆菌高密度发酵，GMP条件，在线pH和溶氧控制"
+    texts = [
+        "500 L 不锈钢机械搅拌发酵罐 容积 500 L 大肠杆菌高密度发酵，GMP车间，在线pH和溶氧控制。",
+        "3000 L 食品级发酵罐组 益生菌与酵素发酵。",
+        "1000 L 搪玻璃反应釜 防爆区，精细化工合成放大。",
+        "冻干制剂处方开发 冻干曲线与处方开发。",
+        "",
+        "发酵发酵发酵罐罐罐 高密度 高密度",
+    ]
+    docs = []
+    for n, text in enumerate(texts):
+        stored = {"title": text, "specs": "", "body": ""}
+        docs.append(services._pool_doc(_FakeSearcher(stored), [(_FakeReader(n), 0)], 0))
+    expected = services.bigram_scores(need, [d.text for d in docs])
+    assert services._pool_bigram_scores(need, docs) == expected
+    assert services._pool_bigram_scores("", docs) == [0.0] * len(docs)
+
+
+class _FakeSegment:
+    def __init__(self, n):
+        self.n = n
+
+    def segment_id(self):
+        return f"test-segment-{self.n}-{id(self)}"
+
+
+class _FakeReader:
+    def __init__(self, n):
+        self._segment = _FakeSegment(n)
+
+
+class _FakeSearcher:
+    def __init__(self, stored):
+        self.stored = stored
+
+    def stored_fields(self, docnum):
+        return self.stored
 
 
 def test_matches_api_for_owner_and_admin_only(client, db, market, admin_user):
