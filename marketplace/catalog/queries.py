@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from sqlalchemy import Select, case, func, literal_column, select, union_all
 from sqlalchemy.orm import selectinload
@@ -37,6 +37,10 @@ class OfferingFilters:
     price_max: float | None = None
     platform_id: int | None = None
     sort: str = "newest"
+
+    def key(self) -> tuple:
+        """What names the list these filters select (a key of cached totals and pages)."""
+        return astuple(self)
 
 
 def filter_offerings(f: OfferingFilters) -> Select:
@@ -85,6 +89,9 @@ class PlatformFilters:
     certification: str | None = None
     sort: str = "newest"
 
+    def key(self) -> tuple:
+        return astuple(self)
+
 
 def filter_platforms(f: PlatformFilters) -> Select:
     stmt = select(Platform).where(Platform.is_public)
@@ -96,7 +103,8 @@ def filter_platforms(f: PlatformFilters) -> Select:
         stmt = stmt.where(Platform.level == f.level)
     if f.certification:
         stmt = stmt.where(Platform.certifications.has(f.certification[:40]))
-    stmt = stmt.options(selectinload(Platform.attachments))  # the cards' photos and logos
+    # the cards' photos, logos and organisations, for a whole page at once
+    stmt = stmt.options(selectinload(Platform.attachments), selectinload(Platform.organization))
     return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
 
 

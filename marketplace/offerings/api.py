@@ -12,6 +12,7 @@ from ..catalog import queries
 from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..extensions import db
+from ..matching.outbox import memo
 from ..platforms import services as platform_services
 from . import services
 from .models import Offering
@@ -41,7 +42,14 @@ class OfferingList(MethodView):
     def get(self, args):
         """List public offerings (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return paginate(queries.filter_offerings(queries.OfferingFilters(**args)), page, per_page)
+        filters = queries.OfferingFilters(**args)
+        return paginate(
+            queries.filter_offerings(filters),
+            page,
+            per_page,
+            key=("offerings", filters.key()),
+            remember=memo(),
+        )
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(OfferingCreate)

@@ -7,6 +7,7 @@ from ..api import Blueprint
 from ..api.schemas import page_schema
 from ..catalog import queries
 from ..core.pagination import paginate
+from ..matching.outbox import memo
 from . import services
 from .schemas import PlatformFilterArgs, PlatformOut
 
@@ -20,7 +21,14 @@ class PlatformList(MethodView):
     def get(self, args):
         """List approved platforms (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return paginate(queries.filter_platforms(queries.PlatformFilters(**args)), page, per_page)
+        filters = queries.PlatformFilters(**args)
+        return paginate(
+            queries.filter_platforms(filters),
+            page,
+            per_page,
+            key=("platforms", filters.key()),
+            remember=memo(),
+        )
 
 
 @blp.route("/<int:platform_id>")
