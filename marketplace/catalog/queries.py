@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 
 from sqlalchemy import Select, case, func, literal_column, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import vocab
 from ..extensions import db
@@ -61,11 +61,14 @@ def filter_offerings(f: OfferingFilters) -> Select:
         stmt = stmt.where(Offering.price_amount <= f.price_max)
     if f.platform_id:
         stmt = stmt.where(Offering.platform_id == f.platform_id)
-    # Cards show the platform and pictures: load a page's platforms (and their labels), photos and
-    # logos in one go, not one by one.
+    # Cards show the platform and pictures: load a page's platforms, photos and logos in one go, not
+    # one by one; a card shows no platform labels (loaded only if read).
+    platform = joinedload(Offering.platform, innerjoin=True)
     stmt = stmt.options(
         selectinload(Offering.attachments),
-        selectinload(Offering.platform).selectinload(Platform.attachments),
+        platform.selectinload(Platform.attachments),
+        platform.lazyload(Platform.domains_rows),
+        platform.lazyload(Platform.certifications_rows),
     )
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
 
