@@ -116,3 +116,10 @@ def test_pages_of_every_sort_list_each_public_offering_once_in_order(client, db)
         ]
         assert paged == [o["title"] for o in api] and len(set(paged)) == len(prices)
         assert titles(client.get(f"/offerings?sort={sort}")) == paged
+
+
+def test_the_navigation_counts_unread_messages_only_for_those_it_links_them_to(client, db, auth, admin_user):
+    auth.as_(admin_user)
+    with Statements(db.engine) as statements:
+        assert client.get("/").status_code == 200
+    assert not [sql for sql in statements.sql if "FROM messages" in sql]
