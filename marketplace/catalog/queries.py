@@ -8,7 +8,9 @@ from sqlalchemy import Select, case, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import vocab
+from ..core.pagination import Page, paginate
 from ..extensions import db
+from ..matching.outbox import memo
 from ..offerings.models import Offering
 from ..platforms.models import Platform
 
@@ -73,6 +75,12 @@ def filter_offerings(f: OfferingFilters) -> Select:
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
 
 
+def offerings_page(f: OfferingFilters, page: int, per_page: int, *, clamp: bool = False) -> Page:
+    """A page of `filter_offerings(f)`; its total and ids are kept at the search version."""
+    key = ("offerings", f.key())
+    return paginate(filter_offerings(f), page, per_page, clamp=clamp, key=key, remember=memo())
+
+
 PLATFORM_SORTS = {
     "newest": (Platform.created_at.desc(), Platform.id.desc()),
     "name": (Platform.name, Platform.id),
@@ -109,6 +117,12 @@ def filter_platforms(f: PlatformFilters) -> Select:
     # the cards' photos, logos and organisations, for a whole page at once
     stmt = stmt.options(selectinload(Platform.attachments), selectinload(Platform.organization))
     return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
+
+
+def platforms_page(f: PlatformFilters, page: int, per_page: int, *, clamp: bool = False) -> Page:
+    """A page of `filter_platforms(f)`; its total and ids are kept at the search version."""
+    key = ("platforms", f.key())
+    return paginate(filter_platforms(f), page, per_page, clamp=clamp, key=key, remember=memo())
 
 
 def counts_by_domain() -> list[tuple[str, int, int]]:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import vocab
-from ..core.views import float_arg, page_of
+from ..core.views import float_arg, page_arg, page_size
 from ..matching.outbox import memo
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
@@ -53,7 +53,7 @@ def offerings():
         price_max=float_arg("price_max"),
         sort=request.args.get("sort", "newest"),
     )
-    page = page_of(queries.filter_offerings(filters), key=("offerings", filters.key()), remember=memo())
+    page = queries.offerings_page(filters, page_arg(), page_size(), clamp=True)
     return render_template(
         "catalog/offerings.html",
         page=page,
@@ -85,7 +85,7 @@ def platforms():
         certification=request.args.get("certification") or None,
         sort=request.args.get("sort", "newest"),
     )
-    page = page_of(queries.filter_platforms(filters), key=("platforms", filters.key()), remember=memo())
+    page = queries.platforms_page(filters, page_arg(), page_size(), clamp=True)
     return render_template(
         "catalog/platforms.html",
         page=page,
@@ -101,5 +101,5 @@ def platform(platform_id: int):
     if item is None:
         abort(404)
     filters = queries.OfferingFilters(platform_id=item.id)
-    page = page_of(queries.filter_offerings(filters), key=("offerings", filters.key()), remember=memo())
+    page = queries.offerings_page(filters, page_arg(), page_size(), clamp=True)
     return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)

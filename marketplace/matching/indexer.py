@@ -341,7 +341,9 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
                     # A document set aside leaves the index too: the index never shows what the database
                     # no longer says, and `check` reports it missing until it indexes again.
                     failures += _write(ix, touched, docs)
-                    session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id))
+                    # The rows read, not every id up to the last: on PostgreSQL a transaction that took a
+                    # smaller id may commit after the read; its row waits for the next drain.
+                    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
                     _record_failures(session, failures, app.config["SEARCH_RETRY_DELAY"])
                     _resolve(session, touched - {f.key for f in failures})
                     session.commit()

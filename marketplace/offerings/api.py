@@ -10,9 +10,7 @@ from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import page_schema
 from ..catalog import queries
 from ..core.errors import DomainError
-from ..core.pagination import paginate
 from ..extensions import db
-from ..matching.outbox import memo
 from ..platforms import services as platform_services
 from . import services
 from .models import Offering
@@ -42,14 +40,7 @@ class OfferingList(MethodView):
     def get(self, args):
         """List public offerings (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        filters = queries.OfferingFilters(**args)
-        return paginate(
-            queries.filter_offerings(filters),
-            page,
-            per_page,
-            key=("offerings", filters.key()),
-            remember=memo(),
-        )
+        return queries.offerings_page(queries.OfferingFilters(**args), page, per_page)
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(OfferingCreate)
