@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from sqlalchemy import Select, case, func, literal_column, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import vocab
+from ..core.pagination import Page, paginate
 from ..extensions import db
+from ..matching.outbox import memo
 from ..offerings.models import Offering
 from ..platforms.models import Platform
 
@@ -38,6 +40,10 @@ class OfferingFilters:
     platform_id: int | None = None
     sort: str = "newest"
 
+    def key(self) -> tuple:
+        """What names the list these filters select (a key of cached totals and pages)."""
+        return astuple(self)
+
 
 def filter_offerings(f: OfferingFilters) -> Select:
     stmt = public_offerings()
@@ -57,13 +63,22 @@ def filter_offerings(f: OfferingFilters) -> Select:
         stmt = stmt.where(Offering.price_amount <= f.price_max)
     if f.platform_id:
         stmt = stmt.where(Offering.platform_id == f.platform_id)
-    # Cards show the platform and pictures: load a page's platforms (and their labels), photos and
-    # logos in one go, not one by one.
+    # Cards show the platform and pictures: load a page's platforms, photos and logos in one go, not
+    # one by one; a card shows no platform labels (loaded only if read).
+    platform = joinedload(Offering.platform, innerjoin=True)
     stmt = stmt.options(
         selectinload(Offering.attachments),
-        selectinload(Offering.platform).selectinload(Platform.attachments),
+        platform.selectinload(Platform.attachments),
+        platform.lazyload(Platform.domains_rows),
+        platform.lazyload(Platform.certifications_rows),
     )
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
+
+
+def offerings_page(f: OfferingFilters, page: int, per_page: int, *, clamp: bool = False) -> Page:
+    """A page of `filter_offerings(f)`; its total and ids are kept at the search version."""
+    key = ("offerings", f.key())
+    return paginate(filter_offerings(f), page, per_page, clamp=clamp, key=key, remember=memo())
 
 
 PLATFORM_SORTS = {
@@ -85,6 +100,9 @@ class PlatformFilters:
     certification: str | None = None
     sort: str = "newest"
 
+    def key(self) -> tuple:
+        return astuple(self)
+
 
 def filter_platforms(f: PlatformFilters) -> Select:
     stmt = select(Platform).where(Platform.is_public)
@@ -96,8 +114,15 @@ def filter_platforms(f: PlatformFilters) -> Select:
         stmt = stmt.where(Platform.level == f.level)
     if f.certification:
         stmt = stmt.where(Platform.certifications.has(f.certification[:40]))
-    stmt = stmt.options(selectinload(Platform.attachments))  # the cards' photos and logos
+    # the cards' photos, logos and organisations, for a whole page at once
+    stmt = stmt.options(selectinload(Platform.attachments), selectinload(Platform.organization))
     return stmt.order_by(*PLATFORM_SORTS.get(f.sort, PLATFORM_SORTS["newest"]))
+
+
+def platforms_page(f: PlatformFilters, page: int, per_page: int, *, clamp: bool = False) -> Page:
+    """A page of `filter_platforms(f)`; its total and ids are kept at the search version."""
+    key = ("platforms", f.key())
+    return paginate(filter_platforms(f), page, per_page, clamp=clamp, key=key, remember=memo())
 
 
 def counts_by_domain() -> list[tuple[str, int, int]]:

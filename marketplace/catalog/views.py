@@ -6,7 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import vocab
-from ..core.views import float_arg, page_of
+from ..core.views import float_arg, page_arg, page_size
+from ..matching.outbox import memo
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
 from . import queries
@@ -20,7 +21,12 @@ PLATFORM_PARAMS = ("domain", "city", "level", "certification", "sort")
 
 @bp.route("/")
 def home():
-    return render_template("catalog/home.html", domains=queries.counts_by_domain(), totals=queries.totals())
+    remember = memo()
+    return render_template(
+        "catalog/home.html",
+        domains=remember("home:domains", queries.counts_by_domain),
+        totals=remember("home:totals", queries.totals),
+    )
 
 
 @bp.route("/dashboard")
@@ -47,7 +53,7 @@ def offerings():
         price_max=float_arg("price_max"),
         sort=request.args.get("sort", "newest"),
     )
-    page = page_of(queries.filter_offerings(filters))
+    page = queries.offerings_page(filters, page_arg(), page_size(), clamp=True)
     return render_template(
         "catalog/offerings.html",
         page=page,
@@ -79,7 +85,7 @@ def platforms():
         certification=request.args.get("certification") or None,
         sort=request.args.get("sort", "newest"),
     )
-    page = page_of(queries.filter_platforms(filters))
+    page = queries.platforms_page(filters, page_arg(), page_size(), clamp=True)
     return render_template(
         "catalog/platforms.html",
         page=page,
@@ -94,5 +100,6 @@ def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:
         abort(404)
-    page = page_of(queries.filter_offerings(queries.OfferingFilters(platform_id=item.id)))
+    filters = queries.OfferingFilters(platform_id=item.id)
+    page = queries.offerings_page(filters, page_arg(), page_size(), clamp=True)
     return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)

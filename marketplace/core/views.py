@@ -93,9 +93,10 @@ def page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def page_of(stmt) -> Page:
-    """The requested page of `stmt` for a page people read (past the end: the last page)."""
-    return paginate(stmt, page_arg(), page_size(), clamp=True)
+def page_of(stmt, **cache) -> Page:
+    """The requested page of `stmt` for a page people read (past the end: the last page); `cache`:
+    `key` and `remember` (see `pagination.paginate`)."""
+    return paginate(stmt, page_arg(), page_size(), clamp=True, **cache)
 
 
 def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:

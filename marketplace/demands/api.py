@@ -8,6 +8,7 @@ from ..api.schemas import PageArgs, page_schema
 from ..core.errors import Forbidden
 from ..core.pagination import paginate
 from ..matching import services as matching
+from ..matching.outbox import memo
 from . import services
 from .schemas import DemandOut, MatchArgs, MatchOut
 
@@ -20,7 +21,8 @@ class DemandList(MethodView):
     @blp.response(200, page_schema(DemandOut, "DemandPage"))
     def get(self, args):
         """Open demands' public summaries, newest first."""
-        return paginate(services.public_open(), args["page"], args["per_page"])
+        key = services.public_open_key()
+        return paginate(services.public_open(), args["page"], args["per_page"], key=key, remember=memo())
 
 
 @blp.route("/<ref>/matches")

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -80,6 +81,7 @@ class Demand(Searchable, HasAttachments, db.Model):
     __tablename__ = "demands"
     __search_type__ = "demand"
     __attachment_owner__ = "demand"  #: confidential files: readable like `confidential_detail`
+    __table_args__ = (Index("ix_demands_status_published", "status", "published_at", "id"),)  #: the hall
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("dem"))  #: interchange key
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

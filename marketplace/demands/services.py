@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
 from ..accounts.models import Role
@@ -209,8 +210,19 @@ def open_confidential(demand: Demand, platform: Platform, *, by) -> DemandContac
 
 
 def public_open() -> object:
-    """Open, unexpired demands, newest first (a SELECT the catalogue paginates)."""
-    return select(Demand).where(Demand.is_open).order_by(Demand.published_at.desc(), Demand.id.desc())
+    """Open, unexpired demands, newest first (a SELECT the catalogue paginates), with their firms."""
+    return (
+        select(Demand)
+        .where(Demand.is_open)
+        .options(selectinload(Demand.organization))
+        .order_by(Demand.published_at.desc(), Demand.id.desc())
+    )
+
+
+def public_open_key() -> tuple:
+    """What names the list `public_open()` selects now (the key of its cached total and pages): it
+    changes with the day, as deadlines pass. Take it before the statement."""
+    return ("demands", local_today())
 
 
 # The firm attaches confidential files to its own demand; whoever may read the confidential part

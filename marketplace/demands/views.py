@@ -12,6 +12,7 @@ from ..core.views import page_of, perform, submit_form
 from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
+from ..matching.outbox import memo
 from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm
@@ -28,7 +29,8 @@ def demand_publisher(demand) -> str:
 
 @bp.route("/demands")
 def public_list():
-    page = page_of(services.public_open())
+    key = services.public_open_key()
+    page = page_of(services.public_open(), key=key, remember=memo())
     return render_template("demands/list.html", page=page)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import UTCDateTime, utcnow
@@ -70,3 +70,14 @@ class SearchDeadLetter(db.Model):
     @property
     def key(self) -> str:
         return f"{self.doc_type}:{self.doc_id}"
+
+
+class SearchVersion(db.Model):
+    """One row counting the committed changes of searchable rows (`outbox.latest_change`).
+
+    Bumped in the transaction of every change that queues outbox rows, just before its commit, so
+    a reader that sees the new number sees the change too; values caches of public pages by it."""
+
+    __tablename__ = "search_version"
+    id: Mapped[int] = mapped_column(primary_key=True)  #: always 1
+    value: Mapped[int] = mapped_column(BigInteger)

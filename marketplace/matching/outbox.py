@@ -4,19 +4,25 @@ transaction (a rollback discards it with the change), and a drain is scheduled a
 The rows are written when the transaction commits, under a lock held until the commit ends, so their
 ids are committed in increasing order: a host that has applied the log up to id N never meets a row
 below N later (PostgreSQL hands out sequence values at insert, not at commit; SQLite has one writer
-at a time anyway)."""
+at a time anyway). Such a transaction also bumps the search version (`latest_change`) as it commits."""
 
 from __future__ import annotations
 
+import secrets
 import zlib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..core.cache import versioned_cache
 from ..core.models import utcnow
+from ..core.pagination import Remember
+from ..extensions import db
 from . import indexer
-from .models import SearchOutbox
+from .models import SearchOutbox, SearchVersion
 from .registry import search_type
 
 _KEYS = "search_outbox_keys"
@@ -62,9 +68,43 @@ def _write(session: Session) -> None:
         insert(SearchOutbox.__table__),
         [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)],
     )
+    _bump_version(connection)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _discard(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_KEYS, None)
+
+
+def _bump_version(connection) -> None:
+    """Count the transaction's changes of searchable rows in `search_version`, in the transaction.
+
+    One upsert, after the outbox's lock: concurrent committers take turns on the row, so the numbers
+    follow the commits' order. The first bump on an empty table starts at a random number, so a counter
+    whose row was removed never repeats the numbers (and cached values) of its former life."""
+    table = SearchVersion.__table__
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(table).values(id=1, value=secrets.randbits(62))
+    upsert = upsert.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1})
+    connection.execute(upsert)
+
+
+def latest_change() -> int:
+    """A number that changes with every committed change of a searchable (public catalogue) row and
+    never comes back: the key of caches of what those rows show (counts, facets).
+
+    Read it before the values it keys, in the same transaction: the values are then at least as new."""
+    return db.session.scalar(select(SearchVersion.value).where(SearchVersion.id == 1)) or 0
+
+
+def memo() -> Remember:
+    """`memo()(key, compute)`: a value derived only from searchable rows (public counts, the ids of a
+    page of a public list), computed once per process and search version. Take it at the start of a
+    request, before reading anything it keys: one statement reads the version for every value."""
+    version, cache = latest_change(), versioned_cache("search")
+
+    def remember(key: Hashable, compute) -> Any:
+        return cache.get(version, key, compute)
+
+    return remember

@@ -19,7 +19,8 @@ bp = Blueprint("messaging", __name__, url_prefix="/messages")
 
 @bp.app_context_processor
 def _unread():
-    if current_user.is_authenticated:
+    """The navigation's count, for those whose navigation has the messages link (firms, operators)."""
+    if current_user.is_authenticated and (current_user.is_firm or current_user.is_operator):
         return {"unread_messages": services.unread_count(current_user)}
     return {"unread_messages": 0}
 

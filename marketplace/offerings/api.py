@@ -10,7 +10,6 @@ from ..api.auth import domain_errors, token_required, token_user
 from ..api.schemas import page_schema
 from ..catalog import queries
 from ..core.errors import DomainError
-from ..core.pagination import paginate
 from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
@@ -41,7 +40,7 @@ class OfferingList(MethodView):
     def get(self, args):
         """List public offerings (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return paginate(queries.filter_offerings(queries.OfferingFilters(**args)), page, per_page)
+        return queries.offerings_page(queries.OfferingFilters(**args), page, per_page)
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(OfferingCreate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, and_, false
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, and_, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -97,6 +97,11 @@ class Offering(Searchable, HasAttachments, db.Model):
     __tablename__ = "offerings"
     __search_type__ = "offering"
     __attachment_owner__ = "offering"
+    __table_args__ = (
+        # The public list, newest first: its pages and its count read this index alone (the platform
+        # id checks the platform's approval), never the rows.
+        Index("ix_offerings_status_created", "status", "created_at", "id", "platform_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("off"))  #: interchange key
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)

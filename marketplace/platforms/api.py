@@ -6,7 +6,6 @@ from flask_smorest import abort
 from ..api import Blueprint
 from ..api.schemas import page_schema
 from ..catalog import queries
-from ..core.pagination import paginate
 from . import services
 from .schemas import PlatformFilterArgs, PlatformOut
 
@@ -20,7 +19,7 @@ class PlatformList(MethodView):
     def get(self, args):
         """List approved platforms (paginated, filterable)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        return paginate(queries.filter_platforms(queries.PlatformFilters(**args)), page, per_page)
+        return queries.platforms_page(queries.PlatformFilters(**args), page, per_page)
 
 
 @blp.route("/<int:platform_id>")

@@ -169,7 +169,10 @@ def test_counts_by_domain_match_a_brute_force_count_in_one_statement(db, mixed_c
 def test_home_page_queries_do_not_grow_with_the_catalogue(client, db, mixed_catalogue):
     with Statements(db.engine) as statements:
         assert client.get("/").status_code == 200
-    assert len(statements.sql) <= 4  # domain counts and the three totals
+    assert len(statements.sql) <= 5  # the search version, the domain counts and the three totals
+    with Statements(db.engine) as statements:
+        assert client.get("/").status_code == 200
+    assert len(statements.sql) == 1  # the same version: the counts are those computed before
 
 
 def test_offering_list_loads_platforms_and_labels_without_a_query_per_card(client, db):
