@@ -503,3 +503,15 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
         if platform.city in r.candidate.cities:
             r.reasons.append(f"需求方优先考虑{platform.city}")
     return _to_matches(ranked, {s["id"]: s for s, _, _ in pool}, limit)
+
+
+def warm_up(app) -> None:
+    """Prepare this process before its first request: open the searcher, build the per-document
+    table and compile a search's SQL (the warm-up thread then preloads common postings). A gunicorn
+    worker calls it at start (`marketplace.gunicorn_conf`), so the first user's search is as fast as
+    the next. Never fails the worker: a problem is logged and the first search meets it again."""
+    try:
+        with app.app_context():
+            search("中试")
+    except Exception:  # noqa: BLE001 - the worker must start; the search path reports its own errors
+        app.logger.exception("search warm-up at worker start failed")
