@@ -83,9 +83,10 @@ def float_arg(name: str, limit: float = 1e12) -> float | None:
     return value if math.isfinite(value) and abs(value) < limit else None
 
 
-def page_arg() -> int:
-    """The requested page number, 1 when missing or invalid."""
-    page = request.args.get("page", 1, type=int) or 1
+def page_arg(name: str = "page") -> int:
+    """The requested page number (query parameter `name`: a page with two tables pages each), 1 when
+    missing or invalid."""
+    page = request.args.get(name, 1, type=int) or 1
     return max(PAGE.minimum, min(page, PAGE.maximum))
 
 

@@ -126,10 +126,11 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         ],
     )
     expert_rows = []
+    summaries = results.expert_summaries(campaign, participants)
     for p in participants:
         for i in indicators:
             if i.source == IndicatorSource.EXPERT:
-                s = results.expert_summary(p, i)
+                s = summaries[p.id, i.id]
                 expert_rows.append(
                     [
                         p.platform.ref,
