@@ -180,6 +180,22 @@ def dimension_ranking_query(campaign: EvaluationCampaign, code: str):
     )
 
 
+def value_table(campaign: EvaluationCampaign) -> dict[tuple[int, str], tuple[float | None, float | None]]:
+    """{(participant id, indicator code): (value, score)} of every participant, read as plain rows in
+    one statement (the Excel export's 2,000 × 15 cells, without an object per value)."""
+    rows = db.session.execute(
+        select(
+            IndicatorValue.participant_id,
+            EvaluationIndicator.code,
+            IndicatorValue.value,
+            IndicatorValue.score,
+        )
+        .join(EvaluationIndicator, EvaluationIndicator.id == IndicatorValue.indicator_id)
+        .where(EvaluationIndicator.campaign_id == campaign.id)
+    )
+    return {(participant_id, code): (value, score) for participant_id, code, value, score in rows}
+
+
 def participant_for(campaign: EvaluationCampaign, ref: str) -> CampaignParticipant:
     """The participant of the platform with this ref; LookupError when it took no part."""
     participant = db.session.scalar(
