@@ -94,9 +94,10 @@ def page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def page_of(stmt) -> Page:
-    """The requested page of `stmt` for a page people read (past the end: the last page)."""
-    return paginate(stmt, page_arg(), page_size(), clamp=True)
+def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE") -> Page:
+    """The requested page of `stmt` for a page people read (past the end: the last page); `param`: the
+    page number's query parameter, `size`: the setting of rows per page."""
+    return paginate(stmt, page_arg(param), current_app.config[size], clamp=True)
 
 
 def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:

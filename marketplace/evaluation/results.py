@@ -88,8 +88,6 @@ def campaigns_for(user) -> list[EvaluationCampaign]:
 # ---------------------------------------------------------------- reads
 
 
-#: Rows per page of the ranking tables (the public ranking and the administrators' overview).
-RANKING_PAGE_SIZE = 50
 #: The longest part of a platform's name the ranking searches for.
 NAME_SEARCH_MAX = 50
 

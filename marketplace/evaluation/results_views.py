@@ -10,8 +10,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.pagination import paginate
-from ..core.views import page_arg, perform, submit_form
+from ..core.views import page_of, perform, submit_form
 from ..platforms import services as platform_services
 from ..platforms.models import PLATFORM_WORKFLOW
 from . import export, results
@@ -45,7 +44,7 @@ RANKING_FILTERS = ("city", "grade", "q")
 
 
 def _page(stmt, param: str):
-    return paginate(stmt, page_arg(param), results.RANKING_PAGE_SIZE, clamp=True)
+    return page_of(stmt, param, size="RANKING_PAGE_SIZE")
 
 
 @bp.route("/<int:year>/")

@@ -11,8 +11,7 @@ from .. import vocab
 from ..accounts.models import Role
 from ..bookings import services as booking_services
 from ..core.auth import acting_user, or_404, role_required
-from ..core.pagination import paginate
-from ..core.views import page_arg, perform, submit_form
+from ..core.views import page_of, perform, submit_form
 from . import services
 from .forms import (
     DIRECTIONS,
@@ -25,7 +24,7 @@ from .forms import (
 )
 from .metrics import METRICS
 from .models import CAMPAIGN_WORKFLOW
-from .results import RANKING_PAGE_SIZE, RankingFilters, cities, participant_count, ranking_query
+from .results import RankingFilters, cities, participant_count, ranking_query
 
 bp = Blueprint("evaluation", __name__)
 #: The phase changes a button posts (services.PHASE_ACTIONS).
@@ -270,7 +269,7 @@ def results(year: int):
         flash("结果尚未计算。", "error")
         return redirect(url_for("evaluation.campaign", year=year))
     filters = RankingFilters.read(request.args, flags=True)
-    page = paginate(ranking_query(campaign, filters=filters), page_arg(), RANKING_PAGE_SIZE, clamp=True)
+    page = page_of(ranking_query(campaign, filters=filters), size="RANKING_PAGE_SIZE")
     return render_template(
         "evaluation/results.html",
         campaign=campaign,
