@@ -70,7 +70,12 @@ def campaign(year: int):
     )[0]:
         return redirect(url_for("evaluation.campaign", year=year))
     history = CAMPAIGN_WORKFLOW.history(campaign)
-    participants = services.participants_of(campaign)
+    participants = page_of(
+        ranking_query(campaign, values=False)
+        if campaign.computed_at is not None
+        else services.participants_query(campaign),
+        size="RANKING_PAGE_SIZE",
+    )
     return render_template(
         "evaluation/campaign.html",
         campaign=campaign,
@@ -80,7 +85,7 @@ def campaign(year: int):
         actors=services.actor_names(history),
         weight_problem=services.weight_problem(campaign),
         participants=participants,
-        removable=services.removable_ids(participants),
+        removable=services.removable_ids(participants.items),
         participant_form=form,
         may_add=services.participants_open(campaign) and bool(form.platform_id.choices[1:] or form.errors),
         bands_text=services.bands_text,

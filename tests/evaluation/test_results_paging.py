@@ -142,6 +142,19 @@ def test_the_administrators_overview_is_paged_and_filtered(app, client, auth, db
     )
 
 
+def test_the_campaign_page_pages_its_participants_in_ranking_order(
+    app, client, auth, admin_user, monkeypatch
+):
+    campaign, _ = computed_campaign(status="published", refs=SIXTY[:9])
+    monkeypatch.setitem(app.config, "RANKING_PAGE_SIZE", 4)
+    auth.as_(admin_user)
+    html = client.get("/admin/evaluation/2025?page=2").get_data(as_text=True)
+    section = html[html.index('id="participants"') :]
+    assert "参评平台（9）" in text_of(section) and "第 2 / 3 页，共 9 条" in text_of(section)
+    names = [p.platform.name for p in results.ranking(campaign, values=False)]
+    assert re.findall(r">([^<>]*中试平台[^<>]*)</a>", section) == names[4:8]
+
+
 def _statements(client, db, path: str) -> int:
     with Statements(db.engine) as statements:
         response = client.get(path)
@@ -164,6 +177,7 @@ def test_the_pages_and_the_export_run_the_same_statements_for_more_participants(
         "/evaluation/{year}/",
         "/evaluation/{year}/?domain=management&city=济南",
         "/admin/evaluation/{year}/results",
+        "/admin/evaluation/{year}",
         "/evaluation/{year}/export.xlsx",
     ):
         assert _statements(client, db, page.format(year=2025)) == _statements(
