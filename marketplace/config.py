@@ -71,6 +71,9 @@ IMPORT_REBUILD_MIN_DOCUMENTS = 2000
 IMPORT_DRAIN_WAIT = 30.0
 
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
+RANKING_PAGE_SIZE = (
+    50  #: rows per page of the evaluation's rankings (public results, administrators' overview)
+)
 
 #: After each commit, queue a drain of the search outbox (with JOBS_IMMEDIATE: run it in this process;
 #: otherwise a `flask jobs worker` runs it on its host). Off: leave it to the next search,

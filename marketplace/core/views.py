@@ -83,9 +83,10 @@ def float_arg(name: str, limit: float = 1e12) -> float | None:
     return value if math.isfinite(value) and abs(value) < limit else None
 
 
-def page_arg() -> int:
-    """The requested page number, 1 when missing or invalid."""
-    page = request.args.get("page", 1, type=int) or 1
+def page_arg(name: str = "page") -> int:
+    """The requested page number (query parameter `name`: a page with two tables pages each), 1 when
+    missing or invalid."""
+    page = request.args.get(name, 1, type=int) or 1
     return max(PAGE.minimum, min(page, PAGE.maximum))
 
 
@@ -93,10 +94,11 @@ def page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def page_of(stmt, **cache) -> Page:
-    """The requested page of `stmt` for a page people read (past the end: the last page); `cache`:
-    `key` and `remember` (see `pagination.paginate`)."""
-    return paginate(stmt, page_arg(), page_size(), clamp=True, **cache)
+def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE", **cache) -> Page:
+    """The requested page of `stmt` for a page people read (past the end: the last page); `param`: the
+    page number's query parameter, `size`: the setting of rows per page; `cache`: `key` and `remember`
+    (see `pagination.paginate`)."""
+    return paginate(stmt, page_arg(param), current_app.config[size], clamp=True, **cache)
 
 
 def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:

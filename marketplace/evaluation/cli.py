@@ -67,4 +67,4 @@ def export_command(year: int, path: str) -> None:
         export.workbook(campaign).save(path)
     except OSError as exc:
         raise click.ClickException(f"无法写入 {path}：{exc}") from None
-    click.echo(f"已导出 {len(campaign.participants)} 个平台的评分表：{path}")
+    click.echo(f"已导出 {results.participant_count(campaign)} 个平台的评分表：{path}")

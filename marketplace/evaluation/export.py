@@ -11,6 +11,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -26,38 +27,45 @@ def _num(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _sheet(wb: Workbook, title: str, header: list, rows: list[list], first: bool = False):
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for cells in ws.iter_rows():  # text stays text (no formula injection through a platform's name)
-        for cell in cells:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+def _sheet(wb: Workbook, title: str, header: list, rows, first: bool = False):
+    """One sheet of the write-only (streamed) workbook: a bold header, then `rows` (any iterable);
+    `first`: the results sheet, its ref and name columns frozen."""
+    ws = wb.create_sheet(title)
     ws.freeze_panes = "C2" if first else "A2"
     for index, title_ in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(title_)) * 2 + 2))
+    bold = Font(bold=True)
+    ws.append([_cell(ws, title_, bold) for title_ in header])
+    for row in rows:
+        ws.append(
+            [_cell(ws, value) if isinstance(value, str) and value.startswith("=") else value for value in row]
+        )
     return ws
 
 
+def _cell(ws, value, font: Font | None = None) -> WriteOnlyCell:
+    """A cell whose text stays text: never a formula (no formula injection through a platform's name)."""
+    cell = WriteOnlyCell(ws, value=value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
 def workbook(campaign: EvaluationCampaign) -> Workbook:
-    participants = results.ranking(campaign)
+    """The workbook, written as a stream (openpyxl's write-only mode): save it once."""
+    participants = results.ranking(campaign, values=False)
     indicators = list(campaign.indicators)
-    values = {p.id: results.values_by_code(p) for p in participants}
+    table = results.value_table(campaign)
 
     def score(p, code):
-        row = values[p.id].get(code)
-        return row.score if row is not None else None
+        return table.get((p.id, code), (None, None))[1]
 
     def raw(p, code):
-        row = values[p.id].get(code)
-        return row.value if row is not None else None
+        return table.get((p.id, code), (None, None))[0]
 
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     _sheet(
         wb,
         "评价结果",
@@ -69,7 +77,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         ],
         first=True,
     )
-    medians = results.medians(campaign, participants)
+    medians = results.medians(campaign)
     _sheet(
         wb,
         "原始数值",
@@ -126,10 +134,11 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         ],
     )
     expert_rows = []
+    summaries = results.expert_summaries(campaign, participants)
     for p in participants:
         for i in indicators:
             if i.source == IndicatorSource.EXPERT:
-                s = results.expert_summary(p, i)
+                s = summaries[p.id, i.id]
                 expert_rows.append(
                     [
                         p.platform.ref,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
@@ -30,6 +30,7 @@ from .models import (
     EvaluationCampaign,
     EvaluationIndicator,
     ExpertScore,
+    IndicatorSource,
     IndicatorValue,
     ScoreCorrection,
     ScoringRule,
@@ -87,19 +88,68 @@ def campaigns_for(user) -> list[EvaluationCampaign]:
 # ---------------------------------------------------------------- reads
 
 
-def ranking_query(campaign: EvaluationCampaign, *, values: bool = True):
+#: The longest part of a platform's name the ranking searches for.
+NAME_SEARCH_MAX = 50
+
+
+@dataclass(frozen=True)
+class RankingFilters:
+    """What a ranking table is narrowed to, each applied in SQL: a city, a grade, a follow-up flag
+    (administrators) and a part of the platform's name. Ranks stay the province's."""
+
+    city: str = ""
+    grade: str = ""
+    flag: str = ""
+    name: str = ""
+
+    @classmethod
+    def read(cls, args, *, flags: bool = False) -> RankingFilters:
+        """The filters named in a query string; unknown values filter nothing."""
+        city, grade, flag = args.get("city", ""), args.get("grade", ""), args.get("flag", "")
+        return cls(
+            city=city if city in vocab.ALL_CITIES else "",
+            grade=grade if grade in vocab.GRADES else "",
+            flag=flag if flags and flag in vocab.EVALUATION_FLAGS else "",
+            name=(args.get("q") or "").strip()[:NAME_SEARCH_MAX],
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.city or self.grade or self.flag or self.name)
+
+    def apply(self, stmt):
+        if self.city:
+            stmt = stmt.where(Platform.city == self.city)
+        if self.grade:
+            stmt = stmt.where(CampaignParticipant.grade == self.grade)
+        if self.flag:  # the JSON list's text holds the key in quotes ("fail" is not "fail_twice")
+            stmt = stmt.where(_flags_text().contains(f'"{self.flag}"'))
+        if self.name:
+            stmt = stmt.where(Platform.name.icontains(self.name, autoescape=True))
+        return stmt
+
+
+def _flags_text():
+    return cast(CampaignParticipant.flags, Text)
+
+
+def ranking_query(
+    campaign: EvaluationCampaign, *, values: bool = True, filters: RankingFilters | None = None
+):
     """Participants in ranking order: by rank, ties by the platform's ref (scoring.order's
-    tie-break); participants without a result last. With `values`, each participant's indicator
-    values too (the ranking page reads only totals, grades and subtotals: without)."""
+    tie-break); participants without a result last; narrowed by `filters`. With `values`, each
+    participant's indicator values too, without their derivations (each is read on its own page;
+    the ranking page reads only totals, grades and subtotals: without)."""
     loaded = (
         (
             selectinload(CampaignParticipant.platform),
-            selectinload(CampaignParticipant.values).selectinload(IndicatorValue.indicator),
+            selectinload(CampaignParticipant.values)
+            .defer(IndicatorValue.derivation)
+            .selectinload(IndicatorValue.indicator),
         )
         if values
         else with_related(CampaignParticipant.platform)
     )
-    return (
+    stmt = (
         select(CampaignParticipant)
         .join(Platform, Platform.id == CampaignParticipant.platform_id)
         .where(CampaignParticipant.campaign_id == campaign.id)
@@ -108,10 +158,40 @@ def ranking_query(campaign: EvaluationCampaign, *, values: bool = True):
             case((CampaignParticipant.rank.is_(None), 1), else_=0), CampaignParticipant.rank, Platform.ref
         )
     )
+    return (filters or RankingFilters()).apply(stmt)
 
 
 def ranking(campaign: EvaluationCampaign, *, values: bool = True) -> list[CampaignParticipant]:
     return list(db.session.scalars(ranking_query(campaign, values=values)))
+
+
+def dimension_ranking_query(campaign: EvaluationCampaign, code: str):
+    """Participants by one dimension's subtotal rank (stored in `dimension_scores`), ties by the
+    platform's ref, participants without one last; with their platforms."""
+    rank = CampaignParticipant.dimension_scores[(code, "rank")].as_integer()
+    return (
+        select(CampaignParticipant)
+        .join(Platform, Platform.id == CampaignParticipant.platform_id)
+        .where(CampaignParticipant.campaign_id == campaign.id)
+        .options(*with_related(CampaignParticipant.platform))
+        .order_by(case((rank.is_(None), 1), else_=0), rank, Platform.ref)
+    )
+
+
+def value_table(campaign: EvaluationCampaign) -> dict[tuple[int, str], tuple[float | None, float | None]]:
+    """{(participant id, indicator code): (value, score)} of every participant, read as plain rows in
+    one statement (the Excel export's 2,000 × 15 cells, without an object per value)."""
+    rows = db.session.execute(
+        select(
+            IndicatorValue.participant_id,
+            EvaluationIndicator.code,
+            IndicatorValue.value,
+            IndicatorValue.score,
+        )
+        .join(EvaluationIndicator, EvaluationIndicator.id == IndicatorValue.indicator_id)
+        .where(EvaluationIndicator.campaign_id == campaign.id)
+    )
+    return {(participant_id, code): (value, score) for participant_id, code, value, score in rows}
 
 
 def participant_for(campaign: EvaluationCampaign, ref: str) -> CampaignParticipant:
@@ -147,31 +227,48 @@ def medians(campaign: EvaluationCampaign, participants: list[CampaignParticipant
 
 
 def participant_count(campaign: EvaluationCampaign) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(CampaignParticipant.id)).where(CampaignParticipant.campaign_id == campaign.id)
-        )
-        or 0
+    return participant_counts([campaign]).get(campaign.id, 0)
+
+
+def participant_counts(campaigns: list[EvaluationCampaign]) -> dict[int, int]:
+    """{campaign id: its number of participants} (one statement)."""
+    if not campaigns:
+        return {}
+    return dict(
+        db.session.execute(
+            select(CampaignParticipant.campaign_id, func.count(CampaignParticipant.id))
+            .where(CampaignParticipant.campaign_id.in_([c.id for c in campaigns]))
+            .group_by(CampaignParticipant.campaign_id)
+        ).all()
     )
 
 
-def grade_distribution(participants: list[CampaignParticipant]) -> list[dict]:
-    """How many platforms reached each grade, best first: [{"grade", "label", "count"}]."""
-    counts = {grade: 0 for grade in vocab.GRADES}
-    for participant in participants:
-        if participant.grade in counts:
-            counts[participant.grade] += 1
-    return [{"grade": g, "label": vocab.GRADES[g], "count": n} for g, n in counts.items()]
+def grade_counts(campaign: EvaluationCampaign) -> dict[str | None, int]:
+    """{grade: how many participants reached it} (None: without a result), one GROUP BY."""
+    return dict(
+        db.session.execute(
+            select(CampaignParticipant.grade, func.count(CampaignParticipant.id))
+            .where(CampaignParticipant.campaign_id == campaign.id)
+            .group_by(CampaignParticipant.grade)
+        ).all()
+    )
 
 
-def dimension_ranking(participants: list[CampaignParticipant], code: str) -> list[CampaignParticipant]:
-    """Participants by one dimension's subtotal rank, ties by the platform's ref."""
+def grade_distribution(counts: dict[str | None, int]) -> list[dict]:
+    """How many platforms reached each grade (`grade_counts`), best first: [{"grade", "label", "count"}]."""
+    return [{"grade": g, "label": label, "count": counts.get(g, 0)} for g, label in vocab.GRADES.items()]
 
-    def key(participant):
-        rank = ((participant.dimension_scores or {}).get(code) or {}).get("rank")
-        return (rank is None, rank or 0, participant.platform.ref)
 
-    return sorted(participants, key=key)
+def cities(campaign: EvaluationCampaign) -> list[str]:
+    """The cities of the participating platforms, in the province's order (one DISTINCT)."""
+    found = db.session.scalars(
+        select(Platform.city)
+        .join(CampaignParticipant, CampaignParticipant.platform_id == Platform.id)
+        .where(CampaignParticipant.campaign_id == campaign.id)
+        .distinct()
+    )
+    order = {city: index for index, city in enumerate(vocab.ALL_CITIES)}
+    return sorted(found, key=lambda city: (order.get(city, len(order)), city))
 
 
 @dataclass(frozen=True)
@@ -188,17 +285,41 @@ class ExpertSummary:
 def expert_summary(participant: CampaignParticipant, indicator: EvaluationIndicator) -> ExpertSummary:
     """The submitted expert scores of this indicator for this platform, averaged by
     `scoring.expert_mean` (the highest and the lowest dropped with five scores or more)."""
-    points_ = list(
-        db.session.scalars(
-            select(ExpertScore.points)
-            .join(EvaluationAssignment, EvaluationAssignment.id == ExpertScore.assignment_id)
-            .where(
-                EvaluationAssignment.participant_id == participant.id,
-                EvaluationAssignment.submitted_at.is_not(None),
-                ExpertScore.indicator_id == indicator.id,
-            )
+    points_ = db.session.scalars(
+        _submitted_points(ExpertScore.points).where(
+            EvaluationAssignment.participant_id == participant.id, ExpertScore.indicator_id == indicator.id
         )
     )
+    return _summary(list(points_))
+
+
+def expert_summaries(
+    campaign: EvaluationCampaign, participants: list[CampaignParticipant]
+) -> dict[tuple[int, int], ExpertSummary]:
+    """`expert_summary` of each of `participants` for each expert indicator of the campaign, from one
+    statement: {(participant id, indicator id): summary}."""
+    points_: dict[tuple[int, int], list[float]] = {}
+    rows = db.session.execute(
+        _submitted_points(
+            EvaluationAssignment.participant_id, ExpertScore.indicator_id, ExpertScore.points
+        ).where(EvaluationAssignment.campaign_id == campaign.id)
+    )
+    for participant_id, indicator_id, value in rows:
+        points_.setdefault((participant_id, indicator_id), []).append(value)
+    experts = [i for i in campaign.indicators if i.source == IndicatorSource.EXPERT]
+    return {(p.id, i.id): _summary(points_.get((p.id, i.id), [])) for p in participants for i in experts}
+
+
+def _submitted_points(*columns):
+    return (
+        select(*columns)
+        .join(EvaluationAssignment, EvaluationAssignment.id == ExpertScore.assignment_id)
+        .where(EvaluationAssignment.submitted_at.is_not(None))
+        .order_by(ExpertScore.id)
+    )
+
+
+def _summary(points_: list[float]) -> ExpertSummary:
     mean = scoring.expert_mean(points_)
     mean_value = round(mean.value, 2) if mean.value is not None else None
     return ExpertSummary(len(points_), mean_value, mean.used, mean.dropped, mean.rule)
@@ -263,11 +384,25 @@ def knock_on_names(correction: ScoreCorrection) -> list[dict]:
     ]
 
 
-def follow_up(participants: list[CampaignParticipant]) -> list[CampaignParticipant]:
-    """Flagged participants for the administrators' follow-up, the gravest first."""
-    order = list(vocab.EVALUATION_FLAGS)
-    flagged = [p for p in participants if p.flags]
-    return sorted(flagged, key=lambda p: (min(order.index(f) for f in p.flags if f in order), p.platform.ref))
+def follow_up_query(campaign: EvaluationCampaign):
+    """Flagged participants for the administrators' follow-up, the gravest flag first
+    (vocab.EVALUATION_FLAGS' order), ties by the platform's ref; with their platforms."""
+    flags = _flags_text()
+    gravity = case(
+        *((flags.contains(f'"{flag}"'), index) for index, flag in enumerate(vocab.EVALUATION_FLAGS)),
+        else_=len(vocab.EVALUATION_FLAGS),
+    )
+    return (
+        select(CampaignParticipant)
+        .join(Platform, Platform.id == CampaignParticipant.platform_id)
+        .where(
+            CampaignParticipant.campaign_id == campaign.id,
+            CampaignParticipant.flags.is_not(None),
+            flags.not_in(("[]", "null")),
+        )
+        .options(*with_related(CampaignParticipant.platform))
+        .order_by(gravity, Platform.ref)
+    )
 
 
 def suspension_reason(campaign: EvaluationCampaign, participant: CampaignParticipant) -> str:

@@ -8,10 +8,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
-from .. import vocab
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.views import perform, submit_form
+from ..core.views import page_of, perform, submit_form
 from ..platforms import services as platform_services
 from ..platforms.models import PLATFORM_WORKFLOW
 from . import export, results
@@ -28,7 +27,10 @@ DERIVATION_ENDPOINT = "evaluation.derivation"
 
 @bp.route("/")
 def index():
-    return render_template("evaluation/results_index.html", campaigns=results.campaigns_for(acting_user()))
+    campaigns = results.campaigns_for(acting_user())
+    return render_template(
+        "evaluation/results_index.html", campaigns=campaigns, counts=results.participant_counts(campaigns)
+    )
 
 
 def _campaign(year: int):
@@ -36,36 +38,40 @@ def _campaign(year: int):
         return results.campaign_for(acting_user(), year)
 
 
+#: The query parameters of the ranking page's filters (its links also keep the dimension tab and the
+#: page of each of its tables: "page" the ranking, "dpage" the dimension's, "fpage" the follow-up).
+RANKING_FILTERS = ("city", "grade", "q")
+
+
+def _page(stmt, param: str):
+    return page_of(stmt, param, size="RANKING_PAGE_SIZE")
+
+
 @bp.route("/<int:year>/")
 def year(year: int):
     campaign = _campaign(year)
     user = acting_user()
-    participants = results.ranking(campaign, values=False)
-    city = request.args.get("city", "")
-    grade = request.args.get("grade", "")
-    city = city if city in vocab.ALL_CITIES else ""
-    grade = grade if grade in vocab.GRADES else ""
-    rows = [
-        p for p in participants if (not city or p.platform.city == city) and (not grade or p.grade == grade)
-    ]
+    filters = results.RankingFilters.read(request.args)
+    page = _page(results.ranking_query(campaign, values=False, filters=filters), "page")
     dimensions = list(campaign.dimensions)
-    codes = [d.code for d in dimensions]
-    domain = request.args.get("domain", "")
-    domain = domain if domain in codes else (codes[0] if codes else "")
-    distribution = results.grade_distribution(participants)
+    domain = next((d for d in dimensions if d.code == request.args.get("domain")), None)
+    domain = domain or (dimensions[0] if dimensions else None)
+    domain_page = _page(results.dimension_ranking_query(campaign, domain.code), "dpage") if domain else None
+    grades = results.grade_counts(campaign)
+    distribution = results.grade_distribution(grades)
     admin = results.may_preview(user)
     return render_template(
         "evaluation/results_year.html",
         campaign=campaign,
         preview=not campaign.is_public,
-        participants=participants,
-        rows=rows,
-        city=city,
-        grade=grade,
-        cities=sorted({p.platform.city for p in participants}, key=vocab.ALL_CITIES.index),
+        count=sum(grades.values()),
+        page=page,
+        filters=filters,
+        keep=RANKING_FILTERS,
+        cities=results.cities(campaign),
         dimensions=dimensions,
-        domain=next((d for d in dimensions if d.code == domain), None),
-        domain_rows=results.dimension_ranking(participants, domain) if domain else [],
+        domain=domain,
+        domain_page=domain_page,
         distribution=distribution,
         chart={"labels": [d["label"] for d in distribution], "counts": [d["count"] for d in distribution]},
         indicators=list(campaign.indicators),
@@ -75,7 +81,7 @@ def year(year: int):
         admin=admin,
         actions=CAMPAIGN_WORKFLOW.allowed_actions(campaign.status, among=RESULT_ACTIONS) if admin else [],
         workflow=CAMPAIGN_WORKFLOW,
-        follow_up=results.follow_up(participants) if admin else [],
+        follow_up=_page(results.follow_up_query(campaign), "fpage") if admin else None,
         can_suspend=lambda p: PLATFORM_WORKFLOW.can(p, "suspend"),
         suspension_reason=results.suspension_reason,
     )

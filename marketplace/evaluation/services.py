@@ -20,7 +20,7 @@ from ..accounts.models import User
 from ..bookings.models import Booking
 from ..cases.models import CaseNomination
 from ..core.errors import Conflict, DomainError, Forbidden
-from ..core.models import AuditLog, utcnow
+from ..core.models import AuditLog, utcnow, with_related
 from ..core.timeutil import format_date, local_today
 from ..core.urls import external_url
 from ..extensions import db
@@ -612,24 +612,16 @@ def get_participant(campaign: EvaluationCampaign, participant_id: int) -> Campai
     return participant
 
 
-def participants_of(campaign: EvaluationCampaign) -> list[CampaignParticipant]:
-    """The campaign's participants with their platforms: by rank once computed, else by name."""
-    rows = list(
-        db.session.scalars(
-            select(CampaignParticipant)
-            .join(Platform, Platform.id == CampaignParticipant.platform_id)
-            .where(CampaignParticipant.campaign_id == campaign.id)
-            .options(
-                selectinload(CampaignParticipant.platform),
-                # the lists show values and scores; each derivation is read on its own page
-                selectinload(CampaignParticipant.values).defer(IndicatorValue.derivation),
-            )
-            .order_by(Platform.name, Platform.id)
-        )
+def participants_query(campaign: EvaluationCampaign):
+    """The campaign's participants with their platforms, by the platform's name (once computed, the
+    pages list them in ranking order: `results.ranking_query`)."""
+    return (
+        select(CampaignParticipant)
+        .join(Platform, Platform.id == CampaignParticipant.platform_id)
+        .where(CampaignParticipant.campaign_id == campaign.id)
+        .options(*with_related(CampaignParticipant.platform))
+        .order_by(Platform.name, Platform.id)
     )
-    if any(p.rank is not None for p in rows):
-        rows.sort(key=lambda p: (p.rank is None, p.rank or 0, p.platform.ref))
-    return rows
 
 
 # ---------------------------------------------------------------- computation

@@ -4,14 +4,14 @@ and the derivation page of one value (/evaluation/<year>/platforms/<ref>/indicat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.routing.converters import BaseConverter
 
 from .. import vocab
 from ..accounts.models import Role
 from ..bookings import services as booking_services
 from ..core.auth import acting_user, or_404, role_required
-from ..core.views import perform, submit_form
+from ..core.views import page_of, perform, submit_form
 from . import services
 from .forms import (
     DIRECTIONS,
@@ -24,6 +24,7 @@ from .forms import (
 )
 from .metrics import METRICS
 from .models import CAMPAIGN_WORKFLOW
+from .results import RankingFilters, cities, participant_count, ranking_query
 
 bp = Blueprint("evaluation", __name__)
 #: The phase changes a button posts (services.PHASE_ACTIONS).
@@ -69,7 +70,12 @@ def campaign(year: int):
     )[0]:
         return redirect(url_for("evaluation.campaign", year=year))
     history = CAMPAIGN_WORKFLOW.history(campaign)
-    participants = services.participants_of(campaign)
+    participants = page_of(
+        ranking_query(campaign, values=False)
+        if campaign.computed_at is not None
+        else services.participants_query(campaign),
+        size="RANKING_PAGE_SIZE",
+    )
     return render_template(
         "evaluation/campaign.html",
         campaign=campaign,
@@ -79,7 +85,7 @@ def campaign(year: int):
         actors=services.actor_names(history),
         weight_problem=services.weight_problem(campaign),
         participants=participants,
-        removable=services.removable_ids(participants),
+        removable=services.removable_ids(participants.items),
         participant_form=form,
         may_add=services.participants_open(campaign) and bool(form.platform_id.choices[1:] or form.errors),
         bands_text=services.bands_text,
@@ -267,10 +273,16 @@ def results(year: int):
     if campaign.computed_at is None:
         flash("结果尚未计算。", "error")
         return redirect(url_for("evaluation.campaign", year=year))
+    filters = RankingFilters.read(request.args, flags=True)
+    page = page_of(ranking_query(campaign, filters=filters), size="RANKING_PAGE_SIZE")
     return render_template(
         "evaluation/results.html",
         campaign=campaign,
-        participants=services.participants_of(campaign),
+        page=page,
+        filters=filters,
+        keep=("city", "grade", "flag", "q"),
+        count=participant_count(campaign),
+        cities=cities(campaign),
         indicators=list(campaign.indicators),
         values_of=lambda p: {v.indicator_id: v for v in p.values},
         derivation_url=_derivation_urls(campaign.year),

@@ -237,7 +237,7 @@ def test_medians_and_grade_distribution(db):
     assert (
         medians["rd_spending"]["score"] == results.values_by_code(participants["plat-b"])["rd_spending"].score
     )
-    counts = {d["label"]: d["count"] for d in results.grade_distribution(ranked)}
+    counts = {d["label"]: d["count"] for d in results.grade_distribution(results.grade_counts(campaign))}
     assert counts == {"优秀": 1, "良好": 0, "合格": 1, "不合格": 1}
 
 
