@@ -1,5 +1,6 @@
 """A gunicorn worker prepares its search before it takes requests (marketplace.gunicorn_conf)."""
 
+import gc
 from types import SimpleNamespace
 
 from marketplace import gunicorn_conf
@@ -18,6 +19,8 @@ def test_a_starting_worker_builds_its_search_table_before_the_first_request(app,
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app))
 
     assert engine._index_tables, "the worker's first search would build the per-document table"
+    assert gc.get_freeze_count() > 0, "a full collection during a request would walk the startup objects"
+    gc.unfreeze()
 
 
 def test_a_worker_starts_even_when_its_search_cannot_be_prepared(app, monkeypatch, caplog):
