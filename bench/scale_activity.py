@@ -236,11 +236,14 @@ def _insert_users(rows: list[dict]) -> list[int]:
     return _insert(User, rows)
 
 
-def _insert(model, rows: list[dict]) -> list[int]:
-    """Bulk insert (Core, batched by SQLAlchemy's insertmanyvalues); the new ids in the rows' order."""
-    if not rows:
-        return []
-    return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+def _insert(model, rows: list[dict], batch: int = 1000) -> list[int]:
+    """Bulk insert in batches; the new ids in the rows' order. (One statement over all the rows would
+    splice the batches' RETURNING results again and again: quadratic at 100,000 rows.)"""
+    ids: list[int] = []
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    for first in range(0, len(rows), batch):
+        ids.extend(db.session.scalars(statement, rows[first : first + batch]))
+    return ids
 
 
 # ---------------------------------------------------------------- booking settings
