@@ -34,6 +34,7 @@ Debian package postgresql (a throwaway cluster is started by scripts/pg.sh and r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -509,11 +510,33 @@ def sequential(base: str, urls: list, count: int) -> tuple[list[float], int]:
     for index in range(count + 3):
         path, cookie = urls[index % len(urls)]
         started = time.perf_counter()
-        answer = requests.get(base + path, headers={"Cookie": cookie} if cookie else {}, timeout=60)
+        try:
+            failed = (
+                requests.get(
+                    base + path, headers={"Cookie": cookie} if cookie else {}, timeout=60
+                ).status_code
+                >= 400
+            )
+        except requests.RequestException:
+            failed = True  # counted as an error, at the time it took
         if index >= 3:
             times.append((time.perf_counter() - started) * 1000)
-            errors += answer.status_code >= 400
+            errors += failed
     return times, errors
+
+
+def settle(base: str, limit: float = 300.0) -> None:
+    """Wait until the server has worked off what a load left queued (a static file answers at once)."""
+    import requests
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        with contextlib.suppress(requests.RequestException):
+            requests.get(base + "/static/css/app.css", timeout=limit)
+        if time.perf_counter() - started < 0.2:
+            return
+        time.sleep(1)
 
 
 def wrk(base: str, urls: list, seconds: int, work: Path, name: str) -> dict:
@@ -555,8 +578,11 @@ def bench_pages(
             check_logged_in(server.base, listing)
             rng.shuffle(listing)
         count = 10 if args.quick else 30
-        static = [("/static/css/app.css", "")]
-        floor = wrk(server.base, static, args.duration, work, "static")
+        alone_times = {}
+        for name, listing in urls.items():
+            alone_times[name] = sequential(server.base, listing, count)
+            say(f"  {name}: alone p95 {pct(alone_times[name][0], 95):.0f} ms")
+        floor = wrk(server.base, [("/static/css/app.css", "")], args.duration, work, "static")
         floor_rps = floor["requests"] / floor["seconds"]
         run.add(
             "static floor under load",
@@ -566,7 +592,8 @@ def bench_pages(
             key="static floor",
         )
         for name, listing in urls.items():
-            alone, alone_errors = sequential(server.base, listing, count)
+            alone, alone_errors = alone_times[name]
+            settle(server.base)
             loaded = wrk(server.base, listing, args.duration, work, name)
             rps = loaded["requests"] / loaded["seconds"]
             sent = loaded["requests"] + loaded["timeout"]
@@ -575,7 +602,7 @@ def bench_pages(
             p95, p95_note = loaded["p95"], f"floor p95 {floor['p95']:.0f} ms"
             if loaded["timeout"] > 0.05 * sent:
                 p95, p95_note = max(p95, 2000.0), f"≥ {WRK_TIMEOUT}: {loaded['timeout']} of {sent} timed out"
-            say(f"  {name}: alone p95 {pct(alone, 95):.0f} ms; {rps:.1f} req/s, p95 {p95:.0f} ms")
+            say(f"  {name}: under load {rps:.1f} req/s, p95 {p95:.0f} ms")
             run.add(f"{name}: alone p50", statistics.median(alone), "ms", f"{len(listing)} URLs")
             run.add(f"{name}: alone p95", pct(alone, 95), "ms")
             run.add(
@@ -605,10 +632,9 @@ def bench_pages(
 # ---------------------------------------------------------------- one database, one size
 
 
-def bench_one(
-    db: str, size: int, corpus_path: Path, corpus: dict, args, postgres: Postgres | None, tmp: Path
-) -> Run:
-    run = Run(db, size)
+def bench_one(run: Run, corpus_path: Path, corpus: dict, args, postgres: Postgres | None, tmp: Path) -> None:
+    """Fill `run` with every figure of its database and size."""
+    db, size = run.db, run.size
     work = tmp / f"{db}-{size}"
     work.mkdir()
     n_demands = len(corpus["demands"])
@@ -698,7 +724,6 @@ def bench_one(
 
     say(f"{db} {size:,}: pages through gunicorn ({args.workers} workers)")
     bench_pages(run, env, samples, corpus, queries, args, work)
-    return run
 
 
 def _open_demand_ids(url: str, count: int) -> list[int]:
@@ -717,7 +742,7 @@ def _open_demand_ids(url: str, count: int) -> list[int]:
 
 def print_run(run: Run) -> None:
     print(f"\n== {run.db}, {run.size:,} offerings")
-    width = max(len(r.name) for r in run.rows) + 2
+    width = max((len(r.name) for r in run.rows), default=10) + 2
     for row in run.rows:
         flag = "!!" if row.over else "  "
         print(f"{flag} {row.name:<{width}} {row.text():>16}   {row.baseline}")
@@ -793,11 +818,12 @@ def main() -> None:
             )
             corpus = json.loads(corpus_path.read_text())
             for db in databases:
-                run = bench_one(
-                    db, size, corpus_path, corpus, args, postgres if db == "postgresql" else None, tmp
-                )
+                run = Run(db, size)
                 runs.append(run)
-                print_run(run)
+                try:
+                    bench_one(run, corpus_path, corpus, args, postgres if db == "postgresql" else None, tmp)
+                finally:
+                    print_run(run)  # what was measured, even when a step failed
                 if not args.keep:
                     shutil.rmtree(tmp / f"{db}-{size}", ignore_errors=True)
             corpus_path.unlink()
