@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 VENDOR := static/vendor/chart.umd.min.js
 export FLASK_APP := marketplace
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/eval_matching.py
 	$(BIN)/python bench/bench_matching.py
+
+## The province-scale bench (bench/bench_scale.py): e.g. make bench-scale ARGS="--db both --sizes 50000"
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_scale.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules static/vendor

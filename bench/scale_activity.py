@@ -24,6 +24,11 @@ profiles and evaluation helpers are reused here."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
 import random
 import secrets
 import time
@@ -231,11 +236,15 @@ def _insert_users(rows: list[dict]) -> list[int]:
     return _insert(User, rows)
 
 
-def _insert(model, rows: list[dict]) -> list[int]:
-    """Bulk insert (Core, batched by SQLAlchemy's insertmanyvalues); the new ids in the rows' order."""
-    if not rows:
-        return []
-    return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+def _insert(model, rows: list[dict], batch: int = 1000) -> list[int]:
+    """Bulk insert in batches; the new ids in the rows' order. (One statement over all the rows would
+    splice the batches' RETURNING results again and again: quadratic at 100,000 rows.)"""
+    ids: list[int] = []
+    table = model.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for first in range(0, len(rows), batch):
+        ids.extend(db.session.execute(statement, rows[first : first + batch]).scalars())
+    return ids
 
 
 # ---------------------------------------------------------------- booking settings
@@ -513,9 +522,9 @@ def _audit_row(object_type: str, object_id: int, at, actor_id, old, new, reason)
 
 
 def _insert_plain(model, rows: list[dict], batch: int = 5000) -> None:
-    """Bulk insert without reading ids back."""
+    """Bulk insert without reading ids back: Core executemany on the table, past the ORM."""
     for first in range(0, len(rows), batch):
-        db.session.execute(insert(model), rows[first : first + batch])
+        db.session.execute(insert(model.__table__), rows[first : first + batch])
 
 
 def _threads(rng: random.Random, threads, now: datetime) -> int:
@@ -765,7 +774,8 @@ def _assignments_of(campaign) -> list[EvaluationAssignment]:
 
 
 def _samples(people: dict, year: int, counts: dict, timings: dict) -> dict:
-    """Accounts, ids and refs for the bench's URLs: the busiest offerings and platforms first."""
+    """Accounts, ids and refs for the bench's URLs: the busiest offerings and platforms first, five
+    firm users with open demands and the operators of the five busiest platforms."""
     busiest_offerings = list(
         db.session.scalars(
             select(Booking.offering_id)
@@ -778,33 +788,41 @@ def _samples(people: dict, year: int, counts: dict, timings: dict) -> dict:
     platform_rows = db.session.execute(
         select(Platform.id, Platform.ref).where(Platform.is_public).order_by(func.random()).limit(200)
     ).all()
-    busiest_platform = db.session.scalar(
-        select(Booking.platform_id)
-        .group_by(Booking.platform_id)
-        .order_by(func.count(Booking.id).desc())
-        .limit(1)
+    busiest_platforms = list(
+        db.session.scalars(
+            select(Booking.platform_id)
+            .group_by(Booking.platform_id)
+            .order_by(func.count(Booking.id).desc(), Booking.platform_id)
+            .limit(5)
+        )
     )
     offering_ids = list(
         db.session.scalars(select(Offering.id).where(Offering.is_public).order_by(func.random()).limit(200))
     )
-    firm_id, firm_org = people["firms"][0]
-    firm = db.session.get(User, firm_id)
-    operator = (
-        db.session.get(User, people["operator_of_platform"][busiest_platform]) if busiest_platform else None
-    )
-    demands = list(
-        db.session.scalars(
-            select(Demand.id).where(Demand.org_id == firm_org, Demand.is_open).order_by(Demand.id).limit(50)
+    firms = []
+    for org_id, user_ids in people["firms_of_org"].items():
+        demands = list(
+            db.session.scalars(
+                select(Demand.id).where(Demand.org_id == org_id, Demand.is_open).order_by(Demand.id).limit(40)
+            )
         )
-    )
+        if demands:
+            firms.append({"email": db.session.get(User, user_ids[0]).email, "demand_ids": demands})
+        if len(firms) == 5:
+            break
+    operators = [
+        {
+            "email": db.session.get(User, people["operator_of_platform"][platform_id]).email,
+            "platform_id": platform_id,
+            "platform_ref": people["platform_refs"][platform_id],
+        }
+        for platform_id in busiest_platforms
+    ]
     return {
         "password": PASSWORD,
         "admin_email": ADMIN_EMAIL,
-        "firm_email": firm.email,
-        "firm_demand_ids": demands,
-        "operator_email": operator.email if operator else None,
-        "operator_platform_id": busiest_platform,
-        "operator_platform_ref": people["platform_refs"].get(busiest_platform),
+        "firms": firms,
+        "operators": operators,
         "year": year,
         "offering_ids": offering_ids,
         "booked_offering_ids": busiest_offerings,
@@ -813,3 +831,23 @@ def _samples(people: dict, year: int, counts: dict, timings: dict) -> dict:
         "counts": counts,
         "timings": {k: round(v, 2) for k, v in timings.items()},
     }
+
+
+def main() -> None:
+    """`python bench/scale_activity.py YEAR OUT.json [SEED]`: populate the instance the MARKETPLACE_*
+    variables name and write the samples as JSON."""
+    import json
+    import sys
+
+    from marketplace import create_app
+
+    year, out = int(sys.argv[1]), sys.argv[2]
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 7
+    found = populate(create_app(), year=year, seed=seed)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(found, fh, ensure_ascii=False, indent=1)
+    print(json.dumps({"counts": found["counts"], "timings": found["timings"]}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+source scripts/pg.sh  # pg_bin, pg_start, pg_stop
 need=()
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
@@ -23,16 +23,10 @@ fi
 # Chart.js in static/vendor/ (pinned by package-lock.json), as `make test` builds it
 make --no-print-directory static/vendor/chart.umd.min.js
 
-# --- a private PostgreSQL cluster on a free port, removed on exit ---
-PGPORT=${PGPORT:-55432}
-while (exec 3<>/dev/tcp/127.0.0.1/$PGPORT) 2>/dev/null; do PGPORT=$((PGPORT + 1)); done
-PGDATA=$(mktemp -d /tmp/marketplace-pg.XXXXXX)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
+# --- a private PostgreSQL cluster on a free port (scripts/pg.sh), removed on exit ---
 REDISDIR=$(mktemp -d /tmp/marketplace-redis.XXXXXX)
 cleanup() {
-  as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PGDATA" || true
+  pg_stop
   if [ -s "$REDISDIR/redis.pid" ]; then
     local pid; pid=$(cat "$REDISDIR/redis.pid")
     kill "$pid" 2>/dev/null || true
@@ -42,10 +36,7 @@ cleanup() {
   rm -rf "$REDISDIR" || true
 }
 trap cleanup EXIT
-as_pg "$pg_bin/initdb" -D "$PGDATA/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-as_pg "$pg_bin/pg_ctl" -D "$PGDATA/data" -l "$PGDATA/log" -w \
-  -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
-as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres marketplace_test
+pg_start marketplace_test
 
 # --- a private Redis on a free loopback port, no persistence, removed on exit ---
 REDISPORT=${REDISPORT:-56379}
@@ -63,7 +54,7 @@ status=0
 echo "== test suite on SQLite"
 $BIN/python -m pytest "$@" || status=$?
 echo "== test suite on PostgreSQL (port $PGPORT), jobs on Redis (port $REDISPORT)"
-MARKETPLACE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/marketplace_test" \
+MARKETPLACE_TEST_DATABASE_URL="$PG_URL" \
 MARKETPLACE_TEST_JOBS_BACKEND=redis MARKETPLACE_TEST_JOBS_REDIS_URL="redis://127.0.0.1:$REDISPORT/0" \
   $BIN/python -m pytest "$@" || status=$?
 exit $status

@@ -91,12 +91,10 @@ def test_populated_activity_feeds_the_pages_and_publishes_the_campaign(app, db, 
     for path in public_pages:
         assert client.get(path).status_code == 200, path
 
+    firm, operator = found["firms"][0], found["operators"][0]
     for email, pages in (
-        (found["firm_email"], ["/my/bookings", "/workbench/firm", f"/demands/{found['firm_demand_ids'][0]}"]),
-        (
-            found["operator_email"],
-            ["/platform/bookings", f"/workbench/platforms/{found['operator_platform_id']}"],
-        ),
+        (firm["email"], ["/my/bookings", "/workbench/firm", f"/demands/{firm['demand_ids'][0]}"]),
+        (operator["email"], ["/platform/bookings", f"/workbench/platforms/{operator['platform_id']}"]),
     ):
         response = client.post("/account/login", data={"email": email, "password": found["password"]})
         assert response.status_code == 302, email
