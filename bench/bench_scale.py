@@ -364,6 +364,8 @@ class Server:
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
+                "-c",
+                "python:marketplace.gunicorn_conf",  # as deployed: workers warm their search at start
                 "-w",
                 str(workers),
                 "-b",
