@@ -28,7 +28,7 @@ from marketplace.evaluation.models import (
 from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, Proposal
-from marketplace.matching.models import SearchDeadLetter, SearchHost, SearchOutbox
+from marketplace.matching.models import SearchDeadLetter, SearchHost, SearchOutbox, SearchVersion
 from marketplace.messaging.models import Message, ThreadRead
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
@@ -204,6 +204,16 @@ class SearchHostFactory(Base):
 
     name = factory.Sequence(lambda n: f"host-{n}:/srv/index")
     cursor = 0
+
+
+class SearchVersionFactory(Base):
+    """The one counter row of committed changes to searchable rows."""
+
+    class Meta:
+        model = SearchVersion
+
+    id = 1
+    value = 1
 
 
 class SearchDeadLetterFactory(Base):
@@ -507,6 +517,7 @@ ALL = [
     AuditLogFactory,
     SearchOutboxFactory,
     SearchHostFactory,
+    SearchVersionFactory,
     SearchDeadLetterFactory,
     OutgoingMailFactory,
     BookingFactory,
