@@ -40,6 +40,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -806,6 +807,8 @@ def main() -> None:
         )
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: install it with `sudo apt-get install wrk` (Debian package wrk)")
+    # Stopped from outside: still print what was measured, stop gunicorn and PostgreSQL, clean up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     postgres = Postgres() if "postgresql" in databases else None
