@@ -107,5 +107,10 @@ RESPONSE_TARGET_HOURS = 24
 #: Timestamps are stored in UTC whatever this says.
 TIMEZONE = "Asia/Shanghai"
 
+#: Processes a rebuild writes with (`flask search rebuild --procs`), each one segment of consecutive
+#: documents, and the fewest documents worth a process of their own (forking costs a few tenths of a second).
+SEARCH_REBUILD_PROCS = 2
+SEARCH_REBUILD_PART_MIN = 5000
+
 #: Common terms whose posting arrays each process preloads after start (0: none).
 SEARCH_WARMUP_TERMS = 3000

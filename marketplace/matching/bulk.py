@@ -125,6 +125,24 @@ class BulkWriter(SegmentWriter):
         if self._progress is not None and self.docnum % self._every == 0:
             self._progress(self.docnum)
 
+    def finish_part(self):
+        """Write this writer's segment without committing it to the index (a part of a rebuild
+        written beside others, see `commit_parts`): the segment, or None when it has no documents."""
+        self._check_state()
+        if not self._added:
+            self._close_segment()
+            self._finish()
+            return None
+        segment = self._finalize_segment()
+        self._finish()
+        return segment
+
+    def _finish(self) -> None:
+        if self.writelock is None:  # a part: the others may still use the temporary folder they share
+            self.is_closed = True
+            return
+        super()._finish()
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader()
@@ -133,6 +151,18 @@ class BulkWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+def commit_parts(ix, segments: list) -> None:
+    """Make `segments` (from `finish_part`, in document order) the fresh index's content: its next
+    generation's table of contents, as a writer's commit writes it."""
+    from whoosh.index import TOC, clean_files
+
+    generation = ix.latest_generation() + 1
+    segments = [segment for segment in segments if segment is not None]
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)
+    ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
 
 
 def _index(field, value):

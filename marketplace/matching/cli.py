@@ -16,8 +16,8 @@ search_cli = AppGroup("search", help="搜索索引 / the search index")
 
 
 @search_cli.command("rebuild")
-@click.option("--procs", default=1, show_default=True, help="writer processes")
-def rebuild_command(procs: int) -> None:
+@click.option("--procs", type=click.IntRange(min=1), help="writer processes [default: SEARCH_REBUILD_PROCS]")
+def rebuild_command(procs: int | None) -> None:
     """Build a fresh index from the database and swap it in atomically."""
     started = time.perf_counter()
     count = indexer.rebuild(current_app, procs=procs)

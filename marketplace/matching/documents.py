@@ -145,12 +145,48 @@ def _in_batches(session: Session, source: registry.DocumentSource, ids: Iterable
         yield from _build(session, source, ids[start : start + BATCH])
 
 
+#: Every document the index should hold, as (document type, ids of its public rows) in index order.
+Plan = list[tuple[str, list[int]]]
+
+
+def plan(session: Session) -> Plan:
+    """Which documents the index should hold, in the order a rebuild writes them."""
+    return [
+        (
+            source.doc_type,
+            list(session.scalars(select(source.model.id).where(source.public()).order_by(source.model.id))),
+        )
+        for source in registry.sources()
+    ]
+
+
+def split(whole: Plan, parts: int) -> list[Plan]:
+    """`parts` consecutive slices of a plan with (nearly) as many documents each, in order: written
+    as consecutive segments, they number the documents as one segment would."""
+    total = sum(len(ids) for _, ids in whole)
+    out: list[Plan] = []
+    flat = [(doc_type, obj_id) for doc_type, ids in whole for obj_id in ids]
+    for k in range(parts):
+        piece: Plan = []
+        for doc_type, obj_id in flat[total * k // parts : total * (k + 1) // parts]:
+            if not piece or piece[-1][0] != doc_type:
+                piece.append((doc_type, []))
+            piece[-1][1].append(obj_id)
+        out.append(piece)
+    return out
+
+
+def documents_of(session: Session, part: Plan) -> Iterator[dict | Failure]:
+    """The documents of a plan, straight from the database (and a Failure for each public row that
+    cannot be built)."""
+    for doc_type, ids in part:
+        yield from _in_batches(session, registry.source(doc_type), ids)
+
+
 def all_documents(session: Session) -> Iterator[dict | Failure]:
     """Every document the index should hold, straight from the database (and a Failure for each
     public row that cannot be built)."""
-    for source in registry.sources():
-        ids = session.scalars(select(source.model.id).where(source.public()).order_by(source.model.id))
-        yield from _in_batches(session, source, list(ids))
+    return documents_of(session, plan(session))
 
 
 def documents_for(

@@ -20,13 +20,16 @@ index, and retried by the periodic drain after a doubling delay (`requeue_dead_l
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -42,8 +45,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from ..core.hooks import after_commit
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import analysis, engine
-from .bulk import BulkWriter, Refused
+from . import analysis, documents, engine
+from .bulk import BulkWriter, Refused, commit_parts
 from .documents import Failure, all_documents, documents_for
 from .models import SearchDeadLetter, SearchHost, SearchOutbox
 
@@ -278,61 +281,45 @@ def _write(ix, delete_keys: set[str], docs: list[dict]) -> list[Failure]:
 def rebuild(
     app: Flask | None = None,
     *,
-    procs: int = 1,
+    procs: int | None = None,
     lock_timeout: float = 600.0,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Build every document into a fresh generation and swap it in atomically. Returns the count.
     `progress(n)` is told every thousand documents how many are written so far, and the total at the end.
 
-    A document that cannot be built or written is left out and kept as a dead letter; the dead
-    letters afterwards are exactly the documents this rebuild could not index."""
+    `procs` processes (SEARCH_REBUILD_PROCS) each write one segment of consecutive documents (see
+    `_write_parts`). A document that cannot be built or written is left out and kept as a dead
+    letter; the dead letters afterwards are exactly the documents this rebuild could not index."""
     app = app or current_app
+    procs = procs or app.config["SEARCH_REBUILD_PROCS"]
     root = index_root(app)
     failures: dict[str, Failure] = {}
     name = host_id(app)
-    with writer_lock(root, lock_timeout), Session(db.engine) as session:
+    with writer_lock(root, lock_timeout), Session(db.engine) as session, _few_collections():
         _register(session, name)  # before the snapshot: from now on the rows after it wait for this host
         high_water = session.scalar(select(func.max(SearchOutbox.id))) or 0
+        whole = documents.plan(session)
+        total = sum(len(ids) for _, ids in whole)
+        parts = documents.split(whole, max(1, min(procs, total // app.config["SEARCH_REBUILD_PART_MIN"])))
+        session.close()  # each part reads with a connection of its own
         schema = make_schema()
         while True:
             gen = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
             path = root / gen
             path.mkdir()
             ix = whoosh_index.create_in(str(path), schema)
-            writer = (
-                ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
-                if procs > 1
-                else BulkWriter(ix, progress=progress)
-            )
-            count, current = 0, None
-            # The bulk writer checks each document before writing any of it; Whoosh's own needs
-            # the preflight (a refusal half-way through a document spoils it).
-            items = all_documents(session) if procs == 1 else _checked(schema, all_documents(session))
-            try:
-                for item in items:
-                    if isinstance(item, Failure):
-                        failures[item.key] = item
-                    elif item["id"] not in failures:
-                        current = item
-                        try:
-                            writer.add_document(**item)
-                        except Refused as exc:
-                            log.warning("search document %s refused by the index schema: %s", item["id"], exc)
-                            failures[item["id"]] = Failure.of(item["doc_type"], item["obj_id"], exc.__cause__)
-                            continue
-                        count += 1
-                current = None
-                writer.commit(optimize=True)
+            results = _write_parts(ix, parts, set(failures), progress)
+            for result in results:
+                failures.update((f.key, f) for f in result.failures)
+            spoiled = [result.spoiled for result in results if result.spoiled is not None]
+            if not spoiled:
+                commit_parts(ix, [result.segment for result in results])
+                count = sum(result.count for result in results)
                 break
-            except Exception as exc:  # a document refused half-way spoils the writer: start again without it
-                with suppress(Exception):
-                    writer.cancel()
-                shutil.rmtree(path, ignore_errors=True)
-                if current is None:
-                    raise
-                log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
-                failures[current["id"]] = Failure.of(current["doc_type"], current["obj_id"], exc)
+            # A document refused half-way spoils its writer: start again without it.
+            shutil.rmtree(path, ignore_errors=True)
+            failures.update((f.key, f) for f in spoiled)
         tmp = root / "CURRENT.tmp"
         tmp.write_text(
             json.dumps(
@@ -358,6 +345,120 @@ def rebuild(
         progress(count)
     log.info("search index rebuilt: %d documents in %s, %d set aside", count, gen, len(failures))
     return count
+
+
+@dataclass
+class _PartResult:
+    """What one process wrote of a rebuild: its segment (None: no documents), how many documents,
+    the documents it left out, and the document that spoiled its writer (then nothing is kept)."""
+
+    segment: object | None
+    count: int
+    failures: list[Failure]
+    spoiled: Failure | None = None
+
+
+def _write_parts(ix, parts: list[documents.Plan], skip: set[str], progress) -> list[_PartResult]:
+    """Write each part as its own segment of `ix`, the first in this process and the others in
+    forked processes at the same time (the documents are read, analysed and written on every core).
+    The parts are consecutive in index order, so the segments number the documents as one segment
+    would, and search reads the same statistics (engine.py sums them over the segments)."""
+    written = multiprocessing.RawArray("q", len(parts))  # documents written so far, per part
+
+    def tell(part: int):
+        def told(n: int) -> None:
+            written[part] = n
+            if progress is not None and part == 0:
+                progress(sum(written))
+
+        return told
+
+    context = multiprocessing.get_context("fork")
+    workers = []
+    try:
+        for k in range(1, len(parts)):
+            receive, send = context.Pipe(duplex=False)
+            worker = context.Process(
+                target=_part_process, args=(ix, parts[k], skip, tell(k), send), name=f"search-rebuild-{k}"
+            )
+            worker.start()
+            send.close()
+            workers.append((worker, receive))
+        results = [_write_part(ix, parts[0], skip, tell(0))]
+        for worker, receive in workers:
+            while not receive.poll(1.0):
+                if progress is not None:
+                    progress(sum(written))
+            try:
+                outcome = receive.recv()
+            except EOFError:
+                raise RuntimeError(f"search rebuild process {worker.name} died") from None
+            if isinstance(outcome, str):
+                raise RuntimeError(f"search rebuild process {worker.name} failed:\n{outcome}")
+            results.append(outcome)
+        return results
+    finally:
+        for worker, receive in workers:
+            receive.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+
+
+def _part_process(ix, part: documents.Plan, skip: set[str], progress, send) -> None:
+    """A forked process writing one part: with database connections of its own (the parent's stay
+    untouched: they are kept, never closed here), it sends back its `_PartResult` or the traceback."""
+    inherited = db.engine.pool  # noqa: F841 (kept referenced: dropping it would close the parent's)
+    db.engine.dispose(close=False)
+    try:
+        outcome = _write_part(ix, part, skip, progress)
+    except BaseException:
+        outcome = traceback.format_exc()
+    send.send(outcome)
+    send.close()
+
+
+def _write_part(ix, part: documents.Plan, skip: set[str], progress) -> _PartResult:
+    """Build and write the documents of `part` into a new segment of `ix` (not committed)."""
+    writer = BulkWriter(ix, progress=progress, _lk=False)
+    failures: list[Failure] = []
+    count, current = 0, None
+    try:
+        with Session(db.engine) as session:
+            for item in documents.documents_of(session, part):
+                if isinstance(item, Failure):
+                    failures.append(item)
+                elif item["id"] not in skip:
+                    current = item
+                    try:
+                        writer.add_document(**item)
+                    except Refused as exc:
+                        log.warning("search document %s refused by the index schema: %s", item["id"], exc)
+                        failures.append(Failure.of(item["doc_type"], item["obj_id"], exc.__cause__))
+                        continue
+                    count += 1
+            current = None
+        return _PartResult(writer.finish_part(), count, failures)
+    except Exception as exc:
+        with suppress(Exception):
+            writer.cancel()
+        if current is None:
+            raise
+        log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
+        return _PartResult(None, 0, failures, Failure.of(current["doc_type"], current["obj_id"], exc))
+
+
+@contextmanager
+def _few_collections():
+    """Collect cyclic garbage rarely while a rebuild allocates millions of objects that live until
+    its end (loaded rows, postings): at the default threshold, collections that free nothing cost
+    a third of reading the documents."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> int:
