@@ -159,13 +159,17 @@ def test_a_document_the_writer_refuses_does_not_spoil_the_others(app, db, monkey
         assert searcher.document(id=f"offering:{good.id}")["title"] == "好文档离心机"
 
 
-def test_rebuild_skips_what_it_cannot_build(app, runner, db):
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_rebuild_skips_what_it_cannot_build(app, runner, db, monkeypatch, procs):
+    monkeypatch.setitem(
+        app.config, "SEARCH_REBUILD_PART_MIN", 1
+    )  # with 2: the offerings in a process of their own
     bad = factories.OfferingFactory(title="无法建立的压滤机")
     factories.OfferingFactory(title="正常的压滤机", platform=bad.platform)
     db.session.commit()
     db.session.execute(update(Offering).where(Offering.id == bad.id).values(price_amount=float("inf")))
     db.session.commit()
-    result = runner.invoke(args=["search", "rebuild"])
+    result = runner.invoke(args=["search", "rebuild", "--procs", procs])
     assert result.exit_code == 0, result.output
     assert (
         "已重建索引：2 个文档" in result.output

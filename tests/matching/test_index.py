@@ -192,6 +192,46 @@ def test_rebuild_tells_its_progress(app, db, offering):
     assert found("微通道") == ["碳化硅微通道连续流反应器"]
 
 
+def _results(demands):
+    """What search and matching show, scores included."""
+    pages = {
+        (text, doc_type, sort): [
+            (h.obj_id, h.score) for h in services.search(text, doc_type=doc_type, sort=sort).items
+        ]
+        for text in ("反应釜", "发酵 放大", "")
+        for doc_type in ("offering", "demand", "platform")
+        for sort in ("relevance", "price", "newest")
+    }
+    matches = {d.id: [(m.ref, m.score, m.reasons) for m in services.match_demand(d)] for d in demands}
+    return pages, matches
+
+
+def test_a_rebuild_writes_on_two_cores_and_finds_what_one_process_finds(app, db, monkeypatch):
+    """Each process writes one segment of consecutive documents: search and matching read the same
+    statistics and break ties in the same order as from one segment."""
+    for n in range(4):
+        platform = factories.PlatformFactory()
+        for title in ("搪玻璃反应釜", "不锈钢发酵罐 500 L", "连续流微通道反应器"):
+            factories.OfferingFactory(
+                platform=platform, title=f"{title}{n % 2}", price_amount=1000.0 * (n % 2)
+            )
+    demands = factories.DemandFactory.create_batch(
+        5, title="寻找发酵放大的反应釜", description="中试发酵 500 L"
+    )
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SEARCH_REBUILD_PART_MIN", 1)
+    alone = indexer.rebuild(app, procs=1)
+    assert len(indexer.open_index(app).reader().leaf_readers()) == 1
+    before = _results(demands)
+    seen = []
+    assert indexer.rebuild(app, progress=seen.append) == alone == 4 + 12 + 5  # SEARCH_REBUILD_PROCS: 2
+    assert seen[-1] == alone
+    assert len(indexer.open_index(app).reader().leaf_readers()) == 2
+    assert _results(demands) == before
+    assert indexer.check(app) == {"missing": [], "stale": [], "extra": []}
+    assert not list(Path(app.config["SEARCH_INDEX_DIR"]).glob("gen-*/*.tmp"))  # no temporary files left
+
+
 def test_a_rebuild_writes_what_whooshs_own_writer_writes(app, db, tmp_path):
     """The bulk writer's index holds the same terms, postings, statistics, stored fields, lengths
     and columns as Whoosh's writer would write (search and matching read exactly the same)."""
