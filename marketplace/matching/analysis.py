@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
@@ -87,9 +88,71 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_TERMS: dict[str, str] = {}  #: a word of the segmenter → its term ('' when dropped)
+MAX_TERMS = 500_000
+
+
+def _term(word: str) -> str:
+    """The term a word of the segmenter stands for, as `token_spans` keeps it ('' when dropped:
+    blank, stop word, punctuation). Words repeat endlessly, so each is judged once."""
+    term = _TERMS.get(word)
+    if term is None:
+        stripped = word.strip()
+        term = stripped if stripped and stripped not in stopwords() and _KEEP.search(stripped) else ""
+        if len(_TERMS) < MAX_TERMS:
+            _TERMS[word] = term
+    return term
+
+
 def tokens(text: str) -> list[str]:
-    """The analysed terms of `text`, in order (search mode: compounds and their parts)."""
-    return [word for word, _start, _end in token_spans(text)]
+    """The analysed terms of `text`, in order (search mode: compounds and their parts): the words
+    of `token_spans`, without their spans."""
+    return [term for term in map(_term, _jieba().cut_for_search(normalise(text), True)) if term]
+
+
+def term_counts(text: str) -> dict[str, int]:
+    """How often each term of `tokens(text)` occurs."""
+    counts: dict[str, int] = {}
+    for word, n in Counter(_jieba().cut_for_search(normalise(text), True)).items():
+        term = _term(word)
+        if term:
+            counts[term] = counts.get(term, 0) + n
+    return counts
+
+
+@lru_cache(maxsize=20000)
+def _cached_counts(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(term_counts(text).items())
+
+
+#: What ends a part and begins the next when normalising the joined text could join them into one
+#: word: a number and its unit (`500` `L`), a standard and its number (`ISO` `9001`).
+_JOINABLE_END = re.compile(r"[0-9a-z]$")
+_JOINABLE_START = re.compile(r"[0-9a-z°μ英吨升立平公]")
+
+
+def joined_term_counts(parts: list[tuple[str, int]]) -> dict[str, int] | None:
+    """`term_counts` of the texts joined by spaces, each repeated its number of times, from each
+    distinct text's own counts, kept for texts that come again (titles, a platform's name).
+
+    The same counts as analysing the joined text, since a space ends every word of the segmenter
+    and NFKC and lower case work across it; only the joining of numbers with units and standards
+    with numbers could cross it, so when a part ends and the next begins like that: None (analyse
+    the joined text)."""
+    sequence = [text for text, times in parts for _ in range(times)]
+    previous = ""
+    for text in sequence:
+        norm = normalise(text).strip()
+        if not norm:
+            continue
+        if previous and _JOINABLE_END.search(previous) and _JOINABLE_START.match(norm):
+            return None
+        previous = norm
+    total: dict[str, int] = {}
+    for text, times in parts:
+        for term, n in _cached_counts(text):
+            total[term] = total.get(term, 0) + n * times
+    return total
 
 
 _NUMERIC = re.compile(r"^[\d.\-~/%+±×]+(?:[a-zμ°³²]{0,4})$")

@@ -16,9 +16,11 @@ block buffer (`_ids`, `_weights`, `_values`, the length and weight statistics).
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
+from itertools import repeat
 
+import numpy as np
 from whoosh.fields import NUMERIC
 from whoosh.formats import Frequency
 from whoosh.system import pack_uint
@@ -26,48 +28,88 @@ from whoosh.writing import SegmentWriter
 
 from . import analysis
 
+MAX_INDEXED = 100_000  #: distinct values of the other fields whose postings a writer keeps
+
+
+_packed = lru_cache(maxsize=None)(pack_uint)  #: a frequency's encoded value (frequencies are small)
+
 
 class Refused(Exception):
     """The writer refused a document before writing any of it (the cause says why); it goes on."""
 
 
-class _Postings:
-    """One term's postings in document order."""
-
-    __slots__ = ("docs", "weights", "values")
-
-    def __init__(self) -> None:
-        self.docs = array("I")
-        self.weights = array("f")
-        self.values: list[bytes] = []
+#: One field of one document: its distinct terms, their weights and encoded values, and its length.
+_FieldPostings = tuple[list, list, list, int]
 
 
 class CompactPool:
-    """Stands in for Whoosh's PostingPool: `add((field, term bytes, docnum, weight, value bytes))`."""
+    """Stands in for Whoosh's PostingPool: every posting is one entry of four flat arrays (term
+    number, document number, weight, number of its encoded value), appended a document's field at
+    a time (`add`) and grouped by term when the segment is written (`by_term`)."""
 
     def __init__(self) -> None:
-        self.terms: dict[str, dict[bytes, _Postings]] = {}
-        self._values: dict[bytes, bytes] = {}  #: one object per distinct encoded value
-        self.fieldnames: set[str] = set()
-        self.count = 0
+        #: field → term → term number (terms of analysed text as str, their UTF-8 is written)
+        self.terms: dict[str, dict[bytes | str, int]] = {}
+        self.term_count = 0
+        self.values: list[bytes] = []  #: value number → encoded value
+        self._value_ids: dict[bytes, int] = {}
+        self.term_ids, self.docs, self.value_ids = array("I"), array("I"), array("I")
+        self.weights = array("f")
 
-    def add(self, item) -> None:
-        fieldname, term, docnum, weight, value = item
-        field = self.terms.get(fieldname)
-        if field is None:
-            field = self.terms[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        postings = field.get(term)
-        if postings is None:
-            postings = field[term] = _Postings()
-        postings.docs.append(docnum)
-        postings.weights.append(weight)
-        postings.values.append(self._values.setdefault(value, value))
-        self.count += 1
+    def add(self, docnum: int, postings: list[tuple[str, _FieldPostings]]) -> None:
+        """Add one document's postings: (field name, its postings) of each indexed field."""
+        term_ids: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
+        for fieldname, (field_terms, field_weights, field_values, _length) in postings:
+            known = self.terms.get(fieldname)
+            if known is None:
+                known = self.terms[fieldname] = {}
+            ids = list(map(known.get, field_terms))
+            if None in ids:
+                ids = [
+                    self._new_term(known, t) if i is None else i
+                    for t, i in zip(field_terms, ids, strict=True)
+                ]
+            term_ids += ids
+            weights += field_weights
+            values += field_values
+        value_ids = list(map(self._value_ids.get, values))
+        if None in value_ids:
+            value_ids = [
+                self._value_id(v) if i is None else i for v, i in zip(values, value_ids, strict=True)
+            ]
+        self.term_ids.extend(term_ids)
+        self.docs.extend(repeat(docnum, len(term_ids)))
+        self.weights.extend(weights)
+        self.value_ids.extend(value_ids)
+
+    def _new_term(self, known: dict[bytes, int], term: bytes) -> int:
+        known[term] = self.term_count
+        self.term_count += 1
+        return known[term]
+
+    def _value_id(self, value: bytes) -> int:
+        if value not in self._value_ids:
+            self._value_ids[value] = len(self.values)
+            self.values.append(value)
+        return self._value_ids[value]
+
+    def by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(where each term number's postings start, then end, documents, weights, value numbers),
+        grouped by term number, in document order within a term (the order they were added in)."""
+        term_ids = np.frombuffer(self.term_ids, np.uint32)
+        order = np.argsort(term_ids, kind="stable")
+        ends = np.cumsum(np.bincount(term_ids, minlength=self.term_count))
+        return (
+            ends,
+            np.frombuffer(self.docs, np.uint32)[order],
+            np.frombuffer(self.weights, np.float32)[order],
+            np.frombuffer(self.value_ids, np.uint32)[order],
+        )
 
     def cleanup(self) -> None:
-        self.terms.clear()
-        self._values.clear()
+        self.__init__()
 
 
 class BulkWriter(SegmentWriter):
@@ -78,6 +120,7 @@ class BulkWriter(SegmentWriter):
     def __init__(self, ix, *, progress: Callable[[int], None] | None = None, every: int = 1000, **kwargs):
         super().__init__(ix, **kwargs)
         self.pool = CompactPool()
+        self._indexed: dict[tuple[str, object], list] = {}  #: (field, value) → its postings
         self._progress = progress
         self._every = every
 
@@ -99,9 +142,9 @@ class BulkWriter(SegmentWriter):
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    for term, freq, weight, encoded in _index(field, value):
-                        length += freq if field.scorable else 0
-                        postings.append((name, term, docnum, weight, encoded))
+                    field_postings = self._index(name, field, value, fields.get(f"_{name}_parts"))
+                    length = field_postings[3]
+                    postings.append((name, field_postings))
                 column_value = None
                 if field.column_type:
                     if isinstance(field, NUMERIC):
@@ -117,13 +160,43 @@ class BulkWriter(SegmentWriter):
             if column_value is not None:
                 writer.add_column_value(name, field.column_type, column_value)
         writer.finish_doc()
-        add = self.pool.add
-        for posting in postings:
-            add(posting)
+        self.pool.add(docnum, postings)
         self._added = True
         self.docnum += 1
         if self._progress is not None and self.docnum % self._every == 0:
             self._progress(self.docnum)
+
+    def _index(self, name: str, field, value, parts) -> _FieldPostings:
+        """The terms, weights and encoded values of one field's value and its length (for a field
+        that is scored), as `field.index(value)` gives them. The analysed text field counts its
+        terms directly instead of through Whoosh's token stream (the same terms, frequencies,
+        weights and encodings), from the counts of its `parts` (texts joined by spaces,
+        `analysis.joined_term_counts`) when the document gives them. The other fields' values
+        (types, domains, cities) repeat from document to document: each is analysed once."""
+        if (
+            isinstance(value, str)
+            and type(field.format) is Frequency
+            and isinstance(field.analyzer, analysis.ZhongshiTokenizer)
+        ):
+            boost = field.format.field_boost
+            joined = parts and " ".join(text for text, times in parts for _ in range(times)) == value
+            counts = (joined and analysis.joined_term_counts(parts)) or analysis.term_counts(value)
+            freqs = list(counts.values())
+            weights = freqs if boost == 1.0 else [float(freq) * boost for freq in freqs]
+            return list(counts), weights, list(map(_packed, freqs)), sum(freqs) if field.scorable else 0
+        cacheable = not field.unique and isinstance(value, str | int)
+        postings = self._indexed.get((name, value)) if cacheable else None
+        if postings is None:
+            items = list(field.index(value))
+            postings = (
+                [term for term, _freq, _weight, _value in items],
+                [weight for _term, _freq, weight, _value in items],
+                [encoded for _term, _freq, _weight, encoded in items],
+                sum(freq for _term, freq, _weight, _value in items) if field.scorable else 0,
+            )
+            if cacheable and len(self._indexed) < MAX_INDEXED:
+                self._indexed[(name, value)] = postings
+        return postings
 
     def finish_part(self):
         """Write this writer's segment without committing it to the index (a part of a rebuild
@@ -165,56 +238,49 @@ def commit_parts(ix, segments: list) -> None:
     ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
 
 
-def _index(field, value):
-    """(term bytes, frequency, weight, encoded value) of each distinct term, as `field.index(value)`
-    gives them; the analysed text field counts its terms directly instead of through Whoosh's
-    token stream (the same terms, frequencies, weights and encodings)."""
-    if (
-        isinstance(value, str)
-        and type(field.format) is Frequency
-        and isinstance(field.analyzer, analysis.ZhongshiTokenizer)
-    ):
-        boost = field.format.field_boost
-        return [
-            (term.encode("utf-8"), freq, float(freq) * boost, pack_uint(freq))
-            for term, freq in Counter(analysis.tokens(value)).items()
-        ]
-    return field.index(value)
-
-
 def _write_postings(fieldwriter, schema, pool: CompactPool, lengths, doccount: int) -> None:
     """What Whoosh's `FieldWriter.add_postings` writes, term by term instead of posting by posting."""
+    ends, docs, weights, value_ids = pool.by_term()
     for fieldname in sorted(pool.terms):
         fieldobj = schema[fieldname]
         doc_lengths = None
         if fieldobj.scorable:
-            doc_lengths = [lengths.doc_field_length(d, fieldname) or 0 for d in range(doccount)]
+            doc_lengths = np.array([lengths.doc_field_length(d, fieldname) or 0 for d in range(doccount)])
         fieldwriter.start_field(fieldname, fieldobj)
-        terms = pool.terms[fieldname]
-        for term in sorted(terms):
+        terms = sorted(
+            (t.encode("utf-8") if isinstance(t, str) else t, n) for t, n in pool.terms[fieldname].items()
+        )
+        for term, number in terms:
+            start = int(ends[number - 1]) if number else 0
             fieldwriter.start_term(term)
-            _write_term(fieldwriter._postwriter, terms[term], doc_lengths)
+            _write_term(
+                fieldwriter._postwriter,
+                docs[start : ends[number]],
+                weights[start : ends[number]],
+                [pool.values[v] for v in value_ids[start : ends[number]].tolist()],
+                doc_lengths,
+            )
             fieldwriter.finish_term()
         fieldwriter.finish_field()
 
 
-def _write_term(writer, postings: _Postings, doc_lengths: list[int] | None) -> None:
+def _write_term(writer, docs: np.ndarray, weights: np.ndarray, values: list[bytes], doc_lengths) -> None:
     """Fill the posting writer's block buffer a block at a time, with the statistics `add_posting`
     would have kept (lengths only when non-zero, weights from zero), and let it write the blocks."""
     limit = writer._blocklimit
-    total = len(postings.docs)
+    total = len(docs)
     for start in range(0, total, limit):
         stop = min(start + limit, total)
-        docs = postings.docs[start:stop]
-        weights = postings.weights[start:stop]
-        writer._ids = docs
-        writer._weights = weights
-        writer._values = [v for v in postings.values[start:stop] if v]
-        writer._maxweight = max(0, max(weights))
+        block_weights = weights[start:stop].tolist()
+        writer._ids = docs[start:stop].tolist()
+        writer._weights = block_weights
+        writer._values = [v for v in values[start:stop] if v]
+        writer._maxweight = max(0, max(block_weights))
         if doc_lengths is not None:
-            lens = [n for n in (doc_lengths[d] for d in docs) if n]
-            writer._minlength = min(lens) if lens else None
-            writer._maxlength = max(lens) if lens else 0
+            lens = doc_lengths[docs[start:stop]]
+            lens = lens[lens > 0]
+            writer._minlength = int(lens.min()) if len(lens) else None
+            writer._maxlength = int(lens.max()) if len(lens) else 0
         else:
             writer._minlength, writer._maxlength = None, 0
         if stop < total:

@@ -35,9 +35,15 @@ def price_fields(amount: float | None) -> dict:
     return {"price": key, "price_desc": NEGOTIABLE_SORT if amount is None else -key, "price_yuan": amount}
 
 
+def content_parts(title: str, specs: str, body: str, context: str) -> tuple[tuple[str, int], ...]:
+    """The searchable text's parts and how often each counts: title ×3, specs ×2, description and
+    context once."""
+    return ((title, 3), (specs, 2), (body, 1), (context, 1))
+
+
 def content_text(title: str, specs: str, body: str, context: str) -> str:
-    """The searchable text: title ×3, specs ×2, description and context once."""
-    return " ".join([title] * 3 + [specs] * 2 + [body, context])
+    """The searchable text: its parts joined by spaces, each repeated its number of times."""
+    return " ".join(text for text, times in content_parts(title, specs, body, context) for _ in range(times))
 
 
 def doc_key(doc_type: str, obj_id: int) -> str:
@@ -71,6 +77,8 @@ def base_fields(
         "specs": specs,
         "body": body,
         "content": content_text(title, specs, body, context),
+        # Not a field (Whoosh leaves out names starting with "_"): a rebuild analyses each part once.
+        "_content_parts": content_parts(title, specs, body, context),
         "domain": "",
         "kind": "",
         "city": "",

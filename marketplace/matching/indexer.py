@@ -233,9 +233,9 @@ def _preflight(schema: Schema, doc: dict) -> None:
     if not isinstance(doc.get("id"), str) or not doc["id"]:
         raise ValueError("document without an id")
     for name, value in doc.items():
-        field = schema[name]
-        if value is None:
+        if value is None or name.startswith("_"):  # not a field: Whoosh leaves it out
             continue
+        field = schema[name]
         if isinstance(field, TEXT):
             if not isinstance(value, str):
                 raise TypeError(f"field {name!r} expects text, not {type(value).__name__}")

@@ -1,5 +1,7 @@
 """The domain analyzer on mixed Chinese, English and numbers."""
 
+import collections
+
 import pytest
 
 from marketplace.matching import analysis
@@ -82,3 +84,31 @@ def test_compound_groups_keep_parts_for_fallback():
     groups = dict(analysis.compound_groups("催化氢化反应，放大至150 L"))
     assert "催化" in groups.get("催化氢化", []) or "催化氢化" not in groups
     assert not any(word.startswith("150") for word in groups)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [
+            ("不锈钢发酵罐 500 L", 3),
+            ("容积 500L 材质 316L", 2),
+            ("大肠杆菌高密度发酵。ＧＭＰ车间", 1),
+            ("", 1),
+        ],
+        [("反应釜 500", 3), ("L 搪玻璃", 2), ("", 1), ("ISO", 1)],  # 500 L and ISO 9001 across parts
+        [("通过 ISO", 1), ("9001 认证", 1)],
+        [("", 3), ("  ", 2), ("发酵 的 ， 中试", 1), ("ΣΑΣ Straße", 1)],
+        [("3D打印钛合金 5 m³", 3), ("μm 级 ℃", 2), ("温度 300 °C", 1), ("平台名称 CNAS", 1)],
+    ],
+)
+def test_a_rebuild_counts_the_terms_of_joined_texts_from_each_part(parts):
+    """What a rebuild writes for the searchable text, counted part by part (and kept for parts that
+    come again), is exactly what analysing the whole text gives."""
+    joined = " ".join(text for text, times in parts for _ in range(times))
+    whole = collections.Counter(word for word, _start, _end in analysis.token_spans(joined))
+    assert analysis.term_counts(joined) == whole
+    assert analysis.tokens(joined) == [word for word, _start, _end in analysis.token_spans(joined)]
+    counted = analysis.joined_term_counts(parts)
+    assert counted is None or counted == whole
+    if parts[0][0] == "不锈钢发酵罐 500 L":
+        assert counted == whole and analysis.joined_term_counts(parts) == whole  # from the kept counts
