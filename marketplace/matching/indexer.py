@@ -269,13 +269,20 @@ def _write(ix, delete_keys: set[str], docs: list[dict]) -> list[Failure]:
             writer.commit()
             return failures
         except Exception as exc:
-            with suppress(Exception):
-                writer.cancel()
-            if current is None:
-                raise
-            log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
-            skipped.add(current["id"])
-            failures.append(Failure.of(current["doc_type"], current["obj_id"], exc))
+            failure = _spoiled(writer, current, exc)
+            skipped.add(failure.key)
+            failures.append(failure)
+
+
+def _spoiled(writer, current: dict | None, exc: Exception) -> Failure:
+    """In a writer's `except`: cancel it, and say which document spoiled it half-way (re-raise when
+    none was being written: the failure is not a document's)."""
+    with suppress(Exception):
+        writer.cancel()
+    if current is None:
+        raise exc
+    log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
+    return Failure.of(current["doc_type"], current["obj_id"], exc)
 
 
 def rebuild(
@@ -440,12 +447,7 @@ def _write_part(ix, part: documents.Plan, skip: set[str], progress) -> _PartResu
             current = None
         return _PartResult(writer.finish_part(), count, failures)
     except Exception as exc:
-        with suppress(Exception):
-            writer.cancel()
-        if current is None:
-            raise
-        log.warning("search document %s refused by the index writer", current["id"], exc_info=True)
-        return _PartResult(None, 0, failures, Failure.of(current["doc_type"], current["obj_id"], exc))
+        return _PartResult(None, 0, failures, _spoiled(writer, current, exc))
 
 
 @contextmanager
