@@ -169,18 +169,19 @@ def plan(session: Session) -> Plan:
 
 
 def split(whole: Plan, parts: int) -> list[Plan]:
-    """`parts` consecutive slices of a plan with (nearly) as many documents each, in order: written
-    as consecutive segments, they number the documents as one segment would."""
-    total = sum(len(ids) for _, ids in whole)
-    out: list[Plan] = []
+    """`parts` consecutive slices of a plan, in order, with (nearly) as much work each (the
+    documents' `DocumentSource.weight`): written as consecutive segments, they number the documents
+    as one segment would."""
     flat = [(doc_type, obj_id) for doc_type, ids in whole for obj_id in ids]
-    for k in range(parts):
-        piece: Plan = []
-        for doc_type, obj_id in flat[total * k // parts : total * (k + 1) // parts]:
-            if not piece or piece[-1][0] != doc_type:
-                piece.append((doc_type, []))
-            piece[-1][1].append(obj_id)
-        out.append(piece)
+    weights = [registry.source(doc_type).weight for doc_type, _ in flat]
+    total, done = sum(weights) or 1.0, 0.0
+    out: list[Plan] = [[] for _ in range(parts)]
+    for (doc_type, obj_id), weight in zip(flat, weights, strict=True):
+        piece = out[min(int(done * parts / total), parts - 1)]
+        done += weight
+        if not piece or piece[-1][0] != doc_type:
+            piece.append((doc_type, []))
+        piece[-1][1].append(obj_id)
     return out
 
 

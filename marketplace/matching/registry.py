@@ -35,6 +35,9 @@ class DocumentSource:
     #: the dead letters page names and links the rows the index could not take.
     label: str = ""
     url: Callable[[int], str] | None = None
+    #: The work of building and indexing one document, relative to the others' (a rebuild's
+    #: processes share the documents by it).
+    weight: float = 1.0
 
 
 _sources: dict[str, DocumentSource] = {}
