@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -381,6 +382,9 @@ def _write_parts(ix, parts: list[documents.Plan], skip: set[str], progress) -> l
         return told
 
     context = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):  # else a forked process writes what is buffered again
+        with suppress(Exception):
+            stream.flush()
     workers = []
     try:
         for k in range(1, len(parts)):
@@ -392,10 +396,12 @@ def _write_parts(ix, parts: list[documents.Plan], skip: set[str], progress) -> l
             send.close()
             workers.append((worker, receive))
         results = [_write_part(ix, parts[0], skip, tell(0))]
+        told = sum(written)
         for worker, receive in workers:
             while not receive.poll(1.0):
-                if progress is not None:
-                    progress(sum(written))
+                if progress is not None and sum(written) > told:
+                    told = sum(written)
+                    progress(told)
             try:
                 outcome = receive.recv()
             except EOFError:
