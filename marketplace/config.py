@@ -70,6 +70,8 @@ IMPORT_REBUILD_MIN_DOCUMENTS = 2000
 #: the work for the next drain).
 IMPORT_DRAIN_WAIT = 30.0
 
+#: Megabytes of public pages rendered for anonymous visitors each process keeps (core/cache.py; 0: off).
+PAGE_CACHE_MB = 64
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 RANKING_PAGE_SIZE = (
     50  #: rows per page of the evaluation's rankings (public results, administrators' overview)

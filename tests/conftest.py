@@ -83,7 +83,8 @@ def db(app):
                 conn.execute(table.delete())
         shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["UPLOAD_DIR"]), ignore_errors=True)
-        app.extensions.pop("captured_mail", None)
+        for name in ("captured_mail", "page_cache", "versioned_caches"):
+            app.extensions.pop(name, None)
 
 
 def _huey_time(at: datetime | None) -> datetime | None:

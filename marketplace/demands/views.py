@@ -12,7 +12,7 @@ from ..core.views import page_of, perform, submit_form
 from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
-from ..matching.outbox import memo
+from ..matching.outbox import memo, public_page
 from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm
@@ -28,6 +28,7 @@ def demand_publisher(demand) -> str:
 
 
 @bp.route("/demands")
+@public_page
 def public_list():
     key = services.public_open_key()
     page = page_of(services.public_open(), key=key, remember=memo())

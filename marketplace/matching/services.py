@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 from flask import current_app
 
+from ..core.cache import no_store
 from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
@@ -71,6 +72,7 @@ def _fresh_searcher():
     """A searcher on the live index, after applying any committed-but-unindexed changes."""
     app = current_app._get_current_object()
     if indexer.has_pending():
+        no_store()  # this page may not show every committed change: not for other visitors
         indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
     return indexer.live_searcher(app)
 
