@@ -18,7 +18,8 @@ For each database and size, in a fresh temporary instance folder (removed afterw
    caches cold) and warm (one process, after 20 other queries); baseline: SQL LIKE over titles;
 5. every page through a real gunicorn server (`--workers`, default 4 sync workers: on 2 cores, two
    per core keeps both busy while a worker waits on the database or index files, as the issue measured):
-   alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95), then
+   alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95; public
+   pages also "uncached": each URL made new, so the page cache for anonymous visitors cannot answer), then
    under 50 concurrent connections with wrk for `--duration` seconds (requests/s, p50, p95, errors:
    non-2xx/3xx answers, socket errors and timeouts over 2 s), each page's URLs rotated by a Lua script;
    logged-in pages carry the session cookies of five firms or five operators (logged in with requests,
@@ -505,13 +506,17 @@ def check_logged_in(base: str, urls: list) -> None:
             raise SystemExit(f"{path} does not render logged in (HTTP {answer.status_code})")
 
 
-def sequential(base: str, urls: list, count: int) -> tuple[list[float], int]:
-    """Milliseconds of `count` requests one after another over the rotating URLs (after 3 warm-ups)."""
+def sequential(base: str, urls: list, count: int, bust: bool = False) -> tuple[list[float], int]:
+    """Milliseconds of `count` requests one after another over the rotating URLs (after 3 warm-ups);
+    with `bust`, each URL made new by a parameter no page reads, so no cache keeps its page (what a
+    page costs the first time it is asked for)."""
     import requests
 
     times, errors = [], 0
     for index in range(count + 3):
         path, cookie = urls[index % len(urls)]
+        if bust:
+            path += f"{'&' if '?' in path else '?'}_bench={time.time_ns()}"
         started = time.perf_counter()
         try:
             failed = (
@@ -581,10 +586,12 @@ def bench_pages(
             check_logged_in(server.base, listing)
             rng.shuffle(listing)
         count = 10 if args.quick else 30
-        alone_times = {}
+        alone_times, uncached_times = {}, {}
         for name, listing in urls.items():
             alone_times[name] = sequential(server.base, listing, count)
             say(f"  {name}: alone p95 {pct(alone_times[name][0], 95):.0f} ms")
+            if not listing[0][1]:  # anonymous pages are kept for other visitors: also time them new
+                uncached_times[name] = sequential(server.base, listing, count, bust=True)[0]
         floor = wrk(server.base, [("/static/css/app.css", "")], args.duration, work, "static")
         floor_rps = floor["requests"] / floor["seconds"]
         run.add(
@@ -608,6 +615,8 @@ def bench_pages(
             say(f"  {name}: under load {rps:.1f} req/s, p95 {p95:.0f} ms")
             run.add(f"{name}: alone p50", statistics.median(alone), "ms", f"{len(listing)} URLs")
             run.add(f"{name}: alone p95", pct(alone, 95), "ms")
+            if name in uncached_times:
+                run.add(f"{name}: uncached p95", pct(uncached_times[name], 95), "ms", "each URL new")
             run.add(
                 f"{name}: load req/s", rps, "req/s", f"floor/3 = {floor_rps / 3:.0f}", at_least=floor_rps / 3
             )
