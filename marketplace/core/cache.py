@@ -7,11 +7,17 @@ empties the cache, so a value is never served after a change of what it counts i
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
+import shutil
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, g, request, session
@@ -58,33 +64,82 @@ def versioned_cache(name: str) -> VersionedCache:
 
 
 class PageCache:
-    """Rendered pages of one version, at most `max_bytes` of bodies, least recently used dropped first."""
+    """Rendered pages of one version: in this process's memory (at most `max_bytes` of bodies, least
+    recently used dropped first) and, with a `folder`, in files that the other worker processes of this
+    host read too (each process writes at most `max_bytes` per version; a new version's first writer
+    removes the folders of versions older than a minute).
 
-    def __init__(self, max_bytes: int):
+    A file is written to a temporary name and renamed into place, so a reader finds a whole page or
+    none. Its name is a digest of the key under a folder named after the version."""
+
+    def __init__(self, max_bytes: int, folder: Path | None = None):
         self.max_bytes = max_bytes
+        self.folder = folder
         self._version: Hashable = None
         self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
-        self._bytes = 0
+        self._bytes = self._written = 0
         self._lock = threading.Lock()
 
     def find(self, version: Hashable, key: Hashable) -> CachedPage | None:
         with self._lock:
-            if version != self._version or key not in self._pages:
-                return None
-            self._pages.move_to_end(key)
-            return self._pages[key]
+            if version == self._version and key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        if self.folder is None:
+            return None
+        try:
+            mimetype, _, body = self._path(version, key).read_bytes().partition(b"\n")
+        except OSError:
+            return None
+        page = CachedPage(body, mimetype.decode())
+        self._remember(version, key, page)
+        return page
 
     def put(self, version: Hashable, key: Hashable, page: CachedPage) -> None:
+        if self._remember(version, key, page) and self.folder is not None:
+            path = self._path(version, key)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+                temporary.write_bytes(page.mimetype.encode() + b"\n" + page.body)
+                os.replace(temporary, path)
+            except OSError:  # a full or read-only disk: this process's memory still keeps the page
+                return
+
+    def _remember(self, version: Hashable, key: Hashable, page: CachedPage) -> bool:
+        """Keep `page` in memory; returns whether this process may still write it to the folder."""
         with self._lock:
             if version != self._version:
                 self._pages.clear()
-                self._version, self._bytes = version, 0
+                self._version, self._bytes, self._written = version, 0, 0
+                if self.folder is not None:
+                    self._prune(self._path(version, key).parent)
             if key in self._pages:
                 self._bytes -= len(self._pages.pop(key).body)
             self._pages[key] = page
             self._bytes += len(page.body)
             while self._bytes > self.max_bytes:
                 self._bytes -= len(self._pages.popitem(last=False)[1].body)
+            self._written += len(page.body)
+            return self._written <= self.max_bytes
+
+    def _path(self, version: Hashable, key: Hashable) -> Path:
+        tag = hashlib.sha256(repr(version).encode()).hexdigest()[:24]
+        return self.folder / tag / hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def _prune(self, current: Path) -> None:
+        """Remove the folders of other versions last written over a minute ago (a process still at one
+        of them finds no file and renders the page)."""
+        old = time.time() - 60
+        with contextlib.suppress(OSError):
+            for folder in self.folder.iterdir():
+                if folder != current and folder.stat().st_mtime < old:
+                    shutil.rmtree(folder, ignore_errors=True)
+
+
+def clear_pages(folder: Path) -> None:
+    """Forget every page kept in `folder` (a server starting: the database may have been replaced)."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -93,7 +148,7 @@ class CachedPage:
     mimetype: str
 
 
-#: The page cache's answer header: `hit` (served from this process's cache) or `miss` (rendered).
+#: The page cache's answer header: `hit` (served from the cache) or `miss` (rendered, then kept).
 CACHE_HEADER = "X-Page-Cache"
 
 
@@ -107,7 +162,8 @@ def visitor_page(version: Callable[[], Hashable]) -> Callable:
     """Decorate a public view: its pages for anonymous visitors (GET, nothing pending in their session)
     are kept per process at `version()` (read before the view reads anything: what it then reads is at
     least as new) and the day (pages hide what expires), for every visitor asking the same URL. Signed-in
-    users always get a page rendered for them. `PAGE_CACHE_MB` per process (0: off)."""
+    users always get a page rendered for them. `PAGE_CACHE_MB` per process (0: off), shared by the
+    host's workers through the files in `PAGE_CACHE_DIR`."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -121,7 +177,10 @@ def visitor_page(version: Callable[[], Hashable]) -> Callable:
                 or len(request.query_string) > MAX_QUERY_BYTES
             ):
                 return view(*args, **kwargs)
-            cache = current_app.extensions.setdefault("page_cache", PageCache(limit))
+            cache = current_app.extensions.get("page_cache")
+            if cache is None:
+                folder = current_app.config.get("PAGE_CACHE_DIR")
+                cache = current_app.extensions["page_cache"] = PageCache(limit, folder and Path(folder))
             g.page_version = version()  # the view's cached values use it too (one read per request)
             stamp = (g.page_version, local_today())
             key = (request.host, request.path, request.query_string)

@@ -4,6 +4,8 @@ until a committed change of a public row, a new day, or a visitor's own pending 
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -128,3 +130,32 @@ def test_the_cache_keeps_at_most_its_size_dropping_the_least_recently_used():
     kept.put(1, "c", cache.CachedPage(b"12345", "text/html"))
     assert kept.find(1, "b") is None and kept.find(1, "a") and kept.find(1, "c")
     assert kept.find(2, "a") is None  # another version
+
+
+def test_the_workers_of_a_host_share_the_pages_they_keep(tmp_path):
+    """Another process (another PageCache on the same folder) finds the page a first one kept."""
+    first, second = cache.PageCache(1 << 20, tmp_path), cache.PageCache(1 << 20, tmp_path)
+    first.put((7, "day"), "/offerings", cache.CachedPage(b"<html>kept</html>", "text/html"))
+    found = second.find((7, "day"), "/offerings")
+    assert found == cache.CachedPage(b"<html>kept</html>", "text/html")
+    assert second.find((8, "day"), "/offerings") is None
+
+
+def test_a_new_version_removes_the_files_of_versions_older_than_a_minute(tmp_path):
+    kept = cache.PageCache(1 << 20, tmp_path)
+    kept.put(1, "/", cache.CachedPage(b"old", "text/html"))
+    (old,) = tmp_path.iterdir()
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    kept.put(2, "/", cache.CachedPage(b"new", "text/html"))
+    assert not old.exists() and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_server_starting_forgets_the_kept_pages(tmp_path, monkeypatch):
+    from marketplace import gunicorn_conf
+
+    folder = tmp_path / "page-cache"
+    monkeypatch.setenv("MARKETPLACE_PAGE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("MARKETPLACE_INSTANCE_PATH", str(tmp_path))
+    cache.PageCache(1 << 20, folder).put(1, "/", cache.CachedPage(b"x", "text/html"))
+    gunicorn_conf.on_starting(None)
+    assert not folder.exists()
