@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import vocab
-from . import hooks  # noqa: F401  (registers the after-commit session events)
+from . import hooks, statistics  # noqa: F401  (after-commit session events; the nightly ANALYZE job)
 from .inputs import refuse_nul_in_url
 from .timeutil import format_date, format_datetime, zone_label
 from .views import query_url
