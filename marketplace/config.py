@@ -89,8 +89,12 @@ SEARCH_HOST_ID = None
 #: Seconds between the drains of this host's index by its `flask jobs worker` (0: no loop), so every
 #: host follows changes written on the others even when it serves no search.
 SEARCH_HOST_DRAIN_INTERVAL = 5.0
-#: Seconds a request waits for the index writer lock before leaving the work in the outbox.
+#: Seconds a request waits for the index writer lock before leaving the work in the outbox (not when a
+#: rebuild holds it: the request goes on at once with the index as it is).
 SEARCH_DRAIN_WAIT = 2.0
+#: Changes a search applies to its host's index before answering, at most (in batches of 500): after a
+#: large import the rest is the job worker's, and the search answers from the index as it is.
+SEARCH_DRAIN_LIMIT = 500
 #: A document the index cannot take is set aside (a dead letter) and retried by the periodic drain
 #: after this delay, doubled after each failure (at most an hour), until it indexes.
 SEARCH_RETRY_DELAY = timedelta(minutes=1)

@@ -69,11 +69,12 @@ def may_search_demands(user) -> bool:
 
 
 def _fresh_searcher():
-    """A searcher on the live index, after applying any committed-but-unindexed changes."""
+    """A searcher on the live index, after applying committed-but-unindexed changes (at most
+    SEARCH_DRAIN_LIMIT of them: the job worker applies a large import's)."""
     app = current_app._get_current_object()
     if indexer.has_pending():
         no_store()  # this page may not show every committed change: not for other visitors
-        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
+        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
     return indexer.live_searcher(app)
 
 
