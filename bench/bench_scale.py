@@ -14,8 +14,10 @@ For each database and size, in a fresh temporary instance folder (removed afterw
    baseline: a bare executemany of the corpus rows into plain tables, and SQL LIKE per demand;
 3. `bench/scale_activity.py`: a year of bookings (two per offering), people, inquiries, proposals and
    the published evaluation of last year (its computation timed);
-4. match and search latency, p50/p95: cold (each sample a fresh process: its first query, index and
-   caches cold) and warm (one process, after 20 other queries); baseline: SQL LIKE over titles;
+4. match and search latency, p50/p95: cold (each sample a fresh worker process, prepared as gunicorn
+   prepares it before its first request (`warm_up`: searcher, per-document table, common postings),
+   timing its first query: no cache has seen that query; the unprepared first query is shown too) and
+   warm (one process, after 20 other queries); baseline: SQL LIKE over titles;
 5. every page through a real gunicorn server (`--workers`, default 4 sync workers: on 2 cores, two
    per core keeps both busy while a worker waits on the database or index files, as the issue measured):
    alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95; public
@@ -214,9 +216,12 @@ def naive_import(url: str, corpus: Path) -> float:
 # ---------------------------------------------------------------- match and search latency
 
 
-def probe(kind: str, inputs: Path) -> None:
+def probe(kind: str, inputs: Path, prepared: bool) -> None:
     """(A child process.) Time each query of `inputs` in this fresh process and print the
-    milliseconds as JSON: the first one ran with cold caches."""
+    milliseconds as JSON: the first one ran with cold caches. `prepared`: first do what a gunicorn
+    worker does before it takes requests (`warm_up`, and its background preload of common postings)."""
+    import threading
+
     sys.path.insert(0, str(ROOT))
     from marketplace import create_app
     from marketplace.demands.models import Demand
@@ -225,6 +230,11 @@ def probe(kind: str, inputs: Path) -> None:
 
     items = json.loads(inputs.read_text())
     app = create_app()
+    if prepared:
+        services.warm_up(app)
+        for thread in threading.enumerate():
+            if thread.name == "search-warmup":
+                thread.join()
     times = []
     with app.app_context():
         for item in items:
@@ -240,11 +250,11 @@ def probe(kind: str, inputs: Path) -> None:
     print(json.dumps(times))
 
 
-def run_probe(kind: str, items: list, env: dict, work: Path) -> list[float]:
+def run_probe(kind: str, items: list, env: dict, work: Path, prepared: bool = True) -> list[float]:
     path = work / f"probe-{kind}.json"
     path.write_text(json.dumps(items, ensure_ascii=False))
     out = subprocess.run(
-        [sys.executable, __file__, "--probe", kind, str(path)],
+        [sys.executable, __file__, "--probe", kind, str(path), *([] if prepared else ["--unprepared"])],
         env=env,
         capture_output=True,
         text=True,
@@ -305,13 +315,18 @@ def search_queries(corpus: dict, rng: random.Random, count: int = 30) -> list[st
 def latency(
     run: Run, kind: str, items: list, env: dict, work: Path, url: str, like_items: list[str], cold: int
 ):
-    """Cold: `cold` fresh processes, each timing its first query; warm: one process, after 20 queries."""
+    """Cold: `cold` fresh worker processes, prepared as gunicorn prepares them before their first
+    request, each timing its first query (no cache has seen it); unprepared: the same without that
+    preparation (what a worker would cost its first user without it); warm: one process, after 20
+    queries."""
     cold_ms = [run_probe(kind, [items[i % len(items)]], env, work)[0] for i in range(cold)]
+    bare_ms = [run_probe(kind, [items[i % len(items)]], env, work, prepared=False)[0] for i in range(3)]
     warm_ms = run_probe(kind, items[-20:] + items[:WARM_QUERIES], env, work)[20:]
     base = like_times(url, like_items)
     baseline = f"LIKE p50 {statistics.median(base):.1f} / p95 {pct(base, 95):.1f} ms"
     run.add(f"{kind} cold p50", statistics.median(cold_ms), "ms", baseline)
     run.add(f"{kind} cold p95", pct(cold_ms, 95), "ms", "", limit=TARGETS[f"{kind}_cold_p95"])
+    run.add(f"{kind} unprepared first query p50", statistics.median(bare_ms), "ms", "no warm-up")
     run.add(f"{kind} warm p50", statistics.median(warm_ms), "ms")
     run.add(f"{kind} warm p95", pct(warm_ms, 95), "ms", "", limit=TARGETS[f"{kind}_cold_p95"])
     return base
@@ -800,9 +815,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every figure here too")
     parser.add_argument("--keep", action="store_true", help="keep the instance folders (path printed)")
     parser.add_argument("--probe", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--unprepared", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        probe(args.probe[0], Path(args.probe[1]))
+        probe(args.probe[0], Path(args.probe[1]), prepared=not args.unprepared)
         return
     if args.quick:
         args.sizes, args.duration, args.match_sample = (
