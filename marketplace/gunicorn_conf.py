@@ -6,8 +6,9 @@ objects made so far (the app, the search tables, the compiled SQL: some 230,000)
 garbage collector's sight (`gc.freeze`), so a full collection during a request does not walk them
 (one took 245 ms at 50,000 offerings).
 
-As it starts, the server forgets the public pages its workers kept in files (`PAGE_CACHE_DIR`): they
-are keyed by the database's version number, and the database may have been replaced meanwhile."""
+As it starts or reloads (HUP), the server forgets the public pages its workers kept in files
+(`PAGE_CACHE_DIR`): they are keyed by the database's version number, and the code (templates) or the
+database may have been replaced meanwhile."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def on_starting(server) -> None:
     from marketplace.core.cache import clear_pages
 
     clear_pages(Path(create_app().config["PAGE_CACHE_DIR"]))
+
+
+on_reload = on_starting
 
 
 def post_worker_init(worker) -> None:

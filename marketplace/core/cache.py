@@ -171,6 +171,7 @@ def visitor_page(version: Callable[[], Hashable]) -> Callable:
             limit = current_app.config["PAGE_CACHE_MB"] << 20
             if (
                 not limit
+                or current_app.debug  # templates being edited
                 or request.method not in ("GET", "HEAD")
                 or current_user.is_authenticated
                 or "_flashes" in session

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import render_template_string
@@ -159,3 +160,19 @@ def test_a_server_starting_forgets_the_kept_pages(tmp_path, monkeypatch):
     cache.PageCache(1 << 20, folder).put(1, "/", cache.CachedPage(b"x", "text/html"))
     gunicorn_conf.on_starting(None)
     assert not folder.exists()
+
+
+def test_make_runs_bootstrap_forgets_the_kept_pages(app, db, runner, offering, monkeypatch):
+    """`flask bootstrap` (make run) starts a server that may run changed templates."""
+    monkeypatch.setattr("marketplace.cli.ensure_secret_key", lambda path: False)
+    folder = Path(app.config["PAGE_CACHE_DIR"])
+    cache.PageCache(1 << 20, folder).put(1, "/", cache.CachedPage(b"x", "text/html"))
+    result = runner.invoke(args=["bootstrap"])
+    assert result.exit_code == 0, result.output
+    assert not folder.exists()
+
+
+def test_nothing_is_kept_in_debug_mode(app, client, db, offering, monkeypatch):
+    monkeypatch.setattr(app, "debug", True)
+    client.get("/offerings")
+    assert HEADER not in client.get("/offerings").headers
