@@ -42,21 +42,10 @@ class ParamUser:
     def org_id(self):
         return bindparam(PARAMS[1])
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role == "operator"
-
-    @property
-    def is_firm(self) -> bool:
-        return self.role == "firm"
-
-    @property
-    def is_expert(self) -> bool:
-        return self.role == "expert"
+    is_admin = property(lambda self: self.role == "admin")
+    is_operator = property(lambda self: self.role == "operator")
+    is_firm = property(lambda self: self.role == "firm")
+    is_expert = property(lambda self: self.role == "expert")
 
 
 @dataclass(frozen=True)
