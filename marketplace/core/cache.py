@@ -39,6 +39,15 @@ class VersionedCache:
 
     def get(self, version: Hashable, key: Hashable, compute: Callable[[], T]) -> T:
         """The value of `key` at `version`, computed by `compute()` when this process has none."""
+        found = self.peek(version, key, _MISSING)
+        if found is not _MISSING:
+            return found
+        value = compute()
+        self.put(version, key, value)
+        return value
+
+    def peek(self, version: Hashable, key: Hashable, default=None):
+        """The value of `key` kept at `version`, else `default` (a new version empties the cache)."""
         with self._lock:
             if version != self._version:
                 self._values.clear()
@@ -46,20 +55,25 @@ class VersionedCache:
             elif key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        value = compute()
+        return default
+
+    def put(self, version: Hashable, key: Hashable, value) -> None:
+        """Keep `value` for `key` at `version` (nothing when a newer version came meanwhile)."""
         with self._lock:
             if version == self._version:
                 self._values[key] = value
                 while len(self._values) > self.maxsize:
                     self._values.popitem(last=False)
-        return value
 
 
-def versioned_cache(name: str) -> VersionedCache:
+_MISSING = object()
+
+
+def versioned_cache(name: str, maxsize: int = 2048) -> VersionedCache:
     """The current application's cache called `name` (one per application and process)."""
     caches = current_app.extensions.setdefault("versioned_caches", {})
     if name not in caches:
-        caches[name] = VersionedCache()
+        caches[name] = VersionedCache(maxsize)
     return caches[name]
 
 

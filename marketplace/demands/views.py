@@ -81,7 +81,7 @@ def detail(demand_id: int):
         abort(404)
     user = current_user
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
-    matches = matching.match_demand(demand, limit=20) if owner_or_admin else []
+    matches = matching.demand_matches(demand, limit=20) if owner_or_admin else []
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
     return render_template(

@@ -248,14 +248,17 @@ def unread_count(user) -> int:
     """Messages by others, in threads the user is party to, after the user's read mark (one statement)."""
     if not (user and user.is_authenticated):
         return 0
+    return db.session.scalar(select(unread_expression(user))) or 0
+
+
+def unread_expression(user):
+    """The unread count as a scalar subquery (the navigation reads it with its other counts)."""
     read = aliased(ThreadRead)
     return (
-        db.session.scalar(
-            select(func.count(Message.id))
-            .outerjoin(read, _read_join(user, read))
-            .where(_my_threads(user), _unread_condition(user, read))
-        )
-        or 0
+        select(func.count(Message.id))
+        .outerjoin(read, _read_join(user, read))
+        .where(_my_threads(user), _unread_condition(user, read))
+        .scalar_subquery()
     )
 
 
