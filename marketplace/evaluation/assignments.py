@@ -706,8 +706,11 @@ def _means(
 # ---------------------------------------------------------------- experts
 
 
-def assignments_of(expert, campaign: EvaluationCampaign | None = None) -> list[EvaluationAssignment]:
-    """The expert's own assignments, the newest campaign first, then by platform name."""
+def assignments_of(
+    expert, campaign: EvaluationCampaign | None = None, *, with_scores: bool = False
+) -> list[EvaluationAssignment]:
+    """The expert's own assignments, the newest campaign first, then by platform name, with their
+    participants, platforms and campaigns (`with_scores`: and their scores) loaded for the list."""
     _require_expert(expert)
     stmt = (
         select(EvaluationAssignment)
@@ -719,6 +722,8 @@ def assignments_of(expert, campaign: EvaluationCampaign | None = None) -> list[E
             .lazyload("*"),
         )
     )
+    if with_scores:
+        stmt = stmt.options(selectinload(EvaluationAssignment.scores))
     if campaign is not None:
         stmt = stmt.where(EvaluationAssignment.campaign_id == campaign.id)
     rows = list(db.session.scalars(stmt))

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.accounts.services import create_api_token
 from marketplace.core.errors import Forbidden
 from marketplace.core.models import AuditLog
 from marketplace.evaluation import assignments
@@ -78,15 +79,26 @@ def test_the_expert_pages_run_the_same_statements_for_more_assignments(client, a
     expert = experts[0]
     _, few = review_campaign(platforms=2, year=2024)
     _, many = review_campaign(platforms=9, year=2025)
-    for participant in few:
-        assign(participant, expert)
+    for participant in (*few, many[0]):  # both campaigns from the start: more assignments, not campaigns
+        assign(participant, expert, submitted=True, points=60)
+    _, token = create_api_token(expert, "评审")
     db.session.commit()
     auth.as_(expert)
-    small = _statements(client, db, "/expert/")
-    for participant in many:
+
+    def api():
+        with Statements(db.engine) as statements:
+            response = client.get(
+                "/api/v1/expert/assignments?per_page=100", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 200
+        return len(statements.sql)
+
+    small, small_api = _statements(client, db, "/expert/"), api()
+    for participant in many[1:]:
         assign(participant, expert, submitted=True, points=80)
     db.session.commit()
     assert _statements(client, db, "/expert/") == small
+    assert api() == small_api
 
 
 def _names(html: str) -> list[str]:
