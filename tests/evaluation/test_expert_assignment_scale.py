@@ -270,3 +270,38 @@ def test_automatic_assignment_only_in_self_report_or_review(client, auth, db, ad
     page = client.get("/admin/evaluation/2025/experts").get_data(as_text=True)
     assert "只有在自评填报或专家评审阶段可以分配或撤销专家" in page
     assert _db.session.scalar(select(func.count(EvaluationAssignment.id))) == 0
+
+
+def test_the_other_evaluation_pages_run_the_same_statements_for_more_participants(
+    client, auth, db, admin_user, experts
+):
+    """The campaign page, the self-report lists and a report, and an expert's score sheet."""
+    worlds = {year: _world(year, platforms, experts) for year, platforms in ((2024, 3), (2025, 12))}
+    db.session.commit()
+    paths = (
+        "/admin/evaluation/{year}",
+        "/admin/evaluation/",
+        "/admin/self-reports",
+        "/admin/evaluations/{campaign}/self-reports",
+        "/self-reports/{participant}",
+    )
+
+    def counts(path: str) -> list[int]:
+        return [
+            _statements(client, db, path.format(year=year, campaign=c.id, participant=ps[0].id))
+            for year, (c, ps) in worlds.items()
+        ]
+
+    auth.as_(admin_user)
+    for path in paths:
+        few, many = counts(path)
+        assert many == few, path
+    auth.as_(experts[0])
+    sheets = [
+        _db.session.scalar(
+            select(EvaluationAssignment.id).where(EvaluationAssignment.participant_id == ps[0].id)
+        )
+        for _, ps in worlds.values()
+    ]
+    few, many = (_statements(client, db, f"/expert/evaluation/{sheet}") for sheet in sheets)
+    assert many == few
