@@ -15,7 +15,7 @@ from ..extensions import db
 from . import assignments as services
 from .assignment_forms import AssignForm, BulkAssignForm, ReopenForm, score_form
 from .models import ASSIGNMENT_WORKFLOW, EvaluationAssignment, IndicatorSource, SelfReportStatus
-from .results import cities, participant_counts
+from .results import cities
 
 bp = Blueprint("expert_review", __name__)
 
@@ -27,11 +27,11 @@ bp = Blueprint("expert_review", __name__)
 @role_required(Role.ADMIN)
 def index():
     campaigns = services.campaigns()
-    participants, assigned = participant_counts(campaigns), services.assignment_counts(campaigns)
+    counts = services.campaign_counts(campaigns)
     return render_template(
         "expert_review/index.html",
         campaigns=campaigns,
-        counts={c.id: (participants.get(c.id, 0), assigned.get(c.id, 0)) for c in campaigns},
+        counts={c.id: counts.get(c.id, (0, 0)) for c in campaigns},
         assignable=services.ASSIGNABLE_PHASES,
     )
 

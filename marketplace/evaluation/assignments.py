@@ -249,17 +249,22 @@ def state_counts(
     return dict(zip(("", *EXPERT_STATES), (int(v or 0) for v in values), strict=True))
 
 
-def assignment_counts(campaigns: list[EvaluationCampaign]) -> dict[int, int]:
-    """{campaign id: its number of assignments} (one statement)."""
+def campaign_counts(campaigns: list[EvaluationCampaign]) -> dict[int, tuple[int, int]]:
+    """{campaign id: (its participants, its assignments)} of the campaigns with participants, in
+    one GROUP BY."""
     if not campaigns:
         return {}
-    return dict(
-        db.session.execute(
-            select(EvaluationAssignment.campaign_id, func.count(EvaluationAssignment.id))
-            .where(EvaluationAssignment.campaign_id.in_([c.id for c in campaigns]))
-            .group_by(EvaluationAssignment.campaign_id)
-        ).all()
+    rows = db.session.execute(
+        select(
+            CampaignParticipant.campaign_id,
+            func.count(func.distinct(CampaignParticipant.id)),
+            func.count(EvaluationAssignment.id),
+        )
+        .outerjoin(EvaluationAssignment, EvaluationAssignment.participant_id == CampaignParticipant.id)
+        .where(CampaignParticipant.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(CampaignParticipant.campaign_id)
     )
+    return {campaign_id: (participants, assigned) for campaign_id, participants, assigned in rows}
 
 
 def expert_loads(campaign: EvaluationCampaign) -> Counter[int]:

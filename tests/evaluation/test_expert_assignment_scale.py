@@ -71,6 +71,8 @@ def test_the_experts_pages_run_the_same_statements_for_more_participants(
         small = _statements(client, db, path.format(year=2024, participant=few[1].id))
         assert _statements(client, db, path.format(year=2025, participant=many[1].id)) == small, path
     assert _statements(client, db, "/admin/evaluation/experts") <= 8
+    index = client.get("/admin/evaluation/experts").get_data(as_text=True)
+    assert "<td>12</td><td>7</td>" in index and "<td>3</td><td>3</td>" in index  # participants, assignments
 
 
 def test_the_expert_pages_run_the_same_statements_for_more_assignments(client, auth, db, experts):
