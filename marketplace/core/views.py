@@ -96,8 +96,8 @@ def page_size() -> int:
 
 def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE", **cache) -> Page:
     """The requested page of `stmt` for a page people read (past the end: the last page); `param`: the
-    page number's query parameter, `size`: the setting of rows per page; `cache`: `key` and `remember`
-    (see `pagination.paginate`)."""
+    page number's query parameter, `size`: the setting of rows per page; `cache`: `key`, `remember`
+    and `total` (see `pagination.paginate`)."""
     return paginate(stmt, page_arg(param), current_app.config[size], clamp=True, **cache)
 
 

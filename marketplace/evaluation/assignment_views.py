@@ -64,7 +64,13 @@ def campaign(year: int):
         if done:
             flash(f"已分配 {len(result.assigned)} 项，跳过 {len(result.skipped)} 项。", "success")
             form = BulkAssignForm(formdata=None)
-    page = page_of(services.participants_query(campaign, filters, required), size="RANKING_PAGE_SIZE")
+    counts = services.state_counts(campaign, filters, required)
+    page = page_of(
+        services.participants_query(campaign, filters, required),
+        size="RANKING_PAGE_SIZE",
+        key=(campaign.id, filters, required),  # the page's ids by a narrow query, then their rows
+        total=counts[filters.state],
+    )
     return render_template(
         "expert_review/campaign.html",
         campaign=campaign,
@@ -72,7 +78,7 @@ def campaign(year: int):
         rows=services.rows_of(campaign, page.items),
         filters=filters,
         keep=services.AssignmentFilters.KEEP,
-        counts=services.state_counts(campaign, filters, required),
+        counts=counts,
         states=services.EXPERT_STATES,
         required=required,
         cities=cities(campaign),

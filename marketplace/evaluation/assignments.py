@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 from sqlalchemy import case, func, insert, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from .. import signals, vocab
 from ..accounts.models import User
@@ -180,14 +180,16 @@ def _assigned_and_flagged(campaign: EvaluationCampaign):
     )
     assigned = func.coalesce(counts.c.n, 0)
 
-    def base(*columns):
-        return (
+    def base(*columns, counted: bool = True):
+        stmt = (
             select(*columns)
             .select_from(CampaignParticipant)
             .join(Platform, Platform.id == CampaignParticipant.platform_id)
-            .outerjoin(counts, counts.c.participant_id == CampaignParticipant.id)
             .where(CampaignParticipant.campaign_id == campaign.id)
         )
+        if counted:
+            stmt = stmt.outerjoin(counts, counts.c.participant_id == CampaignParticipant.id)
+        return stmt
 
     return base, assigned, flagged
 
@@ -201,7 +203,8 @@ def participants_query(
     the platforms' organisations."""
     base, assigned, flagged = _assigned_and_flagged(campaign)
     required = required_experts() if required is None else required
-    stmt = filters.apply(base(CampaignParticipant), assigned, flagged, required)
+    counted = filters.state in ("none", "short", "full")  # the GROUP BY only when a filter reads it
+    stmt = filters.apply(base(CampaignParticipant, counted=counted), assigned, flagged, required)
     return stmt.order_by(Platform.name, CampaignParticipant.id).options(
         *_with_organization(CampaignParticipant.platform, Platform)
     )
@@ -488,7 +491,8 @@ def assign_many(
     if any(p.campaign_id != campaign.id for p in participants):
         raise DomainError(("participant_ids", "所选平台不属于本次评价。"))
     _lock(campaign)
-    pool = pool_of(campaign, experts, [p.platform_id for p in participants])
+    platforms = _load_platforms(participants)  # noqa: F841 (kept in the session while the rules read them)
+    pool = pool_of(campaign, experts)
     result, pairs = BulkResult(), []
     for participant in participants:
         for expert in experts:
@@ -502,6 +506,18 @@ def assign_many(
     result.assigned = [Assigned(p, e, i) for (p, e), i in zip(pairs, ids, strict=True)]
     _tell_each(campaign, pairs)
     return result
+
+
+def _load_platforms(participants: list[CampaignParticipant], chunk: int = 500) -> list[Platform]:
+    """Load the participants' platforms a chunk at a time (not their label lists), so that the rules
+    read `participant.platform` from the session instead of one query each. The caller keeps the
+    list while it works (the session holds its rows by weak reference)."""
+    ids = sorted({p.platform_id for p in participants})
+    platforms = []
+    for start in range(0, len(ids), chunk):
+        stmt = select(Platform).where(Platform.id.in_(ids[start : start + chunk])).options(lazyload("*"))
+        platforms += db.session.scalars(stmt)
+    return platforms
 
 
 @dataclass

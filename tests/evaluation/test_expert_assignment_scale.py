@@ -307,3 +307,19 @@ def test_the_other_evaluation_pages_run_the_same_statements_for_more_participant
     ]
     few, many = (_statements(client, db, f"/expert/evaluation/{sheet}") for sheet in sheets)
     assert many == few
+
+
+def test_assigning_the_same_experts_to_many_platforms_runs_the_same_statements(db, admin_user, experts):
+    """The bulk form's service: the platforms, pairs and declarations read once, the rows written in
+    batches, whatever the number of participants."""
+    worlds = {year: _world(year, platforms, experts) for year, platforms in ((2024, 3), (2025, 12))}
+    db.session.commit()
+    counts = []
+    for campaign, _ in worlds.values():
+        db.session.expire_all()
+        participants = list(campaign.participants)
+        with Statements(db.engine) as statements:
+            result = assignments.assign_many(admin_user, campaign, experts, participants)
+        counts.append(len(statements.sql))
+        assert len(result.assigned) + len(result.skipped) == 3 * len(participants)
+    assert counts[0] == counts[1]
