@@ -76,6 +76,11 @@ PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 RANKING_PAGE_SIZE = (
     50  #: rows per page of the evaluation's rankings (public results, administrators' overview)
 )
+#: Experts each participant of an evaluation should have: the experts' page filters the platforms with
+#: fewer, and its automatic assignment tops them up to this number.
+EXPERTS_PER_PARTICIPANT = 3
+#: Seconds a bulk assignment of experts waits for another one on the same campaign to commit.
+EXPERT_ASSIGN_LOCK_WAIT = 10.0
 
 #: After each commit, queue a drain of the search outbox (with JOBS_IMMEDIATE: run it in this process;
 #: otherwise a `flask jobs worker` runs it on its host). Off: leave it to the next search,

@@ -12,7 +12,7 @@ from flask import current_app, flash, g, request, url_for
 from ..extensions import db
 from .errors import DomainError
 from .numbers import PAGE
-from .pagination import Page, paginate
+from .pagination import Page, last_page, paginate
 
 
 def submit_form(
@@ -97,9 +97,17 @@ def page_size() -> int:
 
 def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE", **cache) -> Page:
     """The requested page of `stmt` for a page people read (past the end: the last page); `param`: the
-    page number's query parameter, `size`: the setting of rows per page; `cache`: `key` and `remember`
-    (see `pagination.paginate`)."""
+    page number's query parameter, `size`: the setting of rows per page; `cache`: `key`, `remember`
+    and `total` (see `pagination.paginate`)."""
     return paginate(stmt, page_arg(param), current_app.config[size], clamp=True, **cache)
+
+
+def page_of_list(items: list, param: str = "page", size: str = "PAGE_SIZE") -> Page:
+    """`page_of` for a list already in memory (e.g. gathered from several features)."""
+    per_page = current_app.config[size]
+    page = max(1, min(page_arg(param), last_page(len(items), per_page)))
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], len(items), page, per_page)
 
 
 def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from .. import signals
 from ..attachments.services import register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted
-from ..core.models import AuditLog
+from ..core.models import AuditLog, with_related
 from ..core.numbers import Bounds
 from ..core.timeutil import local_today, utcnow
 from ..core.urls import external_url
@@ -288,6 +288,7 @@ def participants_query(campaign: EvaluationCampaign, status: str | None = None):
         select(CampaignParticipant)
         .join(Platform, CampaignParticipant.platform_id == Platform.id)
         .where(CampaignParticipant.campaign_id == campaign.id)
+        .options(*with_related(CampaignParticipant.platform))
         .order_by(Platform.name, Platform.id)
     )
     if status:
