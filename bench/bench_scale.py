@@ -24,9 +24,9 @@ For each database and size, in a fresh temporary instance folder (removed afterw
    pages also "uncached": each URL made new, so the page cache for anonymous visitors cannot answer), then
    under 50 concurrent connections with wrk for `--duration` seconds (requests/s, p50, p95, errors:
    non-2xx/3xx answers, socket errors and timeouts over 2 s), each page's URLs rotated by a Lua script;
-   logged-in pages carry the session cookies of five firms or five operators (logged in with requests,
-   checked to render logged in). Baseline: a static file through the same server (the floor). Peak
-   memory of each worker: VmHWM from /proc after the whole load.
+   logged-in pages carry the session cookies of five firms, five operators or the administrator (logged
+   in with requests, checked to render logged in). Baseline: a static file through the same server (the
+   floor). Peak memory of each worker: VmHWM from /proc after the whole load.
 Then one table per database and size, a growth table across sizes (each figure's ratio to the previous
 size beside the size's ratio), and every figure over its target flagged with "!!".
 
@@ -485,6 +485,7 @@ def pages(samples: dict, corpus: dict, queries: list[str], base: str, rng: rando
     password = samples["password"]
     firms = [(f, log_in(base, f["email"], password)) for f in samples["firms"]]
     operators = [(o, log_in(base, o["email"], password)) for o in samples["operators"]]
+    admin = log_in(base, samples["admin_email"], password)
     year = samples["year"]
     public = {
         "home": ["/"],
@@ -506,6 +507,10 @@ def pages(samples: dict, corpus: dict, queries: list[str], base: str, rng: rando
     found["my bookings (firm)"] = [("/my/bookings", c) for _f, c in firms]
     found["platform workbench"] = [(f"/workbench/platforms/{o['platform_id']}", c) for o, c in operators]
     found["platform bookings"] = [("/platform/bookings", c) for _o, c in operators]
+    experts = f"/admin/evaluation/{year}/experts"
+    found["expert assignment (admin)"] = [(experts, admin)] + [
+        (f"{experts}?page={n}", admin) for n in range(2, 6)
+    ]
     return found
 
 
