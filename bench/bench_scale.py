@@ -14,16 +14,19 @@ For each database and size, in a fresh temporary instance folder (removed afterw
    baseline: a bare executemany of the corpus rows into plain tables, and SQL LIKE per demand;
 3. `bench/scale_activity.py`: a year of bookings (two per offering), people, inquiries, proposals and
    the published evaluation of last year (its computation timed);
-4. match and search latency, p50/p95: cold (each sample a fresh process: its first query, index and
-   caches cold) and warm (one process, after 20 other queries); baseline: SQL LIKE over titles;
+4. match and search latency, p50/p95: cold (each sample a fresh worker process, prepared as gunicorn
+   prepares it before its first request (`warm_up`: searcher, per-document table, common postings),
+   timing its first query: no cache has seen that query; the unprepared first query is shown too) and
+   warm (one process, after 20 other queries); baseline: SQL LIKE over titles;
 5. every page through a real gunicorn server (`--workers`, default 4 sync workers: on 2 cores, two
    per core keeps both busy while a worker waits on the database or index files, as the issue measured):
-   alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95), then
+   alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95; public
+   pages also "uncached": each URL made new, so the page cache for anonymous visitors cannot answer), then
    under 50 concurrent connections with wrk for `--duration` seconds (requests/s, p50, p95, errors:
    non-2xx/3xx answers, socket errors and timeouts over 2 s), each page's URLs rotated by a Lua script;
-   logged-in pages carry the session cookies of five firms or five operators (logged in with requests,
-   checked to render logged in). Baseline: a static file through the same server (the floor). Peak
-   memory of each worker: VmHWM from /proc after the whole load.
+   logged-in pages carry the session cookies of five firms, five operators or the administrator (logged
+   in with requests, checked to render logged in). Baseline: a static file through the same server (the
+   floor). Peak memory of each worker: VmHWM from /proc after the whole load.
 Then one table per database and size, a growth table across sizes (each figure's ratio to the previous
 size beside the size's ratio), and every figure over its target flagged with "!!".
 
@@ -213,9 +216,12 @@ def naive_import(url: str, corpus: Path) -> float:
 # ---------------------------------------------------------------- match and search latency
 
 
-def probe(kind: str, inputs: Path) -> None:
+def probe(kind: str, inputs: Path, prepared: bool) -> None:
     """(A child process.) Time each query of `inputs` in this fresh process and print the
-    milliseconds as JSON: the first one ran with cold caches."""
+    milliseconds as JSON: the first one ran with cold caches. `prepared`: first do what a gunicorn
+    worker does before it takes requests (`warm_up`, and its background preload of common postings)."""
+    import threading
+
     sys.path.insert(0, str(ROOT))
     from marketplace import create_app
     from marketplace.demands.models import Demand
@@ -224,6 +230,11 @@ def probe(kind: str, inputs: Path) -> None:
 
     items = json.loads(inputs.read_text())
     app = create_app()
+    if prepared:
+        services.warm_up(app)
+        for thread in threading.enumerate():
+            if thread.name == "search-warmup":
+                thread.join()
     times = []
     with app.app_context():
         for item in items:
@@ -239,11 +250,11 @@ def probe(kind: str, inputs: Path) -> None:
     print(json.dumps(times))
 
 
-def run_probe(kind: str, items: list, env: dict, work: Path) -> list[float]:
+def run_probe(kind: str, items: list, env: dict, work: Path, prepared: bool = True) -> list[float]:
     path = work / f"probe-{kind}.json"
     path.write_text(json.dumps(items, ensure_ascii=False))
     out = subprocess.run(
-        [sys.executable, __file__, "--probe", kind, str(path)],
+        [sys.executable, __file__, "--probe", kind, str(path), *([] if prepared else ["--unprepared"])],
         env=env,
         capture_output=True,
         text=True,
@@ -304,13 +315,18 @@ def search_queries(corpus: dict, rng: random.Random, count: int = 30) -> list[st
 def latency(
     run: Run, kind: str, items: list, env: dict, work: Path, url: str, like_items: list[str], cold: int
 ):
-    """Cold: `cold` fresh processes, each timing its first query; warm: one process, after 20 queries."""
+    """Cold: `cold` fresh worker processes, prepared as gunicorn prepares them before their first
+    request, each timing its first query (no cache has seen it); unprepared: the same without that
+    preparation (what a worker would cost its first user without it); warm: one process, after 20
+    queries."""
     cold_ms = [run_probe(kind, [items[i % len(items)]], env, work)[0] for i in range(cold)]
+    bare_ms = [run_probe(kind, [items[i % len(items)]], env, work, prepared=False)[0] for i in range(3)]
     warm_ms = run_probe(kind, items[-20:] + items[:WARM_QUERIES], env, work)[20:]
     base = like_times(url, like_items)
     baseline = f"LIKE p50 {statistics.median(base):.1f} / p95 {pct(base, 95):.1f} ms"
     run.add(f"{kind} cold p50", statistics.median(cold_ms), "ms", baseline)
     run.add(f"{kind} cold p95", pct(cold_ms, 95), "ms", "", limit=TARGETS[f"{kind}_cold_p95"])
+    run.add(f"{kind} unprepared first query p50", statistics.median(bare_ms), "ms", "no warm-up")
     run.add(f"{kind} warm p50", statistics.median(warm_ms), "ms")
     run.add(f"{kind} warm p95", pct(warm_ms, 95), "ms", "", limit=TARGETS[f"{kind}_cold_p95"])
     return base
@@ -469,6 +485,7 @@ def pages(samples: dict, corpus: dict, queries: list[str], base: str, rng: rando
     password = samples["password"]
     firms = [(f, log_in(base, f["email"], password)) for f in samples["firms"]]
     operators = [(o, log_in(base, o["email"], password)) for o in samples["operators"]]
+    admin = log_in(base, samples["admin_email"], password)
     year = samples["year"]
     public = {
         "home": ["/"],
@@ -490,6 +507,10 @@ def pages(samples: dict, corpus: dict, queries: list[str], base: str, rng: rando
     found["my bookings (firm)"] = [("/my/bookings", c) for _f, c in firms]
     found["platform workbench"] = [(f"/workbench/platforms/{o['platform_id']}", c) for o, c in operators]
     found["platform bookings"] = [("/platform/bookings", c) for _o, c in operators]
+    experts = f"/admin/evaluation/{year}/experts"
+    found["expert assignment (admin)"] = [(experts, admin)] + [
+        (f"{experts}?page={n}", admin) for n in range(2, 6)
+    ]
     return found
 
 
@@ -505,13 +526,17 @@ def check_logged_in(base: str, urls: list) -> None:
             raise SystemExit(f"{path} does not render logged in (HTTP {answer.status_code})")
 
 
-def sequential(base: str, urls: list, count: int) -> tuple[list[float], int]:
-    """Milliseconds of `count` requests one after another over the rotating URLs (after 3 warm-ups)."""
+def sequential(base: str, urls: list, count: int, bust: bool = False) -> tuple[list[float], int]:
+    """Milliseconds of `count` requests one after another over the rotating URLs (after 3 warm-ups);
+    with `bust`, each URL made new by a parameter no page reads, so no cache keeps its page (what a
+    page costs the first time it is asked for)."""
     import requests
 
     times, errors = [], 0
     for index in range(count + 3):
         path, cookie = urls[index % len(urls)]
+        if bust:
+            path += f"{'&' if '?' in path else '?'}_bench={time.time_ns()}"
         started = time.perf_counter()
         try:
             failed = (
@@ -581,10 +606,12 @@ def bench_pages(
             check_logged_in(server.base, listing)
             rng.shuffle(listing)
         count = 10 if args.quick else 30
-        alone_times = {}
+        alone_times, uncached_times = {}, {}
         for name, listing in urls.items():
             alone_times[name] = sequential(server.base, listing, count)
             say(f"  {name}: alone p95 {pct(alone_times[name][0], 95):.0f} ms")
+            if not listing[0][1]:  # anonymous pages are kept for other visitors: also time them new
+                uncached_times[name] = sequential(server.base, listing, count, bust=True)[0]
         floor = wrk(server.base, [("/static/css/app.css", "")], args.duration, work, "static")
         floor_rps = floor["requests"] / floor["seconds"]
         run.add(
@@ -608,6 +635,8 @@ def bench_pages(
             say(f"  {name}: under load {rps:.1f} req/s, p95 {p95:.0f} ms")
             run.add(f"{name}: alone p50", statistics.median(alone), "ms", f"{len(listing)} URLs")
             run.add(f"{name}: alone p95", pct(alone, 95), "ms")
+            if name in uncached_times:
+                run.add(f"{name}: uncached p95", pct(uncached_times[name], 95), "ms", "each URL new")
             run.add(
                 f"{name}: load req/s", rps, "req/s", f"floor/3 = {floor_rps / 3:.0f}", at_least=floor_rps / 3
             )
@@ -791,9 +820,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every figure here too")
     parser.add_argument("--keep", action="store_true", help="keep the instance folders (path printed)")
     parser.add_argument("--probe", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--unprepared", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        probe(args.probe[0], Path(args.probe[1]))
+        probe(args.probe[0], Path(args.probe[1]), prepared=not args.unprepared)
         return
     if args.quick:
         args.sizes, args.duration, args.match_sample = (

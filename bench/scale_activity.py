@@ -70,6 +70,7 @@ from marketplace.extensions import db
 from marketplace.inquiries.models import INQUIRY_WORKFLOW, PROPOSAL_WORKFLOW, Inquiry, Proposal
 from marketplace.inquiries.models import InquiryStatus as I  # noqa: E741
 from marketplace.inquiries.models import ProposalStatus as P
+from marketplace.messaging import unread
 from marketplace.messaging.models import Message, ThreadRead
 from marketplace.offerings.models import Offering, default_opening_hours
 from marketplace.platforms.models import Platform
@@ -142,6 +143,11 @@ def populate(app, *, year: int, seed: int = 7, per_offering: float = 2.0) -> dic
         timings["campaign"] = time.perf_counter() - clock
         timings["campaign_compute"] = compute_seconds
         counts["evaluated"] = evaluated
+
+        clock = time.perf_counter()
+        unread.recount_all(db.session)  # the messages went in by bulk statements: store the badges' counts
+        db.session.commit()
+        timings["unread_counts"] = time.perf_counter() - clock
         return _samples(people, year, counts, timings)
 
 

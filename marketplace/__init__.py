@@ -49,13 +49,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """Settings whose default lives in instance/ (database, index, uploads, secret key)."""
+    """Settings whose default lives in instance/ (database, index, page cache, uploads, secret key)."""
     inst = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", None)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{inst / 'marketplace.sqlite'}"
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(inst / "search-index")
+    if not app.config.get("PAGE_CACHE_DIR"):
+        app.config["PAGE_CACHE_DIR"] = str(inst / "page-cache")
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(inst / "uploads")
     if not app.config.get("SECRET_KEY"):

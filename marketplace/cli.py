@@ -31,6 +31,7 @@ def ensure_secret_key(instance_path: str) -> bool:
 @click.command("bootstrap")
 def bootstrap_command() -> None:
     """Secret key, migrations, demo data when empty, search index; then list the demo accounts."""
+    from .core.cache import clear_pages
     from .demands.services import expire_overdue
     from .demo import services as demo
     from .matching import indexer
@@ -46,6 +47,7 @@ def bootstrap_command() -> None:
     db.session.commit()
     if expired:
         click.echo(f"{expired} 条需求已过截止日期")
+    clear_pages(Path(current_app.config["PAGE_CACHE_DIR"]))  # kept by an earlier version of the code
     indexer.open_index(current_app)  # builds the index when missing or unusable
     indexer.drain(current_app, wait=30.0)
     click.echo(f"搜索索引就绪：{current_app.config['SEARCH_INDEX_DIR']}")

@@ -70,10 +70,17 @@ IMPORT_REBUILD_MIN_DOCUMENTS = 2000
 #: the work for the next drain).
 IMPORT_DRAIN_WAIT = 30.0
 
+#: Megabytes of public pages rendered for anonymous visitors each process keeps (core/cache.py; 0: off).
+PAGE_CACHE_MB = 64
 PAGE_SIZE = 20  #: rows per page in the catalogue, search and demand lists
 RANKING_PAGE_SIZE = (
     50  #: rows per page of the evaluation's rankings (public results, administrators' overview)
 )
+#: Experts each participant of an evaluation should have: the experts' page filters the platforms with
+#: fewer, and its automatic assignment tops them up to this number.
+EXPERTS_PER_PARTICIPANT = 3
+#: Seconds a bulk assignment of experts waits for another one on the same campaign to commit.
+EXPERT_ASSIGN_LOCK_WAIT = 10.0
 
 #: After each commit, queue a drain of the search outbox (with JOBS_IMMEDIATE: run it in this process;
 #: otherwise a `flask jobs worker` runs it on its host). Off: leave it to the next search,
@@ -87,8 +94,12 @@ SEARCH_HOST_ID = None
 #: Seconds between the drains of this host's index by its `flask jobs worker` (0: no loop), so every
 #: host follows changes written on the others even when it serves no search.
 SEARCH_HOST_DRAIN_INTERVAL = 5.0
-#: Seconds a request waits for the index writer lock before leaving the work in the outbox.
+#: Seconds a request waits for the index writer lock before leaving the work in the outbox (not when a
+#: rebuild holds it: the request goes on at once with the index as it is).
 SEARCH_DRAIN_WAIT = 2.0
+#: Changes a search applies to its host's index before answering, at most (in batches of 500): after a
+#: large import the rest is the job worker's, and the search answers from the index as it is.
+SEARCH_DRAIN_LIMIT = 500
 #: A document the index cannot take is set aside (a dead letter) and retried by the periodic drain
 #: after this delay, doubled after each failure (at most an hour), until it indexes.
 SEARCH_RETRY_DELAY = timedelta(minutes=1)

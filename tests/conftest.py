@@ -50,6 +50,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": uri,
             "SEARCH_INDEX_DIR": str(tmp / "index"),
             "UPLOAD_DIR": str(tmp / "uploads"),
+            "PAGE_CACHE_DIR": str(tmp / "page-cache"),
             "WTF_CSRF_ENABLED": False,
             "MAIL_SUPPRESS_SEND": True,
             "SERVER_NAME": "localhost",
@@ -83,7 +84,9 @@ def db(app):
                 conn.execute(table.delete())
         shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["UPLOAD_DIR"]), ignore_errors=True)
-        app.extensions.pop("captured_mail", None)
+        shutil.rmtree(Path(app.config["PAGE_CACHE_DIR"]), ignore_errors=True)
+        for name in ("captured_mail", "page_cache", "versioned_caches"):
+            app.extensions.pop(name, None)
 
 
 def _huey_time(at: datetime | None) -> datetime | None:
@@ -168,6 +171,7 @@ def process_env(app, tmp_path):
         "MARKETPLACE_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "MARKETPLACE_SEARCH_INDEX_DIR": str(tmp_path / "process-index"),
         "MARKETPLACE_UPLOAD_DIR": str(tmp_path / "process-uploads"),
+        "MARKETPLACE_PAGE_CACHE_DIR": str(tmp_path / "process-page-cache"),
         "MARKETPLACE_JOBS_IMMEDIATE": "true",
         "MARKETPLACE_JOBS_SQLITE_PATH": str(tmp_path / "process-jobs.sqlite"),
         "MARKETPLACE_SEARCH_WARMUP_TERMS": "0",

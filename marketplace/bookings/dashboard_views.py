@@ -129,20 +129,18 @@ def platform(platform_id: int):
 def firm():
     user = acting_user()
     now = utcnow()
-    inquiries, inquiry_total = dashboards.firm_inquiries(user.org_id)
-    bookings, booking_total = dashboards.firm_bookings(user.org_id)
-    groups, proposal_total = dashboards.firm_proposals(user.org_id)
+    totals = dashboards.firm_totals(user.org_id)
     return render_template(
         "dashboards/firm.html",
         now=now,
-        waiting=dashboards.firm_waiting(user.org_id, now),
+        waiting=dashboards.firm_waiting(user.org_id, now, totals=totals),
         auto_confirm_at=dashboards.auto_confirm_at,
-        inquiries=inquiries,
-        inquiry_total=inquiry_total,
-        bookings=bookings,
-        booking_total=booking_total,
-        groups=groups,
-        proposal_total=proposal_total,
+        inquiries=dashboards.firm_inquiries(user.org_id) if totals["all_inquiries"] else [],
+        inquiry_total=totals["all_inquiries"],
+        bookings=dashboards.firm_bookings(user.org_id) if totals["all_bookings"] else [],
+        booking_total=totals["all_bookings"],
+        groups=dashboards.firm_proposals(user.org_id) if totals["all_proposals"] else [],
+        proposal_total=totals["all_proposals"],
         limit=dashboards.FIRM_LIST_LIMIT,
         proposal_limit=dashboards.FIRM_PROPOSAL_LIMIT,
     )

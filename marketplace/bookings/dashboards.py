@@ -471,47 +471,86 @@ def response_stats(platform: Platform, period: Period) -> ResponseStats:
 
 @dataclass
 class FirmWaiting:
-    """What waits for the firm: work to confirm, proposals to answer, ratings and outcomes to record."""
+    """What waits for the firm: work to confirm, proposals to answer, ratings and outcomes to record;
+    each list holds at most `FIRM_LIST_LIMIT` rows (the first to handle), `totals` counts them all."""
 
     to_confirm: list[Booking]
     proposals: list[WaitingItem]
     to_rate: list[Booking]
     to_record_outcome: list[Booking]
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
-        return len(self.to_confirm) + len(self.proposals) + len(self.to_rate) + len(self.to_record_outcome)
+        return sum(self.totals.values())
 
 
-def firm_waiting(org_id: int, now: datetime | None = None) -> FirmWaiting:
-    now = now or utcnow()
+def _firm_counted(org_id: int) -> dict[str, tuple]:
+    """{name: (model, SQL condition)} of what the firm's dashboard counts."""
     own = Booking.org_id == org_id
-    parties = with_related(Booking.platform)
-    to_confirm = db.session.scalars(
-        select(Booking)
-        .where(own, Booking.status == BookingStatus.COMPLETED)
-        .options(*parties)
-        .order_by(Booking.completed_at)
-    )
-    proposals = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.org_id == org_id, Proposal.status == ProposalStatus.SUBMITTED)
-        .options(*with_related(Proposal.platform))
-        .order_by(Proposal.created_at, Proposal.id)
-    )
-    done = (
-        select(Booking)
-        .where(own, Booking.status.in_(DONE))
-        .options(*parties)
-        .order_by(Booking.completed_at.desc(), Booking.id)
-    )
-    to_rate = db.session.scalars(
-        done.where(~select(Review.id).where(Review.booking_id == Booking.id).exists())
-    )
-    to_record = db.session.scalars(done.where(Booking.outcome.is_(None)))
+    done = own & Booking.status.in_(DONE)
+    return {
+        "to_confirm": (Booking, own & (Booking.status == BookingStatus.COMPLETED)),
+        "proposals": (Proposal, (Proposal.org_id == org_id) & (Proposal.status == ProposalStatus.SUBMITTED)),
+        "to_rate": (Booking, done & ~select(Review.id).where(Review.booking_id == Booking.id).exists()),
+        "to_record_outcome": (Booking, done & Booking.outcome.is_(None)),
+        "all_inquiries": (Inquiry, Inquiry.org_id == org_id),
+        "all_bookings": (Booking, own),
+        "all_proposals": (Proposal, Proposal.org_id == org_id),
+    }
+
+
+#: What waits for the firm, among `firm_totals`.
+WAITING = ("to_confirm", "proposals", "to_rate", "to_record_outcome")
+
+
+def firm_totals(org_id: int) -> dict[str, int]:
+    """How many items the firm's dashboard counts, in one statement: what waits for it (`WAITING`) and
+    all its inquiries, bookings and orders, and proposals received (`all_…`)."""
+    return _counts(_firm_counted(org_id))
+
+
+def firm_waiting(
+    org_id: int, now: datetime | None = None, limit: int = FIRM_LIST_LIMIT, totals: dict | None = None
+) -> FirmWaiting:
+    """The first `limit` items of each kind waiting for the firm (`totals`: `firm_totals`, when read)."""
+    now = now or utcnow()
+    totals = totals or firm_totals(org_id)
+    counted = _firm_counted(org_id)
+
+    def first(name: str, *order, narrow: bool = False) -> list:
+        """The first rows of `name`; `narrow`: sort ids on the index first (an order it cannot give)."""
+        model, condition = counted[name]
+        if not totals[name]:
+            return []
+        query = select(model).options(*with_related(model.platform))
+        if not narrow:
+            return list(db.session.scalars(query.where(condition).order_by(*order).limit(limit)))
+        ids = list(db.session.scalars(select(model.id).where(condition).order_by(*order).limit(limit)))
+        rows = {row.id: row for row in db.session.scalars(query.where(model.id.in_(ids)))}
+        return [rows[i] for i in ids]
+
+    latest_done = (Booking.completed_at.desc(), Booking.id)
     return FirmWaiting(
-        list(to_confirm), _waiting("proposal", proposals, now, None), list(to_rate), list(to_record)
+        first("to_confirm", Booking.completed_at),
+        _waiting("proposal", first("proposals", Proposal.created_at, Proposal.id), now, None),
+        first("to_rate", *latest_done, narrow=True),
+        first("to_record_outcome", *latest_done, narrow=True),
+        {name: totals[name] for name in WAITING},
     )
+
+
+def _counts(counted: dict[str, tuple]) -> dict[str, int]:
+    """{name: rows of model where condition} for {name: (model, condition)}, in one statement."""
+    row = db.session.execute(
+        select(
+            *(
+                select(func.count(model.id)).where(condition).scalar_subquery().label(name)
+                for name, (model, condition) in counted.items()
+            )
+        )
+    ).one()
+    return {name: value or 0 for name, value in row._mapping.items()}
 
 
 def auto_confirm_at(booking: Booking) -> datetime | None:
@@ -521,31 +560,26 @@ def auto_confirm_at(booking: Booking) -> datetime | None:
     return booking.completed_at + timedelta(days=current_app.config["BOOKING_AUTO_CONFIRM_DAYS"])
 
 
-def _latest(query, limit: int) -> tuple[list, int]:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    return list(db.session.scalars(query.limit(limit))), total
-
-
-def firm_inquiries(org_id: int, limit: int = FIRM_LIST_LIMIT) -> tuple[list[Inquiry], int]:
-    """The firm's latest inquiries and how many it has in all."""
-    return _latest(
+def firm_inquiries(org_id: int, limit: int = FIRM_LIST_LIMIT) -> list[Inquiry]:
+    """The firm's latest inquiries (how many it has in all: `firm_totals`)."""
+    query = (
         select(Inquiry)
         .where(Inquiry.org_id == org_id)
         .options(*with_related(Inquiry.platform, Inquiry.offering, Inquiry.demand))
-        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc()),
-        limit,
+        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
     )
+    return list(db.session.scalars(query.limit(limit)))
 
 
-def firm_bookings(org_id: int, limit: int = FIRM_LIST_LIMIT) -> tuple[list[Booking], int]:
-    """The firm's latest bookings and orders and how many it has in all."""
-    return _latest(
+def firm_bookings(org_id: int, limit: int = FIRM_LIST_LIMIT) -> list[Booking]:
+    """The firm's latest bookings and orders (how many it has in all: `firm_totals`)."""
+    query = (
         select(Booking)
         .where(Booking.org_id == org_id)
         .options(*with_related(Booking.platform))
-        .order_by(Booking.created_at.desc(), Booking.id.desc()),
-        limit,
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
     )
+    return list(db.session.scalars(query.limit(limit)))
 
 
 @dataclass
@@ -557,15 +591,15 @@ class ProposalGroup:
     proposals: list[Proposal]
 
 
-def firm_proposals(org_id: int, limit: int = FIRM_PROPOSAL_LIMIT) -> tuple[list[ProposalGroup], int]:
+def firm_proposals(org_id: int, limit: int = FIRM_PROPOSAL_LIMIT) -> list[ProposalGroup]:
     """The latest proposals and quotes the firm received, grouped per demand (or inquiry), the group
-    with the newest proposal first; and how many it received in all."""
-    latest, total = _latest(
+    with the newest proposal first (how many it received in all: `firm_totals`)."""
+    latest = db.session.scalars(
         select(Proposal)
         .where(Proposal.org_id == org_id)
         .options(*with_related(Proposal.platform, Proposal.demand, Proposal.inquiry))
-        .order_by(Proposal.created_at.desc(), Proposal.id.desc()),
-        limit,
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        .limit(limit)
     )
     groups: dict[tuple, ProposalGroup] = {}
     for proposal in latest:
@@ -578,4 +612,4 @@ def firm_proposals(org_id: int, limit: int = FIRM_PROPOSAL_LIMIT) -> tuple[list[
         else:
             group = groups.setdefault(("none", 0), ProposalGroup(None, None, []))
         group.proposals.append(proposal)
-    return list(groups.values()), total
+    return list(groups.values())

@@ -133,6 +133,8 @@ class Booking(HasAttachments, db.Model):
         # the firms' and the platforms' lists, newest first
         db.Index("ix_bookings_org_created", "org_id", "created_at"),
         db.Index("ix_bookings_platform_created", "platform_id", "created_at"),
+        # the firms' to-dos (work to confirm, rate, record the outcome of), counted and listed from the index
+        db.Index("ix_bookings_org_status_done", "org_id", "status", "completed_at", "outcome"),
     )
 
     @property

@@ -13,6 +13,7 @@ from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
 from ..core.views import apply_to_form, page_of, perform, submit_form
 from ..extensions import db
+from ..matching.outbox import public_page
 from . import services
 from .forms import AssignForm, NominationForm, ReturnForm, ReviewForm, RoundForm
 from .models import (
@@ -45,6 +46,7 @@ def _year_arg() -> int | None:
 
 
 @bp.route("/cases/")
+@public_page
 def showcase():
     filters = services.CaseFilters(
         year=_year_arg(),
@@ -63,6 +65,7 @@ def showcase():
 
 
 @bp.route("/cases/<int:nomination_id>")
+@public_page
 def case(nomination_id: int):
     nomination = services.get_public(nomination_id)
     if nomination is None:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import vocab
 from ..core.views import float_arg, page_arg, page_size
-from ..matching.outbox import memo
+from ..matching.outbox import memo, public_page
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
 from . import queries
@@ -20,6 +20,7 @@ PLATFORM_PARAMS = ("domain", "city", "level", "certification", "sort")
 
 
 @bp.route("/")
+@public_page
 def home():
     remember = memo()
     return render_template(
@@ -42,6 +43,7 @@ def dashboard():
 
 
 @bp.route("/offerings")
+@public_page
 def offerings():
     filters = queries.OfferingFilters(
         domain=request.args.get("domain") or None,
@@ -69,6 +71,7 @@ def offerings():
 
 
 @bp.route("/offerings/<int:offering_id>")
+@public_page
 def offering(offering_id: int):
     item = offering_services.get_visible(current_user, offering_id)
     if item is None:
@@ -77,6 +80,7 @@ def offering(offering_id: int):
 
 
 @bp.route("/platforms")
+@public_page
 def platforms():
     filters = queries.PlatformFilters(
         domain=request.args.get("domain") or None,
@@ -96,6 +100,7 @@ def platforms():
 
 
 @bp.route("/platforms/<int:platform_id>")
+@public_page
 def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:

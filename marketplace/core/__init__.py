@@ -11,8 +11,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import vocab
-from . import hooks  # noqa: F401  (registers the after-commit session events)
+from . import hooks, statistics  # noqa: F401  (after-commit session events; the nightly ANALYZE job)
 from .inputs import refuse_nul_in_url
+from .navigation import init_app as init_navigation
 from .timeutil import format_date, format_datetime, zone_label
 from .views import query_url
 
@@ -132,5 +133,6 @@ def register_core(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab=vocab, price_label=vocab.price_label, zone_label=zone_label, query_url=query_url
     )
+    init_navigation(app)
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["d"] = format_date

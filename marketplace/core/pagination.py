@@ -52,6 +52,7 @@ def paginate(
     clamp: bool = False,
     key: Hashable = None,
     remember: Remember | None = None,
+    total: int | None = None,
 ) -> Page:
     """Run `stmt` for one page, with the total count of rows. With `clamp` (pages for people) a page
     past the end shows the last one; without (the API) it is empty, so clients stop there.
@@ -59,17 +60,20 @@ def paginate(
     With a `key` (naming the statement: its filters and order) `stmt` selects one mapped entity with
     an `id`: the page's ids are found by a narrow query (an index can answer it, a sort moves ids, not
     whole rows), then those rows are loaded with the statement's options. `remember` may keep the
-    total and the page's ids under `key` (values of a cache invalidated by every change of the rows)."""
+    total and the page's ids under `key` (values of a cache invalidated by every change of the rows).
+    `total`: the number of rows, when the caller has counted them already (with its other counts)."""
     per_page = max(1, min(per_page, 100))
     if key is None:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        if total is None:
+            total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         page = max(1, min(page, last_page(total, per_page)) if clamp else page)
         items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
         return Page(items=items, total=total, page=page, per_page=per_page)
     remember = remember or _compute
     entity = stmt.column_descriptions[0]["entity"]
     ids_stmt = stmt.with_only_columns(entity.id)
-    total = remember((key, "total"), lambda: _count(ids_stmt))
+    if total is None:
+        total = remember((key, "total"), lambda: _count(ids_stmt))
     page = max(1, min(page, last_page(total, per_page)) if clamp else page)
     offset = (page - 1) * per_page
     ids = remember((key, offset, per_page), lambda: _ids(ids_stmt, offset, per_page))

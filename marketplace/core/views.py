@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from urllib.parse import quote, urlencode
 
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, g, request, url_for
 
 from ..extensions import db
 from .errors import DomainError
 from .numbers import PAGE
-from .pagination import Page, paginate
+from .pagination import Page, last_page, paginate
 
 
 def submit_form(
@@ -96,16 +97,47 @@ def page_size() -> int:
 
 def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE", **cache) -> Page:
     """The requested page of `stmt` for a page people read (past the end: the last page); `param`: the
-    page number's query parameter, `size`: the setting of rows per page; `cache`: `key` and `remember`
-    (see `pagination.paginate`)."""
+    page number's query parameter, `size`: the setting of rows per page; `cache`: `key`, `remember`
+    and `total` (see `pagination.paginate`)."""
     return paginate(stmt, page_arg(param), current_app.config[size], clamp=True, **cache)
+
+
+def page_of_list(items: list, param: str = "page", size: str = "PAGE_SIZE") -> Page:
+    """`page_of` for a list already in memory (e.g. gathered from several features)."""
+    per_page = current_app.config[size]
+    page = max(1, min(page_arg(param), last_page(len(items), per_page)))
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], len(items), page, per_page)
 
 
 def query_url(endpoint: str, keep: Iterable[str] = (), **values) -> str:
     """A link to `endpoint` carrying over the current query parameters named in `keep`, and only those,
     with `values` set over them (None or "" drops one). Templates use it for pagers, facets and
     sorting; never pass `request.args` itself to `url_for`, which reads names such as `endpoint`,
-    `_method`, `_scheme` or `_external` as instructions (500, or links to another scheme)."""
+    `_method`, `_scheme` or `_external` as instructions (500, or links to another scheme).
+
+    A page holds dozens of such links that differ in their query only: the path is built by `url_for`
+    once per request and path values, the query encoded as werkzeug encodes it."""
     args = {name: request.args.get(name) for name in keep}
     args.update(values)
-    return url_for(endpoint, **{name: value for name, value in args.items() if value not in (None, "")})
+    args = {name: value for name, value in args.items() if value not in (None, "")}
+    anchor = args.pop("_anchor", None)
+    if any(name.startswith("_") for name in args):  # url_for's other instructions (_external …)
+        return url_for(endpoint, _anchor=anchor, **args)
+    in_path = _rule_arguments(endpoint)
+    path_values = {name: args.pop(name) for name in list(args) if name in in_path}
+    paths = g.setdefault("query_url_paths", {})
+    key = (endpoint, tuple(path_values.items()))
+    if key not in paths:
+        paths[key] = url_for(endpoint, **path_values)
+    url = paths[key] + ("?" + urlencode(list(args.items()), safe="!$'()*,/:;?@") if args else "")
+    return url + ("#" + quote(anchor, safe="%!#$&'()*+,/:;=?@") if anchor else "")
+
+
+def _rule_arguments(endpoint: str) -> frozenset[str]:
+    """The names the URL rules of `endpoint` take in their path (the rest goes to the query)."""
+    known = current_app.extensions.setdefault("rule_arguments", {})
+    if endpoint not in known:
+        rules = current_app.url_map.iter_rules(endpoint)
+        known[endpoint] = frozenset(name for rule in rules for name in rule.arguments)
+    return known[endpoint]

@@ -12,7 +12,7 @@ from ..core.views import page_of, perform, submit_form
 from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
-from ..matching.outbox import memo
+from ..matching.outbox import memo, public_page
 from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm
@@ -28,6 +28,7 @@ def demand_publisher(demand) -> str:
 
 
 @bp.route("/demands")
+@public_page
 def public_list():
     key = services.public_open_key()
     page = page_of(services.public_open(), key=key, remember=memo())
@@ -80,7 +81,7 @@ def detail(demand_id: int):
         abort(404)
     user = current_user
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
-    matches = matching.match_demand(demand, limit=20) if owner_or_admin else []
+    matches = matching.demand_matches(demand, limit=20) if owner_or_admin else []
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
     return render_template(

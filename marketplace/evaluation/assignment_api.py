@@ -70,7 +70,7 @@ class AssignmentList(MethodView):
     def get(self, args):
         """The caller's evaluation assignments (experts): the newest campaign first, each with the
         indicators to score and the caller's own points so far."""
-        items = services.assignments_of(_expert())
+        items = services.assignments_of(_expert(), with_scores=True)
         start = (args["page"] - 1) * args["per_page"]
         page = items[start : start + args["per_page"]]
         return Page([assignment_data(a) for a in page], len(items), args["page"], args["per_page"])

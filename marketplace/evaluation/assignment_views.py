@@ -8,12 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.views import perform, submit_form
+from ..core.forms import Form
+from ..core.views import page_of, perform, submit_form
 from ..experts import services as expert_services
 from ..extensions import db
 from . import assignments as services
 from .assignment_forms import AssignForm, BulkAssignForm, ReopenForm, score_form
 from .models import ASSIGNMENT_WORKFLOW, EvaluationAssignment, IndicatorSource, SelfReportStatus
+from .results import cities
 
 bp = Blueprint("expert_review", __name__)
 
@@ -25,17 +27,11 @@ bp = Blueprint("expert_review", __name__)
 @role_required(Role.ADMIN)
 def index():
     campaigns = services.campaigns()
-    counts = {
-        c.id: (
-            len(c.participants),
-            db.session.query(EvaluationAssignment).filter_by(campaign_id=c.id).count(),
-        )
-        for c in campaigns
-    }
+    counts = services.campaign_counts(campaigns)
     return render_template(
         "expert_review/index.html",
         campaigns=campaigns,
-        counts=counts,
+        counts={c.id: counts.get(c.id, (0, 0)) for c in campaigns},
         assignable=services.ASSIGNABLE_PHASES,
     )
 
@@ -48,35 +44,66 @@ def _campaign(year: int):
 @bp.route("/admin/evaluation/<int:year>/experts", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def campaign(year: int):
+    """The participants a page at a time, narrowed by name, city and the state of their
+    assignments; the same experts for the participants ticked on the page, or every participant of
+    the selection short of experts topped up by the rule (`auto_assign`)."""
     campaign = _campaign(year)
-    participants = services.participants_of(campaign)
+    filters = services.AssignmentFilters.read(request.args)
+    required = services.required_experts()
     experts = expert_services.experts()
-    form = BulkAssignForm()
-    form.expert_ids.choices = [(e.id, e.name) for e in experts]
-    form.participant_ids.choices = [(p.id, p.platform.name) for p in participants]
-    result = None
+    form, result = BulkAssignForm(), None
     if request.method == "POST":
+        # The ticked participants of this campaign, wherever the page is now.
+        posted = services.participants_by_id(campaign, form.participant_ids.data or [])
+        form.participant_ids.choices = [(p.id, p.platform.name) for p in posted]
+        form.expert_ids.choices = [(e.id, e.name) for e in experts]
         chosen_experts = [e for e in experts if e.id in (form.expert_ids.data or [])]
-        chosen = [p for p in participants if p.id in (form.participant_ids.data or [])]
         done, result = submit_form(
-            form, lambda: services.assign_many(acting_user(), campaign, chosen_experts, chosen), None
+            form, lambda: services.assign_many(acting_user(), campaign, chosen_experts, posted), None
         )
         if done:
             flash(f"已分配 {len(result.assigned)} 项，跳过 {len(result.skipped)} 项。", "success")
             form = BulkAssignForm(formdata=None)
-            form.expert_ids.choices = [(e.id, e.name) for e in experts]
-            form.participant_ids.choices = [(p.id, p.platform.name) for p in participants]
-    rows = [(p, services.assignments_of_participant(p), services.means(p)) for p in participants]
+    counts = services.state_counts(campaign, filters, required)
+    page = page_of(
+        services.participants_query(campaign, filters, required),
+        size="RANKING_PAGE_SIZE",
+        key=(campaign.id, filters, required),  # the page's ids by a narrow query, then their rows
+        total=counts[filters.state],
+    )
     return render_template(
         "expert_review/campaign.html",
         campaign=campaign,
-        rows=rows,
+        page=page,
+        rows=services.rows_of(campaign, page.items),
+        filters=filters,
+        keep=services.AssignmentFilters.KEEP,
+        counts=counts,
+        states=services.EXPERT_STATES,
+        required=required,
+        cities=cities(campaign),
         experts=experts,
+        loads=services.expert_loads(campaign),
         form=form,
         result=result,
         assignable=campaign.status in services.ASSIGNABLE_PHASES,
         indicators=services.expert_indicators(campaign),
     )
+
+
+@bp.route("/admin/evaluation/<int:year>/experts/auto", methods=["POST"])
+@role_required(Role.ADMIN)
+def auto_assign(year: int):
+    """Every participant of the selection (name and city) short of experts, topped up by the rule."""
+    campaign = _campaign(year)
+    filters = services.AssignmentFilters.read(request.args)
+    form = Form()
+    done, result = submit_form(form, lambda: services.auto_assign(acting_user(), campaign, filters), None)
+    if done:
+        flash(result.message(), "success")
+    else:
+        flash("；".join(form.form_errors) or "未能自动分配。", "error")
+    return redirect(url_for("expert_review.campaign", year=year, **filters.args()))
 
 
 @bp.route("/admin/evaluation/<int:year>/experts/<int:participant_id>", methods=["GET", "POST"])
@@ -96,14 +123,17 @@ def participant(year: int, participant_id: int):
 
         if submit_form(form, assign_all, f"已为“{participant.platform.name}”分配专家。")[0]:
             return redirect(url_for("expert_review.participant", year=year, participant_id=participant.id))
+    pool = services.pool_of(campaign, experts, [participant.platform_id])
+    [row] = services.rows_of(campaign, [participant])
     return render_template(
         "expert_review/participant.html",
         campaign=campaign,
         participant=participant,
-        assignments=services.assignments_of_participant(participant),
-        means=services.means(participant),
+        assignments=row.assignments,
+        conflicts=row.conflicts,
+        means=row.means,
         experts=experts,
-        refusals={e.id: services.refusal(participant, e) for e in experts},
+        refusals={e.id: services.refusal(participant, e, pool) for e in experts},
         form=form,
         reopen_form=ReopenForm(formdata=None),
         assignable=campaign.status in services.ASSIGNABLE_PHASES,

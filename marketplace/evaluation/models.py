@@ -147,8 +147,12 @@ class EvaluationDimension(db.Model):
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
 
     campaign: Mapped[EvaluationCampaign] = relationship(back_populates="dimensions")
+    #: loaded with the dimensions (one statement for all of them: pages show each dimension's weight)
     indicators: Mapped[list[EvaluationIndicator]] = relationship(
-        back_populates="dimension", order_by="EvaluationIndicator.position", overlaps="campaign,indicators"
+        back_populates="dimension",
+        order_by="EvaluationIndicator.position",
+        overlaps="campaign,indicators",
+        lazy="selectin",
     )
 
     __table_args__ = (UniqueConstraint("campaign_id", "code", name="uq_dimension_code"),)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.views import page_of, perform, submit_form
+from ..matching.outbox import public_page
 from ..platforms import services as platform_services
 from ..platforms.models import PLATFORM_WORKFLOW
 from . import export, results
@@ -26,6 +27,7 @@ DERIVATION_ENDPOINT = "evaluation.derivation"
 
 
 @bp.route("/")
+@public_page
 def index():
     campaigns = results.campaigns_for(acting_user())
     return render_template(
@@ -48,6 +50,7 @@ def _page(stmt, param: str):
 
 
 @bp.route("/<int:year>/")
+@public_page
 def year(year: int):
     campaign = _campaign(year)
     user = acting_user()
@@ -88,6 +91,7 @@ def year(year: int):
 
 
 @bp.route("/<int:year>/platforms/<ref>")
+@public_page
 def platform(year: int, ref: str):
     campaign = _campaign(year)
     user = acting_user()

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from .. import signals
 from ..attachments.services import register_owner
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted
-from ..core.models import AuditLog
+from ..core.models import AuditLog, with_related
 from ..core.numbers import Bounds
 from ..core.timeutil import local_today, utcnow
 from ..core.urls import external_url
@@ -240,22 +240,23 @@ def participations_of(user) -> list[CampaignParticipant]:
     )
 
 
-def due_counts(user) -> tuple[int, int]:
-    """(participations, self-reports still to submit) of the operator's platforms: the navigation's
-    link and its count (a report to submit: the campaign takes self-reports, this one is a draft or
-    returned)."""
-    if not (_authenticated(user) and user.is_operator):
-        return 0, 0
+def due_expressions(user) -> dict[str, object]:
+    """The operator's participations ("self_report_links") and self-reports still to submit
+    ("self_reports_due": the campaign takes self-reports, this one is a draft or returned), as scalar
+    subqueries (the navigation reads them with its other counts)."""
     due = CampaignParticipant.status.in_(EDITABLE_STATUSES) & (
         EvaluationCampaign.status == CampaignPhase.SELF_REPORT
     )
-    total, to_submit = db.session.execute(
-        select(func.count(CampaignParticipant.id), func.count(CampaignParticipant.id).filter(due))
+    mine = (
+        select(func.count(CampaignParticipant.id))
         .join(EvaluationCampaign, CampaignParticipant.campaign_id == EvaluationCampaign.id)
         .join(Platform, CampaignParticipant.platform_id == Platform.id)
         .where(Platform.org_id == user.org_id)
-    ).one()
-    return total or 0, to_submit or 0
+    )
+    return {
+        "self_report_links": mine.scalar_subquery(),
+        "self_reports_due": mine.where(due).scalar_subquery(),
+    }
 
 
 def campaigns_with_self_reports() -> list[tuple[EvaluationCampaign, dict[str, int]]]:
@@ -287,6 +288,7 @@ def participants_query(campaign: EvaluationCampaign, status: str | None = None):
         select(CampaignParticipant)
         .join(Platform, CampaignParticipant.platform_id == Platform.id)
         .where(CampaignParticipant.campaign_id == campaign.id)
+        .options(*with_related(CampaignParticipant.platform))
         .order_by(Platform.name, Platform.id)
     )
     if status:

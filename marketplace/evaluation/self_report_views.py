@@ -5,7 +5,7 @@ campaign with return and extension. Permission and phase rules live in `self_rep
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..accounts.models import Role
 from ..attachments import services as attachment_services
@@ -21,8 +21,14 @@ bp = Blueprint("selfreport", __name__)
 
 def init_app(app: Flask) -> None:
     from ..admin.views import add_menu_item
+    from ..core.navigation import register_count
 
     app.register_blueprint(bp)
+    # the operators' navigation: a link when their platforms take part in a campaign, with the count of
+    # self-reports still to submit
+    register_count(
+        app, services.due_expressions, names=("self_report_links", "self_reports_due"), roles=(Role.OPERATOR,)
+    )
     add_menu_item(
         app,
         "绩效自评",
@@ -30,16 +36,6 @@ def init_app(app: Flask) -> None:
         description="查看各年度平台自评的提交情况，退回修改或批准延期。",
         order=55,
     )
-
-
-@bp.app_context_processor
-def _self_reports_due():
-    """The operators' navigation: a link when their platforms take part in a campaign, with the count
-    of self-reports still to submit."""
-    if current_user.is_authenticated and current_user.is_operator:
-        total, due = services.due_counts(current_user)
-        return {"self_report_links": total, "self_reports_due": due}
-    return {"self_report_links": 0, "self_reports_due": 0}
 
 
 # ---------------------------------------------------------------- operators

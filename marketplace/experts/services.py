@@ -3,7 +3,10 @@ experts' own declarations (which withdraw unsubmitted assignments to that platfo
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
 from ..accounts.models import Role, User
@@ -20,17 +23,40 @@ REASON_MAX = 500
 PICKER_LIMIT = 20
 
 
-def conflict_reason(expert, platform) -> str | None:
+def conflict_reason(expert, platform, declared: Collection[tuple[int, int]] | None = None) -> str | None:
     """Why `expert` may not score `platform` (a Chinese sentence), or None when they may: an expert
-    never scores a platform of their own organisation, nor one they declared a conflict with."""
+    never scores a platform of their own organisation, nor one they declared a conflict with.
+    `declared`: the (expert id, platform id) pairs of `declared_conflicts` loaded for a whole list,
+    else the declaration is looked up."""
     if expert.org_id is not None and expert.org_id == platform.org_id:
         return vocab.CONFLICT_REASONS["own_org"]
-    declared = db.session.scalar(
-        select(ConflictDeclaration.id).where(
-            ConflictDeclaration.expert_id == expert.id, ConflictDeclaration.platform_id == platform.id
-        )
+    if declared is None:
+        declared = declared_conflicts([expert.id], [platform.id])
+    return vocab.CONFLICT_REASONS["declared"] if (expert.id, platform.id) in declared else None
+
+
+def declared_conflicts(
+    expert_ids: Iterable[int], platform_ids: Iterable[int] | None = None
+) -> set[tuple[int, int]]:
+    """The (expert id, platform id) of the declarations of these experts (with these platforms),
+    in one statement: what `conflict_reason` reads for a whole list."""
+    stmt = select(ConflictDeclaration.expert_id, ConflictDeclaration.platform_id).where(
+        ConflictDeclaration.expert_id.in_(list(expert_ids))
     )
-    return vocab.CONFLICT_REASONS["declared"] if declared else None
+    if platform_ids is not None:
+        stmt = stmt.where(ConflictDeclaration.platform_id.in_(list(platform_ids)))
+    return {(expert_id, platform_id) for expert_id, platform_id in db.session.execute(stmt)}
+
+
+def conflict_condition(expert_id, expert_org_id, platform_id, platform_org_id):
+    """`conflict_reason`'s rule as a SQL condition over columns (true when the expert may not score
+    the platform), for filters over many rows."""
+    declared = (
+        exists()
+        .where(ConflictDeclaration.expert_id == expert_id, ConflictDeclaration.platform_id == platform_id)
+        .correlate_except(ConflictDeclaration)  # the columns may come from any enclosing query
+    )
+    return or_(and_(expert_org_id.is_not(None), expert_org_id == platform_org_id), declared)
 
 
 def _require_expert(user) -> None:
@@ -45,6 +71,7 @@ def experts() -> list[User]:
             select(User)
             .where(User.role == Role.EXPERT, User.is_enabled.is_(True))
             .order_by(User.name, User.id)
+            .options(selectinload(User.organization))
         )
     )
 

@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, role_required
-from ..core.views import submit_form
+from ..core.views import page_of_list, submit_form
 from . import registry, services
 from .forms import ConflictForm
 
@@ -17,11 +17,12 @@ bp = Blueprint("experts", __name__, url_prefix="/expert")
 @bp.route("/")
 @role_required(Role.EXPERT)
 def workspace():
+    """Both lists a page at a time (an expert may have hundreds of platforms to score)."""
     expert = acting_user()
     return render_template(
         "experts/workspace.html",
-        pending=registry.pending(expert),
-        done=registry.done(expert),
+        pending=page_of_list(registry.pending(expert)),
+        done=page_of_list(registry.done(expert), "done_page"),
         declarations=services.declarations_of(expert),
     )
 

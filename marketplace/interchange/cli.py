@@ -10,6 +10,7 @@ import click
 from flask import current_app
 
 from ..core.locks import LockTimeout
+from ..core.statistics import refresh_statistics
 from ..extensions import db
 from ..matching.indexer import IndexBusy
 from . import services
@@ -77,6 +78,8 @@ def import_command(path: str) -> None:
         )
         del document  # the index is built next: free the document's memory first
         plan = services.index_plan(report)  # before the commit: the rebuild follows it at once
+        db.session.commit()
+        refresh_statistics()  # the planner sees the new rows' numbers before any page asks
         db.session.commit()
     except LockTimeout:
         db.session.rollback()

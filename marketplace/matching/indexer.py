@@ -109,9 +109,16 @@ def index_root(app: Flask | None = None) -> Path:
     return root
 
 
+#: What the holder of the writer lock writes into its file: a drain gives up at once on a rebuild.
+REBUILDING = b"rebuild"
+
+
 @contextmanager
-def writer_lock(root: Path, timeout: float):
-    """The single-writer lock across threads and processes (fcntl on write.lock)."""
+def writer_lock(root: Path, timeout: float, purpose: bytes = b"drain"):
+    """The single-writer lock across threads and processes (fcntl on write.lock). Its holder writes
+    `purpose` into the file: a drain waiting for a rebuild (minutes) gives up at once instead of
+    holding a request for `timeout` (the rebuild covers what the drain would apply, or leaves it in the
+    outbox)."""
     fd = os.open(root / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout
     try:
@@ -120,9 +127,12 @@ def writer_lock(root: Path, timeout: float):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or (
+                    purpose != REBUILDING and os.pread(fd, len(REBUILDING), 0) == REBUILDING
+                ):
                     raise IndexBusy() from None
                 time.sleep(0.02)
+        os.pwrite(fd, purpose.ljust(len(REBUILDING)), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock
@@ -304,7 +314,7 @@ def rebuild(
     root = index_root(app)
     failures: dict[str, Failure] = {}
     name = host_id(app)
-    with writer_lock(root, lock_timeout), Session(db.engine) as session, _few_collections():
+    with writer_lock(root, lock_timeout, REBUILDING), Session(db.engine) as session, _few_collections():
         _register(session, name)  # before the snapshot: from now on the rows after it wait for this host
         high_water = session.scalar(select(func.max(SearchOutbox.id))) or 0
         whole = documents.plan(session)
@@ -469,10 +479,11 @@ def _few_collections():
         gc.set_threshold(*before)
 
 
-def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> int:
+def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500, limit: int | None = None) -> int:
     """Apply the outbox rows after this host's cursor to this host's index, in id order, moving the
     cursor after each index commit (a crash in between applies them again: writes are idempotent by
-    document id). Returns how many rows were applied.
+    document id). Returns how many rows were applied. With a `limit` it stops after the batch that
+    reaches it (a request applies a few changes, not a whole import's: the job worker does the rest).
 
     Never raises because the index is busy: the rows stay in the outbox for the lock holder or
     the next drain (a later commit, a search, `flask search drain`, or the next start). A document
@@ -492,6 +503,8 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500) -> i
                     while rows := _apply(app, ix, name, cursor, batch):
                         applied += len(rows)
                         cursor = rows[-1].id
+                        if limit is not None and applied >= limit:
+                            break
                     break
             if attempt == 0:
                 log.warning("search index of host %s cannot follow the outbox: rebuilding", name)

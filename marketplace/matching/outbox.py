@@ -1,10 +1,13 @@
 """Feed the outbox: every flushed change of a `Searchable` row queues index work in the same
 transaction (a rollback discards it with the change), and a drain is scheduled after the commit.
+Count the public content's changes: every commit that changes a row anonymous visitors may see (any
+table but `PRIVATE_TABLES`) bumps the version (`latest_change`) keying the caches of public values and
+pages.
 
 The rows are written when the transaction commits, under a lock held until the commit ends, so their
 ids are committed in increasing order: a host that has applied the log up to id N never meets a row
 below N later (PostgreSQL hands out sequence values at insert, not at commit; SQLite has one writer
-at a time anyway). Such a transaction also bumps the search version (`latest_change`) as it commits."""
+at a time anyway)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ import zlib
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+from flask import g
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..core.cache import versioned_cache
+from ..core.cache import versioned_cache, visitor_page
 from ..core.models import utcnow
 from ..core.pagination import Remember
 from ..extensions import db
@@ -26,6 +30,29 @@ from .models import SearchOutbox, SearchVersion
 from .registry import search_type
 
 _KEYS = "search_outbox_keys"
+_PUBLIC = "public_content_changed"
+#: Tables whose rows no page for anonymous visitors shows, nor any count or page of public rows: their
+#: changes (messages, sign-ins, the index's own bookkeeping …) leave the public version alone. Every
+#: other table, including any added later, counts as public content.
+PRIVATE_TABLES = frozenset(
+    {
+        "api_tokens",
+        "audit_log",
+        "calendar_feeds",
+        "demand_contacts",
+        "inquiries",
+        "login_throttles",
+        "messages",
+        "notifications",
+        "outgoing_mail",
+        "proposals",
+        "search_dead_letters",
+        "search_hosts",
+        "search_outbox",
+        "search_version",
+        "thread_reads",
+    }
+)
 #: The PostgreSQL advisory lock that orders the outbox's commits (held for the end of one commit).
 LOCK_KEY = zlib.crc32(b"search-outbox")
 
@@ -50,6 +77,19 @@ def _collect(session: Session, flush_context) -> None:
             if (doc_type := search_type(obj)) and obj.id is not None
         ],
     )
+    # a collection's change (e.g. rows of an association table) counts here, not for the index
+    changed = [*session.new, *session.deleted, *(obj for obj in session.dirty if session.is_modified(obj))]
+    if any(type(obj).__table__.name not in PRIVATE_TABLES for obj in changed):
+        session.info[_PUBLIC] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_statement(state) -> None:
+    """Bulk INSERT / UPDATE / DELETE statements run through the session change public rows too."""
+    if (state.is_insert or state.is_update or state.is_delete) and (
+        getattr(state.statement.table, "name", None) not in PRIVATE_TABLES
+    ):
+        state.session.info[_PUBLIC] = True
 
 
 @event.listens_for(Session, "before_commit")
@@ -58,16 +98,18 @@ def _write(session: Session) -> None:
         return  # a savepoint: the work is written with the outer transaction
     session.flush()  # the commit's own flush comes after this event: collect its changes first
     keys = session.info.pop(_KEYS, None)
-    if not keys:
+    public = session.info.pop(_PUBLIC, False)
+    if not keys and not public:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    now = utcnow()
-    connection.execute(
-        insert(SearchOutbox.__table__),
-        [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)],
-    )
+    if keys:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        now = utcnow()
+        connection.execute(
+            insert(SearchOutbox.__table__),
+            [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)],
+        )
     _bump_version(connection)
 
 
@@ -75,14 +117,16 @@ def _write(session: Session) -> None:
 def _discard(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_KEYS, None)
+        session.info.pop(_PUBLIC, None)
 
 
 def _bump_version(connection) -> None:
-    """Count the transaction's changes of searchable rows in `search_version`, in the transaction.
+    """Count the transaction's changes of public rows in `search_version`, in the transaction.
 
-    One upsert, after the outbox's lock: concurrent committers take turns on the row, so the numbers
-    follow the commits' order. The first bump on an empty table starts at a random number, so a counter
-    whose row was removed never repeats the numbers (and cached values) of its former life."""
+    One upsert (after the outbox's lock when there are outbox rows): concurrent committers take turns
+    on the row, so the numbers follow the commits' order. The first bump on an empty table starts at a
+    random number, so a counter whose row was removed never repeats the numbers (and cached values) of
+    its former life."""
     table = SearchVersion.__table__
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(table).values(id=1, value=secrets.randbits(62))
@@ -91,20 +135,26 @@ def _bump_version(connection) -> None:
 
 
 def latest_change() -> int:
-    """A number that changes with every committed change of a searchable (public catalogue) row and
-    never comes back: the key of caches of what those rows show (counts, facets).
+    """A number that changes with every committed change of a public row (any table but
+    `PRIVATE_TABLES`) and never comes back: the key of caches of what those rows show (counts, pages).
 
     Read it before the values it keys, in the same transaction: the values are then at least as new."""
     return db.session.scalar(select(SearchVersion.value).where(SearchVersion.id == 1)) or 0
 
 
 def memo() -> Remember:
-    """`memo()(key, compute)`: a value derived only from searchable rows (public counts, the ids of a
-    page of a public list), computed once per process and search version. Take it at the start of a
-    request, before reading anything it keys: one statement reads the version for every value."""
-    version, cache = latest_change(), versioned_cache("search")
+    """`memo()(key, compute)`: a value derived only from public rows (public counts, the ids of a
+    page of a public list), computed once per process and version of the public content. Take it at
+    the start of a request, before reading anything it keys: one statement reads the version for every
+    value."""
+    version = g.get("page_version")  # read by `public_page` as this request began
+    version, cache = latest_change() if version is None else version, versioned_cache("search")
 
     def remember(key: Hashable, compute) -> Any:
         return cache.get(version, key, compute)
 
     return remember
+
+
+#: Decorates a public view: its pages for anonymous visitors are kept at the public content's version.
+public_page = visitor_page(latest_change)

@@ -15,10 +15,12 @@ from functools import cache
 import numpy as np
 from flask import current_app
 
+from ..core.cache import no_store, versioned_cache
 from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
+from .outbox import latest_change
 from .ranking import Candidate, Need, Ranked, rank
 
 COMMON_SHARE = 0.2  #: in a large index, key terms in more than this share of documents are left out
@@ -68,10 +70,12 @@ def may_search_demands(user) -> bool:
 
 
 def _fresh_searcher():
-    """A searcher on the live index, after applying any committed-but-unindexed changes."""
+    """A searcher on the live index, after applying committed-but-unindexed changes (at most
+    SEARCH_DRAIN_LIMIT of them: the job worker applies a large import's)."""
     app = current_app._get_current_object()
     if indexer.has_pending():
-        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
+        no_store()  # this page may not show every committed change: not for other visitors
+        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
     return indexer.live_searcher(app)
 
 
@@ -463,6 +467,32 @@ def match_demand(demand, limit: int = 20) -> list[Match]:
     """Offerings ranked for a demand: key terms retrieve a pool, structured signals re-rank it."""
     with _fresh_searcher() as searcher:
         return _match_demand(searcher, demand, limit)
+
+
+#: Demands whose matches one process keeps (each: `limit` matches with their stored fields).
+MATCH_MEMO_SIZE = 512
+
+
+def demand_matches(demand, limit: int = 20) -> list[Match]:
+    """`match_demand(demand, limit)`, kept in this process for the search version it was computed at
+    (`outbox.latest_change()`: every committed change of a searchable row, the demand itself included,
+    gives a new one) and only when this host's index had applied every change of that version: the
+    demand's page shows the same list as a fresh match, never one older than the firm's or a
+    platform's last change. The list is shared: callers never change it."""
+    version = latest_change()  # first: the index is then checked against changes up to this version
+    cache = versioned_cache("demand-matches", MATCH_MEMO_SIZE)
+    key = (demand.id, demand.updated_at, local_today(), limit)
+    found = cache.peek(version, key)
+    if found is not None:
+        return found
+    app = current_app._get_current_object()
+    if indexer.has_pending():
+        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
+        if indexer.has_pending():  # the index is busy or behind: answer from it, keep nothing
+            return match_demand(demand, limit)
+    matches = match_demand(demand, limit)
+    cache.put(version, key, matches)
+    return matches
 
 
 def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, list[Match]]]:

@@ -10,6 +10,7 @@ from ..core.auth import role_required
 from ..core.views import float_arg, page_arg, page_size
 from ..extensions import db
 from . import indexer, registry, services
+from .outbox import public_page
 
 bp = Blueprint("search", __name__)
 
@@ -20,6 +21,7 @@ LINK_PARAMS = ("q", "scope", *FILTERS, "price_min", "price_max", "sort")
 
 
 @bp.route("/search")
+@public_page
 def search():
     scope = request.args.get("scope", "offering")
     may_see_demands = services.may_search_demands(current_user)

@@ -42,3 +42,11 @@ class ThreadRead(db.Model):
     last_read_id: Mapped[int] = mapped_column(Integer, default=0)  #: the last message id seen
 
     __table_args__ = (UniqueConstraint("user_id", "thread_type", "thread_id"),)
+
+
+class UnreadCount(db.Model):
+    """A user's unread messages, kept exact in every transaction that may change them (messaging/unread)."""
+
+    __tablename__ = "unread_message_counts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

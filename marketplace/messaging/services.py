@@ -25,6 +25,7 @@ from ..core.errors import DomainError, Forbidden
 from ..core.pagination import Page, last_page
 from ..core.urls import absolute
 from ..extensions import db
+from . import unread
 from .models import Message, ThreadRead
 
 BODY_MAX = 5000
@@ -47,15 +48,36 @@ class ThreadRules:
     #: (user, subject) → who is on the other side, for the list of threads (default: the other
     #: parties' organisations)
     counterpart: Callable[[object, object], str] | None = None
+    #: subject → SQL condition on User: who may be party to its thread, before and after the changes
+    #: being flushed (required with `mine`: the stored unread counts follow it, messaging/unread)
+    party_users: Callable[[object], Any] | None = None
+    #: the subject's columns `mine` reads (a change recounts its parties)
+    party_columns: tuple[str, ...] = ()
 
 
 _THREADS: dict[str, ThreadRules] = {}
 
 
 def register_thread(
-    model: type, type_name: str, *, can_view, parties, url, title, mine=None, counterpart=None
+    model: type,
+    type_name: str,
+    *,
+    can_view,
+    parties,
+    url,
+    title,
+    mine=None,
+    counterpart=None,
+    party_users=None,
+    party_columns=(),
 ) -> None:
-    _THREADS[type_name] = ThreadRules(model, type_name, can_view, parties, url, title, mine, counterpart)
+    if mine is not None and party_users is None:
+        raise ValueError(f"thread type {type_name!r}: `mine` needs `party_users` (stored unread counts)")
+    _THREADS[type_name] = ThreadRules(
+        model, type_name, can_view, parties, url, title, mine, counterpart, party_users, tuple(party_columns)
+    )
+    if party_users is not None:
+        unread.watch_threads(type_name, model, party_users, party_columns)
 
 
 def registered(type_name: str) -> ThreadRules | None:
@@ -245,17 +267,22 @@ def _read_join(user, read):
 
 
 def unread_count(user) -> int:
-    """Messages by others, in threads the user is party to, after the user's read mark (one statement)."""
+    """Messages by others, in threads the user is party to, after the user's read mark (one statement:
+    the stored count, messaging/unread)."""
     if not (user and user.is_authenticated):
         return 0
+    return db.session.scalar(select(unread.expression(user))) or 0
+
+
+def unread_expression(user):
+    """The unread count as a scalar subquery, counted from the messages and read marks (the
+    navigation reads the stored count, `unread.expression`, with its other counts)."""
     read = aliased(ThreadRead)
     return (
-        db.session.scalar(
-            select(func.count(Message.id))
-            .outerjoin(read, _read_join(user, read))
-            .where(_my_threads(user), _unread_condition(user, read))
-        )
-        or 0
+        select(func.count(Message.id))
+        .outerjoin(read, _read_join(user, read))
+        .where(_my_threads(user), _unread_condition(user, read))
+        .scalar_subquery()
     )
 
 
@@ -298,7 +325,7 @@ def summaries(user, rows) -> list[ThreadSummary]:
     rows = list(rows)
     last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_([r[2] for r in rows])))}
     result = []
-    for type_name, thread_id, last_id, count, unread in rows:
+    for type_name, thread_id, last_id, count, unread_here in rows:
         rules = _THREADS[type_name]
         subject = db.session.get(rules.model, thread_id)
         if subject is None or not can_use(user, subject):
@@ -311,7 +338,7 @@ def summaries(user, rows) -> list[ThreadSummary]:
                 counterpart=_counterpart(rules, user, subject),
                 last=last[last_id],
                 count=count,
-                unread=int(unread or 0),
+                unread=int(unread_here or 0),
             )
         )
     return result

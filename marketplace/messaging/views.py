@@ -17,14 +17,6 @@ from .forms import MessageForm
 bp = Blueprint("messaging", __name__, url_prefix="/messages")
 
 
-@bp.app_context_processor
-def _unread():
-    """The navigation's count, for those whose navigation has the messages link (firms, operators)."""
-    if current_user.is_authenticated and (current_user.is_firm or current_user.is_operator):
-        return {"unread_messages": services.unread_count(current_user)}
-    return {"unread_messages": 0}
-
-
 @bp.app_template_global()
 def message_thread(subject, form: MessageForm | None = None) -> Markup:
     """The subject's thread for the current user (oldest first, with a form to write), marked read;

@@ -22,13 +22,15 @@ def notify(user, message: str, link: str | None = None, *, email: bool = True) -
 
 
 def unread_count(user) -> int:
+    return db.session.scalar(select(unread_expression(user))) or 0
+
+
+def unread_expression(user):
+    """The user's unread notices as a scalar subquery (the navigation's badge)."""
     return (
-        db.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
 
 

@@ -10,15 +10,6 @@ from . import services
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-@bp.app_context_processor
-def _unread():
-    from flask_login import current_user
-
-    if current_user.is_authenticated:
-        return {"unread_notices": services.unread_count(current_user)}
-    return {"unread_notices": 0}
-
-
 @bp.route("/")
 @login_required
 def index():

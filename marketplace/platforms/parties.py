@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
 
 from .. import signals
 from ..accounts.models import Role, User
 from ..core.errors import Conflict
 from ..extensions import db
+from ..messaging import unread
 from .models import Platform
 from .services import can_manage, operators_of
 
@@ -85,7 +86,23 @@ def thread_rules(model, firm_users: Callable) -> dict:
         "parties": lambda obj: firm_users(obj) + operators_of(obj.platform),
         "mine": mine(model),
         "counterpart": counterpart,
+        "party_users": party_users,
+        "party_columns": ("org_id", "platform_id"),
     }
+
+
+def party_users(obj):
+    """SQL condition on User: the users `mine` may find party to the object's thread (its firm's, its
+    platform's organisation's), before and after the changes being flushed (stored unread counts)."""
+    platforms = unread.attribute_values(obj, "platform_id")
+    return or_(
+        User.org_id.in_(unread.attribute_values(obj, "org_id")),
+        User.org_id.in_(select(Platform.org_id).where(Platform.id.in_(platforms))),
+    )
+
+
+# a platform moved to another organisation changes whose threads its bookings, inquiries … are
+unread.watch(Platform, ("org_id",), lambda p: User.org_id.in_(unread.attribute_values(p, "org_id")))
 
 
 def mine(model) -> Callable:

@@ -496,6 +496,32 @@ def test_what_waits_for_the_firm_links_to_each_item(client, auth, db, platform):
     assert "全部完成的预约" not in " ".join(todo)
 
 
+def test_the_firms_to_dos_list_the_latest_of_each_kind_and_count_them_all(client, auth, db, platform):
+    """However many bookings a firm has, the dashboard lists the first `FIRM_LIST_LIMIT` of each kind
+    of to-do and says how many there are (a firm with a year of work has hundreds to rate)."""
+    firm = factories.UserFactory(role="firm")
+    offering = factories.OfferingFactory(platform=platform)
+    limit = dashboards.FIRM_LIST_LIMIT
+    for day in range(limit + 3):
+        factories.BookingFactory(
+            offering=offering,
+            requested_by=firm,
+            status="confirmed",
+            completed_at=NOW - timedelta(days=day + 1),
+            title=f"第{day + 1}天前完成",
+        )
+    _login(auth, db, firm)
+
+    response = client.get("/workbench/firm")
+
+    todo = rows_of(response, "todo")
+    to_rate = [row for row in todo if row.startswith("评价服务")]
+    assert [row.split(" ")[1] for row in to_rate[:limit]] == [f"第{day + 1}天前完成" for day in range(limit)]
+    assert to_rate[limit:] == [f"评价服务 共 {limit + 3} 项，显示最近 {limit} 项"]
+    assert len([row for row in todo if row.startswith("填写转化成效")]) == limit + 1
+    assert f"待我处理 {2 * (limit + 3)} 项" in text_of(response)
+
+
 def test_the_firm_dashboard_is_for_firms(client, auth, db, operator):
     _login(auth, db, operator)
     assert client.get("/workbench/firm").status_code == 403

@@ -55,3 +55,28 @@ def test_search_facets_keep_the_query_and_drop_the_rest(client, many):
     facets = page.split('class="facets"')[1].split("</aside>")[0]
     assert "href" in facets and "_method" not in facets and "endpoint" not in facets
     assert "q=%E5%8F%91%E9%85%B5%E7%BD%90" in facets and "sort=newest" in facets
+
+
+@pytest.mark.parametrize(
+    "endpoint, keep, values",
+    [
+        ("catalog.offerings", ("domain", "sort"), {"page": 2}),
+        ("search.search", ("q",), {"city": "济南市", "page": 3}),
+        ("evaluation_results.year", ("city",), {"year": 2025, "page": 2, "_anchor": "排名 ranking"}),
+        ("catalog.platform", (), {"platform_id": 7, "page": None}),
+        ("catalog.offerings", ("q",), {"_external": True}),
+    ],
+)
+def test_query_url_builds_what_url_for_builds(app, endpoint, keep, values):
+    from flask import url_for
+
+    from marketplace.core.views import query_url
+
+    query = "domain=新材料&sort=price_asc&q=锂电+正极/材料&city=x&evil=<script>"
+    with app.test_request_context(f"/anything?{query}"):
+        from flask import request
+
+        expected = {name: request.args.get(name) for name in keep} | values
+        expected = {name: value for name, value in expected.items() if value not in (None, "")}
+        assert query_url(endpoint, keep, **values) == url_for(endpoint, **expected)
+        assert query_url(endpoint, keep, **values) == url_for(endpoint, **expected)  # built again

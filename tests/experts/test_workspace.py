@@ -60,3 +60,26 @@ def test_experts_land_on_the_workspace_and_find_it_in_the_menu(db, client, auth,
     assert landing.headers["Location"].endswith("/expert/")
     assert "评审工作台" in client.get("/expert/").get_data(as_text=True)
     assert 'href="/expert/"' in client.get("/").get_data(as_text=True)
+
+
+def test_both_lists_are_paged_each_pager_keeping_the_other_page(
+    app, db, client, auth, expert_user, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    _, participants = review_campaign(platforms=6)
+    for n, participant in enumerate(participants):
+        participant.platform.name = f"平台{n}"
+        assign(participant, expert_user, submitted=n >= 3, points=80 if n >= 3 else None)
+    db.session.commit()
+    auth.as_(expert_user)
+    page = client.get("/expert/?done_page=2").get_data(as_text=True)
+    pending = page.split('id="pending"')[1].split('id="done"')[0]
+    done = page.split('id="done"')[1].split('id="h-conflicts"')[0]
+    assert "平台0" in pending and "平台1" in pending and "平台2" not in pending
+    assert "平台5" in done and "平台3" not in done
+    assert "<b>3</b><span>待评审</span>" in page and "<b>3</b><span>已提交</span>" in page
+    assert "第 1 / 2 页，共 3 条" in pending and "第 2 / 2 页，共 3 条" in done
+    assert 'href="/expert/?done_page=2&amp;page=2">下一页' in pending
+    assert 'href="/expert/?done_page=1">上一页' in done
+    second = client.get("/expert/?page=2&done_page=2").get_data(as_text=True)
+    assert "平台2" in second.split('id="pending"')[1].split('id="done"')[0]

@@ -1,7 +1,9 @@
 """The index follows the database: committed changes arrive, rolled-back ones never do, a crash
 loses nothing, writers take turns, and rebuild/check do what they say."""
 
+import functools
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,37 @@ def test_a_busy_index_never_fails_a_request(app, client, auth, db, operator_user
     finally:
         app.config["SEARCH_DRAIN_WAIT"] = 2.0
     assert found("锁住时发布") == ["锁住时发布的设备"]
+
+
+def test_a_search_during_a_rebuild_answers_at_once_from_the_index_as_it_is(app, db, offering, monkeypatch):
+    """A rebuild holds the writer lock for minutes: a search does not wait SEARCH_DRAIN_WAIT for it."""
+    app.config["SEARCH_SYNC_DRAIN"] = False  # a change committed while the rebuild runs
+    try:
+        offering.title = "重建期间改过的标题"
+        db.session.commit()
+    finally:
+        app.config["SEARCH_SYNC_DRAIN"] = True
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN_WAIT", 60.0)
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    with indexer.writer_lock(root, 1.0, indexer.REBUILDING):
+        started = time.monotonic()
+        assert found("微通道") == ["碳化硅微通道连续流反应器"]  # the index as it is
+        assert time.monotonic() - started < 30  # not the 60 s wait
+    assert found("重建期间") == ["重建期间改过的标题"]  # afterwards the change is applied
+
+
+def test_a_search_applies_a_few_changes_and_leaves_a_large_import_to_the_worker(app, db, monkeypatch):
+    assert found("批量导入") == []  # the index exists
+    app.config["SEARCH_SYNC_DRAIN"] = False  # as an import that leaves its indexing to others
+    try:
+        factories.OfferingFactory.create_batch(5, title="批量导入的设备")
+        db.session.commit()
+    finally:
+        app.config["SEARCH_SYNC_DRAIN"] = True
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN_LIMIT", 2)
+    monkeypatch.setattr(indexer, "drain", functools.partial(indexer.drain, batch=2))
+    assert len(found("批量导入")) == 2  # one batch applied by the search, the rest waits
+    assert indexer.has_pending()
 
 
 def test_two_writers_at_once(app, db):

@@ -1,15 +1,19 @@
-"""The search version (`outbox.latest_change`): the key of the public pages' cached counts. It moves
-with every committed change of a searchable row, in the same transaction, and never comes back."""
+"""The public content's version (`outbox.latest_change`): the key of the public pages' cached counts and
+pages. It moves with every committed change of a row anonymous visitors may see (every table but
+`PRIVATE_TABLES`), in the same transaction, and never comes back."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from marketplace.accounts.models import Organization
 from marketplace.extensions import db as _db
 from marketplace.matching.models import SearchVersion
-from marketplace.matching.outbox import latest_change, memo
+from marketplace.matching.outbox import PRIVATE_TABLES, latest_change, memo
 from tests import factories
 
 
-def test_it_moves_with_each_committed_change_of_a_searchable_row_only(db):
+def test_it_moves_with_each_committed_change_of_a_public_row(db):
     start = latest_change()
     offering = factories.OfferingFactory()
     db.session.commit()
@@ -21,13 +25,37 @@ def test_it_moves_with_each_committed_change_of_a_searchable_row_only(db):
     db.session.rollback()
     assert latest_change() == created  # rolled back: nothing to count
 
-    factories.UserFactory()
-    db.session.commit()
-    assert latest_change() == created  # accounts are not in the catalogue
-
     offering.domains = ["新材料"]
     db.session.commit()
-    assert latest_change() not in (start, created)
+    relabelled = latest_change()
+    assert relabelled not in (start, created)
+
+    factories.AttachmentFactory(owner=offering)  # not searchable, but shown on the public pages
+    db.session.commit()
+    assert latest_change() != relabelled
+
+
+def test_a_bulk_statement_on_a_public_table_moves_it(db):
+    organization = factories.OrganizationFactory()
+    db.session.commit()
+    before = latest_change()
+    db.session.execute(update(Organization).where(Organization.id == organization.id).values(name="新名称"))
+    db.session.commit()
+    assert latest_change() != before
+
+
+def test_changes_no_anonymous_visitor_sees_leave_it_alone(db):
+    user = factories.UserFactory()
+    db.session.commit()
+    before = latest_change()
+    factories.NotificationFactory(user_id=user.id)
+    factories.LoginThrottleFactory()
+    db.session.commit()
+    assert latest_change() == before
+
+
+def test_every_private_table_exists(db):
+    assert set(_db.metadata.tables) >= PRIVATE_TABLES
 
 
 def test_a_counter_whose_row_was_removed_never_repeats_earlier_numbers(db):
