@@ -174,7 +174,7 @@ def open_index(app: Flask | None = None, *, may_rebuild: bool = True):
         if not may_rebuild:
             raise IndexBusy()
         log.warning("search index at %s missing or unusable: rebuilding from the database", root)
-        rebuild(app)
+        rebuild(app, procs=1)  # maybe in a web worker, whose other threads' locks a fork would copy held
         current = _read_current(root)
     ix = whoosh_index.open_dir(str(root / current["gen"]))
     _cache.index = ((str(root), current["gen"]), ix)
@@ -508,7 +508,7 @@ def drain(app: Flask | None = None, *, wait: float = 2.0, batch: int = 500, limi
                     break
             if attempt == 0:
                 log.warning("search index of host %s cannot follow the outbox: rebuilding", name)
-                rebuild(app)
+                rebuild(app, procs=1)  # maybe in a web worker: no fork (see open_index)
     except IndexBusy:
         log.info("search index busy; outbox rows wait for the next drain")
     except Exception:  # a request never fails because of the index: the outbox keeps the work
