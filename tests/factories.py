@@ -29,7 +29,7 @@ from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, Proposal
 from marketplace.matching.models import SearchDeadLetter, SearchHost, SearchOutbox, SearchVersion
-from marketplace.messaging.models import Message, ThreadRead
+from marketplace.messaging.models import Message, ThreadRead, UnreadCount
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
@@ -344,6 +344,17 @@ class ThreadReadFactory(Base):
     last_read_id = 0
 
 
+class UnreadCountFactory(Base):
+    """A user's stored count (a new user's may be stored already: messaging/unread recounts at flush)."""
+
+    class Meta:
+        model = UnreadCount
+        sqlalchemy_get_or_create = ("user_id",)
+
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    count = 0
+
+
 class CalendarFeedFactory(Base):
     """A user's own bookings feed; the secret is `feed-<n>` (its SHA-256 is stored)."""
 
@@ -527,6 +538,7 @@ ALL = [
     ProposalFactory,
     MessageFactory,
     ThreadReadFactory,
+    UnreadCountFactory,
     CalendarFeedFactory,
     EvaluationCampaignFactory,
     EvaluationDimensionFactory,

@@ -51,6 +51,7 @@ PRIVATE_TABLES = frozenset(
         "search_outbox",
         "search_version",
         "thread_reads",
+        "unread_message_counts",
     }
 )
 #: The PostgreSQL advisory lock that orders the outbox's commits (held for the end of one commit).

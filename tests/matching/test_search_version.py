@@ -10,6 +10,7 @@ from marketplace.accounts.models import Organization
 from marketplace.extensions import db as _db
 from marketplace.matching.models import SearchVersion
 from marketplace.matching.outbox import PRIVATE_TABLES, latest_change, memo
+from marketplace.messaging.models import UnreadCount
 from tests import factories
 
 
@@ -46,10 +47,13 @@ def test_a_bulk_statement_on_a_public_table_moves_it(db):
 
 def test_changes_no_anonymous_visitor_sees_leave_it_alone(db):
     user = factories.UserFactory()
+    booking = factories.BookingFactory()
     db.session.commit()
     before = latest_change()
     factories.NotificationFactory(user_id=user.id)
     factories.LoginThrottleFactory()
+    factories.MessageFactory(thread_id=booking.id, author_id=user.id)
+    db.session.merge(UnreadCount(user_id=user.id, count=3))  # a badge's stored count
     db.session.commit()
     assert latest_change() == before
 
