@@ -128,6 +128,8 @@ def price_label(amount, unit, negotiable) -> str:
 
 # Bookings and orders (bookings/)
 BOOKING_KINDS = {"booking": "预约", "order": "服务订单"}
+#: What waits for a firm among its bookings (the workbench's to-dos; a filter of "我的预约与订单").
+FIRM_BOOKING_TODOS = {"to_confirm": "待确认验收", "to_rate": "待评价", "to_record_outcome": "待填写转化成效"}
 BOOKING_STATUSES = {
     "requested": "待受理",
     "accepted": "已确认",

@@ -500,6 +500,11 @@ def _firm_counted(org_id: int) -> dict[str, tuple]:
     }
 
 
+def firm_todo(org_id: int, name: str):
+    """The SQL condition of the firm's bookings waiting for it as `name` (vocab.FIRM_BOOKING_TODOS)."""
+    return _firm_counted(org_id)[name][1]
+
+
 #: What waits for the firm, among `firm_totals`.
 WAITING = ("to_confirm", "proposals", "to_rate", "to_record_outcome")
 

@@ -125,9 +125,11 @@ class ListFilters(Form):
         "状态", choices=[("", "全部状态")] + list(vocab.BOOKING_STATUSES.items()), default=""
     )
     kind = SelectField("类型", choices=[("", "预约和订单")] + list(vocab.BOOKING_KINDS.items()), default="")
+    todo = SelectField("待办", choices=[("", "全部")] + list(vocab.FIRM_BOOKING_TODOS.items()), default="")
 
-    def values(self) -> tuple[str | None, str | None]:
+    def values(self) -> tuple[str | None, str | None, str | None]:
         """Only known values: anything else in the query string is ignored."""
         status = self.status.data if self.status.data in vocab.BOOKING_STATUSES else None
         kind = self.kind.data if self.kind.data in vocab.BOOKING_KINDS else None
-        return status, kind
+        todo = self.todo.data if self.todo.data in vocab.FIRM_BOOKING_TODOS else None
+        return status, kind, todo

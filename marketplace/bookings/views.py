@@ -12,7 +12,7 @@ from ..core.errors import DomainError
 from ..core.views import apply_to_form, page_of, perform, submit_form
 from ..extensions import db, login_manager
 from ..offerings import services as offering_services
-from . import availability, services
+from . import availability, dashboards, services
 from .forms import (
     BlockForm,
     CompleteForm,
@@ -294,9 +294,12 @@ def outcome(booking_id: int):
 
 def _list(template: str, title: str):
     filters = ListFilters(formdata=request.args)
-    status, kind = filters.values()
-    page = page_of(services.bookings_for(acting_user(), kind=kind, statuses=[status] if status else None))
-    return render_template(template, page=page, filters=filters, title=title)
+    status, kind, todo = filters.values()
+    user = acting_user()
+    query = services.bookings_for(user, kind=kind, statuses=[status] if status else None)
+    if todo and user.is_firm:  # the workbench's to-dos, each in full
+        query = query.where(dashboards.firm_todo(user.org_id, todo))
+    return render_template(template, page=page_of(query), filters=filters, title=title)
 
 
 @bp.route("/my/bookings")

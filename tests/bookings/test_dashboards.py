@@ -517,9 +517,19 @@ def test_the_firms_to_dos_list_the_latest_of_each_kind_and_count_them_all(client
     todo = rows_of(response, "todo")
     to_rate = [row for row in todo if row.startswith("评价服务")]
     assert [row.split(" ")[1] for row in to_rate[:limit]] == [f"第{day + 1}天前完成" for day in range(limit)]
-    assert to_rate[limit:] == [f"评价服务 共 {limit + 3} 项，显示最近 {limit} 项"]
+    assert to_rate[limit:] == [f"评价服务 共 {limit + 3} 项，显示最近 {limit} 项 · 查看全部 {limit + 3} 项"]
     assert len([row for row in todo if row.startswith("填写转化成效")]) == limit + 1
     assert f"待我处理 {2 * (limit + 3)} 项" in text_of(response)
+
+    # the link lists every one of them, and only them (a rated booking is no longer waiting)
+    rated = factories.BookingFactory(offering=offering, requested_by=firm, status="confirmed", title="已评价")
+    rated.completed_at = NOW
+    factories.ReviewFactory(booking=rated)
+    db.session.commit()
+    assert 'href="/my/bookings?todo=to_rate"' in response.get_data(as_text=True)
+    listed = client.get("/my/bookings?todo=to_rate")
+    assert f"共 {limit + 3} 条" in text_of(listed) and "已评价" not in text_of(listed)
+    assert "已评价" in text_of(client.get("/my/bookings"))
 
 
 def test_the_firm_dashboard_is_for_firms(client, auth, db, operator):
