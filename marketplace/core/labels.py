@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, ForeignKey, Integer, String, insert
+from sqlalchemy import ColumnElement, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .bulk import insert_rows
 from .models import utcnow
 
 #: Longest label: the whole '|a|b|' column of earlier versions, so every stored label still fits.
@@ -91,8 +92,7 @@ class Labels:
             for owner_id, values in lists
             for position, value in enumerate(_cleaned(values))
         ]
-        if rows:
-            db.session.execute(insert(self.row.__table__), rows)
+        insert_rows(self.row.__table__, rows)
 
     def has(self, label: str) -> ColumnElement[bool]:
         """SQL condition: the owner's list contains exactly `label` (no pattern characters)."""

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from .. import signals
 from ..extensions import db
+from .bulk import insert_rows
 from .errors import Conflict, DomainError
 from .models import AuditLog, utcnow
 
@@ -110,8 +111,7 @@ class Workflow:
             }
             for object_id in object_ids
         ]
-        if rows:
-            db.session.execute(db.insert(AuditLog.__table__), rows)
+        insert_rows(AuditLog.__table__, rows)
 
     def _audit(self, obj, old, new, *, by, reason, details=None) -> None:
         db.session.add(

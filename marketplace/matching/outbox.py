@@ -17,10 +17,11 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..core import bulk
 from ..core.cache import versioned_cache, visitor_page
 from ..core.models import utcnow
 from ..core.pagination import Remember
@@ -84,6 +85,11 @@ def _collect(session: Session, flush_context) -> None:
         session.info[_PUBLIC] = True
 
 
+def mark_public(session: Session) -> None:
+    """Rows written past the session (`core.bulk`'s COPY) changed public rows."""
+    session.info[_PUBLIC] = True
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _collect_statement(state) -> None:
     """Bulk INSERT / UPDATE / DELETE statements run through the session change public rows too."""
@@ -107,10 +113,8 @@ def _write(session: Session) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         now = utcnow()
-        connection.execute(
-            insert(SearchOutbox.__table__),
-            [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)],
-        )
+        rows = [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)]
+        bulk.insert_rows(SearchOutbox.__table__, rows, session=connection)
     _bump_version(connection)
 
 
