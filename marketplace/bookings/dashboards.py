@@ -17,8 +17,9 @@ from flask import current_app
 from sqlalchemy import Float, case, cast, extract, func, literal, literal_column, select
 
 from ..core.errors import DomainError
-from ..core.models import UTCDateTime, with_related
+from ..core.models import UTCDateTime, with_names, with_related
 from ..core.timeutil import local_today, local_zone, to_local, utcnow
+from ..demands.models import Demand
 from ..extensions import db
 from ..inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
 from ..offerings.models import Offering
@@ -34,9 +35,10 @@ MAX_PERIOD_DAYS = 366
 EARLIEST = date(2000, 1, 1)
 #: How far ahead the schedule looks.
 SCHEDULE_DAYS = 14
-#: Rows of each list on the firm's dashboard (newest first; the total is shown beside).
-FIRM_LIST_LIMIT = 20
-FIRM_PROPOSAL_LIMIT = 50
+#: Rows of each list on the firm's dashboard (newest first; the total is shown beside, with a link to
+#: the whole list: 我的预约与订单 and its to-do filters, 我的咨询, each demand's proposals).
+FIRM_LIST_LIMIT = 10
+FIRM_PROPOSAL_LIMIT = 20
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -528,7 +530,7 @@ def firm_waiting(
         model, condition = counted[name]
         if not totals[name]:
             return []
-        query = select(model).options(*with_related(model.platform))
+        query = select(model).options(*with_names(model.platform, Platform.name))
         if not narrow:
             return list(db.session.scalars(query.where(condition).order_by(*order).limit(limit)))
         ids = list(db.session.scalars(select(model.id).where(condition).order_by(*order).limit(limit)))
@@ -570,7 +572,11 @@ def firm_inquiries(org_id: int, limit: int = FIRM_LIST_LIMIT) -> list[Inquiry]:
     query = (
         select(Inquiry)
         .where(Inquiry.org_id == org_id)
-        .options(*with_related(Inquiry.platform, Inquiry.offering, Inquiry.demand))
+        .options(
+            *with_names(Inquiry.platform, Platform.name),
+            *with_names(Inquiry.offering, Offering.title),
+            *with_names(Inquiry.demand, Demand.title),
+        )
         .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
     )
     return list(db.session.scalars(query.limit(limit)))
@@ -581,7 +587,7 @@ def firm_bookings(org_id: int, limit: int = FIRM_LIST_LIMIT) -> list[Booking]:
     query = (
         select(Booking)
         .where(Booking.org_id == org_id)
-        .options(*with_related(Booking.platform))
+        .options(*with_names(Booking.platform, Platform.name))
         .order_by(Booking.created_at.desc(), Booking.id.desc())
     )
     return list(db.session.scalars(query.limit(limit)))
@@ -602,7 +608,11 @@ def firm_proposals(org_id: int, limit: int = FIRM_PROPOSAL_LIMIT) -> list[Propos
     latest = db.session.scalars(
         select(Proposal)
         .where(Proposal.org_id == org_id)
-        .options(*with_related(Proposal.platform, Proposal.demand, Proposal.inquiry))
+        .options(
+            *with_names(Proposal.platform, Platform.name),
+            *with_names(Proposal.demand, Demand.title),
+            *with_names(Proposal.inquiry, Inquiry.subject),
+        )
         .order_by(Proposal.created_at.desc(), Proposal.id.desc())
         .limit(limit)
     )

@@ -45,6 +45,12 @@ def with_related(*relationships) -> tuple:
     return tuple(selectinload(relationship).lazyload("*") for relationship in relationships)
 
 
+def with_names(relationship, *columns) -> tuple:
+    """`with_related` for a list that shows only a few columns of the related rows (a platform's name, an
+    offering's title): only those are read, not the long texts the whole rows carry."""
+    return (selectinload(relationship).load_only(*columns).lazyload("*"),)
+
+
 def new_ref(prefix: str):
     """Default for `ref` columns: every record has a stable external key, so export → import round-trips."""
     return lambda: f"{prefix}-{secrets.token_hex(6)}"

@@ -528,8 +528,25 @@ def test_the_firms_to_dos_list_the_latest_of_each_kind_and_count_them_all(client
     db.session.commit()
     assert 'href="/my/bookings?todo=to_rate"' in response.get_data(as_text=True)
     listed = client.get("/my/bookings?todo=to_rate")
-    assert f"共 {limit + 3} 条" in text_of(listed) and "已评价" not in text_of(listed)
+    titles = re.findall(r"第\d+天前完成", text_of(listed))
+    assert sorted(set(titles)) == sorted(f"第{day + 1}天前完成" for day in range(limit + 3))
+    assert "已评价" not in text_of(listed)
     assert "已评价" in text_of(client.get("/my/bookings"))
+
+
+def test_the_firms_latest_inquiries_link_to_all_of_them(client, auth, db):
+    firm = factories.UserFactory(role="firm")
+    limit = dashboards.FIRM_LIST_LIMIT
+    for _ in range(limit + 1):
+        factories.InquiryFactory(created_by=firm)
+    _login(auth, db, firm)
+
+    response = client.get("/workbench/firm")
+
+    assert len(rows_of(response, "inquiries")) == limit
+    heading = re.search(r'<h2 id="h-inquiries">.*?</h2>', response.get_data(as_text=True), re.S).group(0)
+    assert f"共 {limit + 1} 项" in heading and 'href="/my/inquiries"' in heading
+    assert len(re.findall(r'href="/inquiries/\d+"', client.get("/my/inquiries").get_data(as_text=True))) >= limit + 1
 
 
 def test_the_firm_dashboard_is_for_firms(client, auth, db, operator):
