@@ -195,7 +195,9 @@ def visitor_page(version: Callable[[], Hashable]) -> Callable:
             cache = current_app.extensions.get("page_cache")
             if cache is None:
                 folder = current_app.config.get("PAGE_CACHE_DIR")
-                cache = current_app.extensions["page_cache"] = PageCache(limit, folder and Path(folder))
+                cache = current_app.extensions["page_cache"] = PageCache(
+                    limit, folder and Path(folder) / "pages"
+                )
             g.page_version = version()  # the view's cached values use it too (one read per request)
             stamp = (g.page_version, local_today())
             key = (request.host, request.path, request.query_string)

@@ -5,17 +5,19 @@ Whoosh stays behind this module and indexer.py; callers get plain dataclasses.""
 from __future__ import annotations
 
 import math
+import pickle
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from flask import current_app
 
-from ..core.cache import no_store, versioned_cache
+from ..core.cache import CachedPage, PageCache, no_store
 from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
@@ -469,30 +471,42 @@ def match_demand(demand, limit: int = 20) -> list[Match]:
         return _match_demand(searcher, demand, limit)
 
 
-#: Demands whose matches one process keeps (each: `limit` matches with their stored fields).
-MATCH_MEMO_SIZE = 512
+#: Bytes of demands' matches each process keeps in memory (about 30 KB a demand), shared by the host's
+#: workers through files in PAGE_CACHE_DIR/demand-matches.
+MATCH_CACHE_BYTES = 16 << 20
 
 
 def demand_matches(demand, limit: int = 20) -> list[Match]:
-    """`match_demand(demand, limit)`, kept in this process for the search version it was computed at
+    """`match_demand(demand, limit)`, kept for the search version it was computed at
     (`outbox.latest_change()`: every committed change of a searchable row, the demand itself included,
     gives a new one) and only when this host's index had applied every change of that version: the
     demand's page shows the same list as a fresh match, never one older than the firm's or a
-    platform's last change. The list is shared: callers never change it."""
+    platform's last change. Kept in this process and in files the host's other workers read."""
     version = latest_change()  # first: the index is then checked against changes up to this version
-    cache = versioned_cache("demand-matches", MATCH_MEMO_SIZE)
+    kept = _kept_matches()
     key = (demand.id, demand.updated_at, local_today(), limit)
-    found = cache.peek(version, key)
+    found = kept.find(version, key)
     if found is not None:
-        return found
+        return pickle.loads(found.body)  # written by this host's processes only (instance folder)
     app = current_app._get_current_object()
     if indexer.has_pending():
         indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
         if indexer.has_pending():  # the index is busy or behind: answer from it, keep nothing
             return match_demand(demand, limit)
     matches = match_demand(demand, limit)
-    cache.put(version, key, matches)
+    kept.put(version, key, CachedPage(pickle.dumps(matches, pickle.HIGHEST_PROTOCOL), PICKLED))
     return matches
+
+
+PICKLED = "application/x-python-pickle"
+
+
+def _kept_matches() -> PageCache:
+    caches = current_app.extensions
+    if "demand_matches" not in caches:
+        folder = current_app.config.get("PAGE_CACHE_DIR")
+        caches["demand_matches"] = PageCache(MATCH_CACHE_BYTES, folder and Path(folder) / "demand-matches")
+    return caches["demand_matches"]
 
 
 def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, list[Match]]]:

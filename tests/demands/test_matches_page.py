@@ -1,6 +1,6 @@
-"""A demand's page keeps its ranked matches in the process for the search version they were computed
-at: the next view reads them without matching again, and any committed change of the demand or of an
-offering gives a fresh list at once."""
+"""A demand's page keeps its ranked matches for the search version they were computed at, in the
+process and for the host's other worker processes: the next view reads them without matching again,
+and any committed change of the demand or of an offering gives a fresh list at once."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def test_the_second_view_shows_the_same_matches_without_matching_again(client, a
     auth.as_(firm)
     first = titles(client, demand)
     assert first[0] == fermenter.title and len(matcher_runs) == 1
+    assert titles(client, demand) == first and len(matcher_runs) == 1
+
+
+def test_another_worker_shows_the_matches_without_matching_again(app, client, auth, market, matcher_runs):  # noqa: F811
+    demand, fermenter, firm, _ = market
+    auth.as_(firm)
+    first = titles(client, demand)
+    for kept_in_memory in ("demand_matches", "versioned_caches"):  # another process: the same folder only
+        app.extensions.pop(kept_in_memory, None)
     assert titles(client, demand) == first and len(matcher_runs) == 1
 
 
