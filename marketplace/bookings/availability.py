@@ -59,27 +59,53 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=local_zone())
 
 
+def _minutes_by_weekday(rules: list[dict]) -> list[list[tuple[int, int]]]:
+    """[(start, end) minutes after local midnight of each rule] per weekday (0: Monday), in rule order."""
+    days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+    for rule in rules:
+        days[rule["weekday"]].append((minutes_of(rule["start"]), minutes_of(rule["end"])))
+    return days
+
+
 def opening_intervals(offering: Offering, start: datetime, end: datetime) -> list[Interval]:
     """The offering's open time within [start, end), merged, in UTC."""
     rules = offering.effective_opening_hours
     if not rules or end <= start:
         return []
+    zone = local_zone()
+    by_weekday = _minutes_by_weekday(rules)
     first, last = to_local(start).date(), to_local(end).date()
     pieces: list[Interval] = []
     day = first
     while day <= last:
-        midnight = _local_midnight(day)
-        for rule in rules:
-            if rule["weekday"] != day.weekday():
-                continue
-            # Wall-clock minutes from local midnight (a DST day would shift them; China has none).
-            a = midnight + timedelta(minutes=minutes_of(rule["start"]))
-            b = midnight + timedelta(minutes=minutes_of(rule["end"]))
-            a, b = max(a, start), min(b, end)
-            if a < b:
-                pieces.append(Interval(a, b))
+        ruled = by_weekday[day.weekday()]
+        if ruled:
+            midnight = datetime.combine(day, time(0), tzinfo=zone)
+            for opens, closes in ruled:
+                # Wall-clock minutes from local midnight (a DST day would shift them; China has none).
+                a = max(midnight + timedelta(minutes=opens), start)
+                b = min(midnight + timedelta(minutes=closes), end)
+                if a < b:
+                    pieces.append(Interval(a, b))
         day += timedelta(days=1)
     return _merge(pieces)
+
+
+def weekday_hours(offering: Offering) -> list[float]:
+    """Open hours of a whole local day per weekday (0: Monday): what `opening_intervals` gives over
+    one day, its merged intervals' hours summed in the same order, computed on minutes."""
+    hours = []
+    for ruled in _minutes_by_weekday(offering.effective_opening_hours or []):
+        merged: list[list[int]] = []
+        for opens, closes in sorted((max(a, 0), min(b, 24 * 60)) for a, b in ruled):
+            if opens >= closes:
+                continue
+            if merged and opens <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], closes)
+            else:
+                merged.append([opens, closes])
+        hours.append(sum((closes - opens) * 60 / 3600 for opens, closes in merged))
+    return hours
 
 
 def _merge(intervals: list[Interval]) -> list[Interval]:

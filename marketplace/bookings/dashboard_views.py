@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from ..accounts.models import Role
@@ -78,7 +79,8 @@ def index():
 def _dashboard_platform(platform_id: int) -> Platform:
     """The platform if the user runs it or administers the site; 404 otherwise (never its data)."""
     user = acting_user()
-    platform = db.session.get(Platform, platform_id)
+    # The dashboards show the platform's name: its label lists load only if something reads them.
+    platform = db.session.get(Platform, platform_id, options=[lazyload("*")])
     if platform is None:
         abort(404)
     if not (user.is_admin or platform_services.can_manage(user, platform)):

@@ -15,10 +15,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Float, case, cast, extract, func, literal, literal_column, select
+from sqlalchemy.orm import lazyload, load_only
 
 from ..core.errors import DomainError
 from ..core.models import UTCDateTime, with_names, with_related
-from ..core.timeutil import local_today, local_zone, to_local, utcnow
+from ..core.timeutil import local_today, local_zone, utcnow
 from ..demands.models import Demand
 from ..extensions import db
 from ..inquiries.models import Inquiry, InquiryStatus, Proposal, ProposalStatus
@@ -288,6 +289,17 @@ def booked_unit_hours(platform: Platform, start: datetime, end: datetime) -> dic
     return {offering_id: float(hours or 0) for offering_id, hours in rows}
 
 
+#: What the utilisation of an offering reads of it (its name on the page; its opening hours, explicit or
+#: the default of its kind and unit; its capacity): not its long texts, nor its label lists.
+USAGE_COLUMNS = (
+    Offering.title,
+    Offering.kind,
+    Offering.price_unit,
+    Offering.opening_hours,
+    Offering.booking_capacity,
+)
+
+
 def platform_utilisation(platform: Platform, period: Period) -> list[Usage]:
     """Each bookable offering's utilisation over the period: two queries for the whole platform (the
     booked sums, the blocked periods); open hours come from the opening rules."""
@@ -296,6 +308,7 @@ def platform_utilisation(platform: Platform, period: Period) -> list[Usage]:
         db.session.scalars(
             select(Offering)
             .where(Offering.platform_id == platform.id, Offering.is_bookable.is_(True))
+            .options(load_only(*USAGE_COLUMNS), lazyload("*"))
             .order_by(Offering.title, Offering.id)
         )
     )
@@ -323,11 +336,7 @@ def _open_hours(offering: Offering, period: Period, blocks: list[OfferingBlock])
     """availability.open_hours over whole local days, without walking every day of a long period: the
     hours of each weekday (from the period's first week) times how often it occurs, less the open time
     inside the (merged) blocked periods."""
-    per_weekday = [0.0] * 7
-    for offset in range(7):  # day by day: a day's hours must not merge with the next day's (24/7 sites)
-        day = period.start + timedelta(days=offset)
-        hours = sum(i.hours for i in availability.opening_intervals(offering, day, day + timedelta(days=1)))
-        per_weekday[to_local(day).weekday()] = hours
+    per_weekday = availability.weekday_hours(offering)  # a day's hours never merge with the next day's
     occurrences = [0] * 7
     full_weeks, rest = divmod(period.days, 7)
     for offset in range(7):

@@ -568,3 +568,23 @@ def test_an_operator_without_a_platform_is_sent_to_register_one(client, auth, db
     auth.as_(operator_user)
     response = client.get("/workbench/")
     assert response.status_code == 302 and response.location.endswith("/my/platforms/")
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [{"weekday": 0, "start": "08:20", "end": "11:50"}, {"weekday": 0, "start": "11:50", "end": "17:10"}],
+        [{"weekday": 2, "start": "13:00", "end": "17:25"}, {"weekday": 2, "start": "07:35", "end": "14:05"}],
+        [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)],
+        [],  # the default of its kind and unit
+    ],
+)
+def test_weekday_hours_are_exactly_one_days_opening_intervals(db, platform, rules):
+    """The utilisation reads each weekday's hours from the rules' minutes: the very floats that walking
+    one local day of opening intervals sums (overlapping and touching rules merged, 24/7 days cut)."""
+    offering = factories.OfferingFactory(platform=platform, opening_hours=rules)
+    walked = []
+    for day in range(2, 9):  # 2 March 2026 is a Monday
+        intervals = availability.opening_intervals(offering, at(3, day), at(3, day + 1))
+        walked.append(sum(i.hours for i in intervals))
+    assert availability.weekday_hours(offering) == walked

@@ -77,3 +77,21 @@ def test_administrators_list_runs_the_same_statements_whatever_the_rows(client, 
     few = _statements(client, auth, db, admin_user, "/platform/bookings")
     _add_rows(firm, platform, 8)
     assert _statements(client, auth, db, admin_user, "/platform/bookings") == few
+
+
+def test_the_platform_workbench_reads_only_what_it_shows(client, auth, db, sides):
+    """The workbench names the platform and its offerings: it reads neither their label lists nor an
+    offering's long texts (a busy platform has dozens of bookable offerings)."""
+    firm, operator, platform = sides
+    _add_rows(firm, platform, 4)  # bookable offerings with their domains
+    db.session.commit()
+    path = f"/workbench/platforms/{platform.id}"
+    auth.as_(operator)
+    with Statements(db.engine) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    labels = ("platform_domains", "platform_certifications", "offering_domains", "offering_certifications")
+    assert not [sql for sql in statements.sql if any(f"FROM {table}" in sql for table in labels)]
+    assert "资源利用率" in response.get_data(as_text=True)
+    offerings = [sql for sql in statements.sql if "FROM offerings" in sql and "is_bookable IS" in sql]
+    assert offerings and not [sql for sql in offerings if "offerings.description" in sql]
