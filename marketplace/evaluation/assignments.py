@@ -32,7 +32,7 @@ from ..core.urls import external_url
 from ..experts import registry
 from ..experts import services as expert_services
 from ..experts.registry import AssignmentItem
-from ..experts.services import conflict_condition, conflict_reason, declared_conflicts
+from ..experts.services import conflict_joined, conflict_reason, declared_conflicts
 from ..extensions import db
 from ..platforms.models import Platform
 from . import scoring
@@ -158,29 +158,38 @@ class AssignmentFilters:
         return stmt if condition is None else stmt.where(condition)
 
 
+#: The rows an assignment's conflict is checked against, aliased once (an alias lists its columns
+#: anew each time it is made: a few milliseconds a page).
+_EXPERT, _PARTICIPANT, _PLATFORM = aliased(User), aliased(CampaignParticipant), aliased(Platform)
+
+
 def _assigned_and_flagged(campaign: EvaluationCampaign):
     """The participants of `campaign` joined to their platform and their number of assignments (one
     GROUP BY), with the columns `assigned` and `flagged` (an assignment that breaks the conflict
-    rule: a conflict declared after it was made, an expert who moved to the platform's organisation)."""
+    rule: a conflict declared after it was made, an expert who moved to the platform's organisation;
+    the flagged participants found once, by joins, not by a lookup per participant)."""
     counts = (
         select(EvaluationAssignment.participant_id, func.count(EvaluationAssignment.id).label("n"))
         .where(EvaluationAssignment.campaign_id == campaign.id)
         .group_by(EvaluationAssignment.participant_id)
         .subquery()
     )
-    expert = aliased(User)
-    flagged = (
-        select(EvaluationAssignment.id)
-        .join(expert, expert.id == EvaluationAssignment.expert_id)
-        .where(
-            EvaluationAssignment.participant_id == CampaignParticipant.id,
-            conflict_condition(expert.id, expert.org_id, Platform.id, Platform.org_id),
-        )
-        .exists()
+    expert, participant, platform = _EXPERT, _PARTICIPANT, _PLATFORM
+    breaking, conflict = conflict_joined(
+        select(EvaluationAssignment.participant_id)
+        .join(participant, participant.id == EvaluationAssignment.participant_id)
+        .join(platform, platform.id == participant.platform_id)
+        .join(expert, expert.id == EvaluationAssignment.expert_id),
+        expert.id,
+        expert.org_id,
+        platform.id,
+        platform.org_id,
     )
+    breaking = breaking.where(EvaluationAssignment.campaign_id == campaign.id, conflict).distinct().subquery()
     assigned = func.coalesce(counts.c.n, 0)
+    flagged = breaking.c.participant_id.is_not(None)
 
-    def base(*columns, counted: bool = True):
+    def base(*columns, counted: bool = True, flags: bool = True):
         stmt = (
             select(*columns)
             .select_from(CampaignParticipant)
@@ -189,6 +198,8 @@ def _assigned_and_flagged(campaign: EvaluationCampaign):
         )
         if counted:
             stmt = stmt.outerjoin(counts, counts.c.participant_id == CampaignParticipant.id)
+        if flags:  # at most one row per participant (DISTINCT): counts stay exact
+            stmt = stmt.outerjoin(breaking, breaking.c.participant_id == CampaignParticipant.id)
         return stmt
 
     return base, assigned, flagged
@@ -204,7 +215,8 @@ def participants_query(
     base, assigned, flagged = _assigned_and_flagged(campaign)
     required = required_experts() if required is None else required
     counted = filters.state in ("none", "short", "full")  # the GROUP BY only when a filter reads it
-    stmt = filters.apply(base(CampaignParticipant, counted=counted), assigned, flagged, required)
+    flags = filters.state == "flagged"
+    stmt = filters.apply(base(CampaignParticipant, counted=counted, flags=flags), assigned, flagged, required)
     return stmt.order_by(Platform.name, CampaignParticipant.id).options(
         *_with_organization(CampaignParticipant.platform, Platform)
     )

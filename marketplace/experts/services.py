@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import signals, vocab
 from ..accounts.models import Role, User
@@ -48,15 +48,22 @@ def declared_conflicts(
     return {(expert_id, platform_id) for expert_id, platform_id in db.session.execute(stmt)}
 
 
-def conflict_condition(expert_id, expert_org_id, platform_id, platform_org_id):
-    """`conflict_reason`'s rule as a SQL condition over columns (true when the expert may not score
-    the platform), for filters over many rows."""
-    declared = (
-        exists()
-        .where(ConflictDeclaration.expert_id == expert_id, ConflictDeclaration.platform_id == platform_id)
-        .correlate_except(ConflictDeclaration)  # the columns may come from any enclosing query
+#: The declarations as joined by `conflict_joined` (aliased once: an alias lists its columns anew each
+#: time it is made).
+_DECLARED = aliased(ConflictDeclaration)
+
+
+def conflict_joined(stmt, expert_id, expert_org_id, platform_id, platform_org_id):
+    """`conflict_reason`'s rule for a query over many (expert, platform) rows: `stmt` outer-joined to
+    the declarations, and the condition over the join (true when the expert may not score the
+    platform). A join, not an EXISTS per row: PostgreSQL ran such an EXISTS, under an OR, once for
+    every user of every row (0.4 s for 2,000 participants)."""
+    declared = _DECLARED
+    stmt = stmt.outerjoin(
+        declared, and_(declared.expert_id == expert_id, declared.platform_id == platform_id)
     )
-    return or_(and_(expert_org_id.is_not(None), expert_org_id == platform_org_id), declared)
+    own = and_(expert_org_id.is_not(None), expert_org_id == platform_org_id)
+    return stmt, or_(own, declared.id.is_not(None))
 
 
 def _require_expert(user) -> None:

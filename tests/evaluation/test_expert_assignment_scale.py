@@ -323,3 +323,24 @@ def test_assigning_the_same_experts_to_many_platforms_runs_the_same_statements(d
         counts.append(len(statements.sql))
         assert len(result.assigned) + len(result.skipped) == 3 * len(participants)
     assert counts[0] == counts[1]
+
+
+def test_the_counts_and_the_flagged_filter_find_broken_assignments_by_a_join(
+    client, auth, db, admin_user, experts
+):
+    """The assignments that break the conflict rule are found once for the campaign, by joins: never
+    a lookup per participant (PostgreSQL ran that one for every user of every participant: 0.4 s for
+    2,000 participants). The counts and the filter still find them: a late declaration, an expert
+    who moved to the platform's organisation."""
+    campaign, participants = _world(2025, 6, experts)
+    moved = assign(participants[3], experts[2])
+    experts[2].org_id = participants[3].platform.org_id
+    db.session.commit()
+    auth.as_(admin_user)
+    with Statements(db.engine) as statements:
+        page = client.get("/admin/evaluation/2025/experts?experts=flagged").get_data(as_text=True)
+    counting = [sql for sql in statements.sql if "FROM campaign_participants" in sql]
+    assert counting and not [sql for sql in counting if "EXISTS" in sql.upper()]
+    assert assignments.state_counts(campaign)["flagged"] == 2
+    assert participants[1].platform.name in page and participants[3].platform.name in page
+    assert participants[0].platform.name not in page and moved.expert.name in page
