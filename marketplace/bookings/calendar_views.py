@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
@@ -12,10 +13,15 @@ from ..core.inputs import int_in_range
 from ..core.views import perform
 from ..extensions import db
 from ..offerings import services as offering_services
+from ..offerings.models import Offering
 from ..platforms import services as platform_services
 from . import calendar
 
 bp = Blueprint("calendar", __name__)
+
+#: An offering's calendar shows its title and capacity and its platform's name: the platform comes
+#: in the same statement, neither one's label lists.
+OFFERING_SHOWN = (lazyload("*"), joinedload(Offering.platform).lazyload("*"))
 
 
 def _links(endpoint: str, route_args: dict):
@@ -35,10 +41,12 @@ def _period() -> calendar.Period:
 @bp.route("/offerings/<int:offering_id>/calendar")
 def offering(offering_id: int):
     """Free, booked and blocked time of a bookable offering (public; never who booked)."""
-    item = offering_services.get_visible(current_user, offering_id)
+    item = offering_services.get_visible(current_user, offering_id, OFFERING_SHOWN)
     if item is None or not item.is_bookable:
         abort(404)
     period = _period()
+    link = _links("calendar.offering", {"offering_id": item.id})
+    week = link({}) + "?view=week&week="  # each day's link: the same URL as link() builds, built once
     return render_template(
         "calendar/offering.html",
         offering=item,
@@ -46,7 +54,8 @@ def offering(offering_id: int):
         days=calendar.offering_days(item, period),
         blocks=calendar.blocks_in(item, period),
         whole_day=calendar.is_whole_day(item),
-        link=_links("calendar.offering", {"offering_id": item.id}),
+        link=link,
+        week_link=lambda day: week + day.isoformat(),
     )
 
 

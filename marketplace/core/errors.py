@@ -26,13 +26,13 @@ class Forbidden(Exception):
     """The acting user may not do this to this object (answered 403, or 404 to hide existence)."""
 
 
-def load_visible(model, obj_id: int, may_view):
+def load_visible(model, obj_id: int, may_view, options: tuple = ()):
     """The object if `may_view(obj)`, else None: missing and hidden look the same (404); a hidden
-    one's refusal is logged with the request id."""
+    one's refusal is logged with the request id. `options`: loader options (what the page reads)."""
     from ..extensions import db
     from .auth import log_refused_read
 
-    obj = db.session.get(model, obj_id)
+    obj = db.session.get(model, obj_id, options=options)
     if obj is None:
         return None
     if not may_view(obj):

@@ -57,8 +57,8 @@ def offerings_of(platform) -> list[Offering]:
     )
 
 
-def get_visible(user, offering_id: int) -> Offering | None:
-    return load_visible(Offering, offering_id, lambda o: can_view(user, o))
+def get_visible(user, offering_id: int, options: tuple = ()) -> Offering | None:
+    return load_visible(Offering, offering_id, lambda o: can_view(user, o), options)
 
 
 def get_managed(user, offering_id: int) -> Offering:

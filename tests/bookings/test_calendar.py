@@ -260,3 +260,19 @@ def test_days_inside_the_notice_are_not_offered(client, db, reactor):
         as_text=True
     )
     assert week_day(html, today).endswith("需提前预约")
+
+
+def test_an_offerings_calendar_reads_the_offering_and_its_platform_in_one_statement(client, db, reactor):
+    """The public calendar (never kept: its "too soon" days move with the hour) names the offering and
+    its platform: one statement for both, none for their label lists. Each day links to its week."""
+    from tests.catalog.test_catalog import Statements
+
+    path = f"/offerings/{reactor.id}/calendar"
+    with Statements(db.engine) as statements:
+        html = client.get(path).get_data(as_text=True)
+    labels = ("offering_domains", "platform_domains", "platform_certifications")
+    assert not [sql for sql in statements.sql if any(f"FROM {table}" in sql for table in labels)]
+    assert len([sql for sql in statements.sql if "FROM platforms" in sql or "JOIN platforms" in sql]) == 1
+    today = local_today().isoformat()
+    assert f'href="{path}?view=week&amp;week={today}"' in html
+    assert client.get(f"{path}?view=week&week={today}").status_code == 200
