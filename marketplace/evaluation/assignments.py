@@ -205,6 +205,11 @@ def _assigned_and_flagged(campaign: EvaluationCampaign):
     return base, assigned, flagged
 
 
+#: What lists of participants read of a platform (its name and city; its organisation for the conflict
+#: rule and the page), not its long texts.
+PLATFORM_LISTED = (Platform.name, Platform.city, Platform.org_id)
+
+
 def participants_query(
     campaign: EvaluationCampaign,
     filters: AssignmentFilters = AssignmentFilters(),
@@ -217,8 +222,10 @@ def participants_query(
     counted = filters.state in ("none", "short", "full")  # the GROUP BY only when a filter reads it
     flags = filters.state == "flagged"
     stmt = filters.apply(base(CampaignParticipant, counted=counted, flags=flags), assigned, flagged, required)
+    platform = selectinload(CampaignParticipant.platform)
     return stmt.order_by(Platform.name, CampaignParticipant.id).options(
-        *_with_organization(CampaignParticipant.platform, Platform)
+        platform.load_only(*PLATFORM_LISTED).lazyload("*"),
+        platform.selectinload(Platform.organization).lazyload("*"),
     )
 
 

@@ -344,3 +344,17 @@ def test_the_counts_and_the_flagged_filter_find_broken_assignments_by_a_join(
     assert assignments.state_counts(campaign)["flagged"] == 2
     assert participants[1].platform.name in page and participants[3].platform.name in page
     assert participants[0].platform.name not in page and moved.expert.name in page
+
+
+def test_the_page_reads_the_participants_platforms_without_their_long_texts(
+    client, auth, db, admin_user, experts
+):
+    """A page of participants names each platform, its organisation and city: not its descriptions."""
+    _world(2025, 4, experts)
+    db.session.commit()
+    auth.as_(admin_user)
+    with Statements(db.engine) as statements:
+        page = client.get("/admin/evaluation/2025/experts").get_data(as_text=True)
+    assert "平台2025-03" in page
+    platforms = [sql for sql in statements.sql if "FROM platforms" in sql and "platforms.name" in sql]
+    assert platforms and not [sql for sql in platforms if "platforms.description" in sql]
