@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Float, case, cast, extract, func, literal, literal_column, select
-from sqlalchemy.orm import lazyload, load_only
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from ..core.errors import DomainError
 from ..core.models import UTCDateTime, with_names, with_related
@@ -169,6 +169,12 @@ def _overdue_first(items: list[WaitingItem]) -> list[WaitingItem]:
     return sorted(items, key=lambda i: (not i.is_overdue, -i.waited.total_seconds(), i.obj.id))
 
 
+def _with_firm(model) -> tuple:
+    """Loader options of a platform's list showing each row's firm: joined in the same statement (one
+    firm per row), not its label lists."""
+    return (joinedload(model.organization).lazyload("*"),)
+
+
 def platform_waiting(platform: Platform, now: datetime | None = None) -> list[WaitingItem]:
     """Booking requests and inquiries waiting for the platform's answer: overdue ones (waiting longer
     than RESPONSE_TARGET_HOURS) first, then the longest waiting."""
@@ -177,12 +183,12 @@ def platform_waiting(platform: Platform, now: datetime | None = None) -> list[Wa
     requests = db.session.scalars(
         select(Booking)
         .where(Booking.platform_id == platform.id, Booking.status == BookingStatus.REQUESTED)
-        .options(*with_related(Booking.organization))
+        .options(*_with_firm(Booking))
     )
     inquiries = db.session.scalars(
         select(Inquiry)
         .where(Inquiry.platform_id == platform.id, Inquiry.status == InquiryStatus.OPEN)
-        .options(*with_related(Inquiry.organization, Inquiry.offering))
+        .options(*_with_firm(Inquiry), joinedload(Inquiry.offering).load_only(Offering.title).lazyload("*"))
     )
     return _overdue_first(
         _waiting("booking", requests, now, target) + _waiting("inquiry", inquiries, now, target)
@@ -220,7 +226,7 @@ def upcoming_schedule(
                 Booking.start_at < now + timedelta(days=days),
                 Booking.end_at > now,
             )
-            .options(*with_related(Booking.organization))
+            .options(*_with_firm(Booking))
             .order_by(Booking.start_at, Booking.id)
         )
     )

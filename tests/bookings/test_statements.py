@@ -95,3 +95,6 @@ def test_the_platform_workbench_reads_only_what_it_shows(client, auth, db, sides
     assert "资源利用率" in response.get_data(as_text=True)
     offerings = [sql for sql in statements.sql if "FROM offerings" in sql and "is_bookable IS" in sql]
     assert offerings and not [sql for sql in offerings if "offerings.description" in sql]
+    # The waiting requests and inquiries and the schedule bring their firms (and an inquiry its
+    # offering's title) in their own statement.
+    assert len(statements.sql) <= 17
