@@ -12,6 +12,7 @@ from ..core.auth import acting_user, or_404, role_required
 from ..core.inputs import int_in_range
 from ..core.views import perform
 from ..extensions import db
+from ..matching.outbox import hourly_public_page
 from ..offerings import services as offering_services
 from ..offerings.models import Offering
 from ..platforms import services as platform_services
@@ -39,6 +40,7 @@ def _period() -> calendar.Period:
 
 
 @bp.route("/offerings/<int:offering_id>/calendar")
+@hourly_public_page
 def offering(offering_id: int):
     """Free, booked and blocked time of a bookable offering (public; never who booked)."""
     item = offering_services.get_visible(current_user, offering_id, OFFERING_SHOWN)

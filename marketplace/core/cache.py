@@ -172,10 +172,11 @@ def no_store() -> None:
     g.page_no_store = True
 
 
-def visitor_page(version: Callable[[], Hashable]) -> Callable:
+def visitor_page(version: Callable[[], Hashable], period: Callable[[], Hashable] = local_today) -> Callable:
     """Decorate a public view: its pages for anonymous visitors (GET, nothing pending in their session)
     are kept per process at `version()` (read before the view reads anything: what it then reads is at
-    least as new) and the day (pages hide what expires), for every visitor asking the same URL. Signed-in
+    least as new) and `period()` (the day: pages hide what expires; the hour for a page that changes
+    within a day), for every visitor asking the same URL. Signed-in
     users always get a page rendered for them. `PAGE_CACHE_MB` per process (0: off), shared by the
     host's workers through the files in `PAGE_CACHE_DIR`."""
 
@@ -199,7 +200,7 @@ def visitor_page(version: Callable[[], Hashable]) -> Callable:
                     limit, folder and Path(folder) / "pages"
                 )
             g.page_version = version()  # the view's cached values use it too (one read per request)
-            stamp = (g.page_version, local_today())
+            stamp = (g.page_version, period())
             key = (request.host, request.path, request.query_string)
             kept = cache.find(stamp, key)
             if kept is not None:

@@ -92,6 +92,12 @@ def local_today() -> date:
     return local_now().date()
 
 
+def local_hour() -> datetime:
+    """The current local hour (local time, minutes cut off): what pages that hide what is too close
+    to come (a notice in whole hours) are measured against."""
+    return local_now().replace(minute=0, second=0, microsecond=0)
+
+
 def format_datetime(value: datetime | None) -> str:
     """'2026-03-01 08:00' in local time (Jinja filter `dt`)."""
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""

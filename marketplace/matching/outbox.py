@@ -25,6 +25,7 @@ from ..core import bulk
 from ..core.cache import versioned_cache, visitor_page
 from ..core.models import utcnow
 from ..core.pagination import Remember
+from ..core.timeutil import local_hour
 from ..extensions import db
 from . import indexer
 from .models import SearchOutbox, SearchVersion
@@ -163,3 +164,6 @@ def memo() -> Remember:
 
 #: Decorates a public view: its pages for anonymous visitors are kept at the public content's version.
 public_page = visitor_page(latest_change)
+#: The same for a page that also changes on the hour (an offering's calendar: the days its notice,
+#: in whole hours, still allows change when now + notice passes a local midnight, which is on the hour).
+hourly_public_page = visitor_page(latest_change, period=local_hour)

@@ -4,7 +4,7 @@ a firm's own bookings; query arguments read safely."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -263,8 +263,8 @@ def test_days_inside_the_notice_are_not_offered(client, db, reactor):
 
 
 def test_an_offerings_calendar_reads_the_offering_and_its_platform_in_one_statement(client, db, reactor):
-    """The public calendar (never kept: its "too soon" days move with the hour) names the offering and
-    its platform: one statement for both, none for their label lists. Each day links to its week."""
+    """The public calendar names the offering and its platform: one statement for both, none for their
+    label lists. Each day links to its week."""
     from tests.catalog.test_catalog import Statements
 
     path = f"/offerings/{reactor.id}/calendar"
@@ -276,3 +276,28 @@ def test_an_offerings_calendar_reads_the_offering_and_its_platform_in_one_statem
     today = local_today().isoformat()
     assert f'href="{path}?view=week&amp;week={today}"' in html
     assert client.get(f"{path}?view=week&week={today}").status_code == 200
+
+
+def test_the_public_calendar_is_kept_for_visitors_until_the_hour_or_a_change(client, db, reactor, freeze_now):
+    """Kept for anonymous visitors like the catalogue's pages, but only within the hour: the days the
+    notice still allows change when now + notice passes a local midnight, which is on the hour."""
+    reactor.min_notice_hours = 3
+    db.session.commit()
+    day = date(2026, 3, 2)
+    path = f"/offerings/{reactor.id}/calendar?view=week&week={day.isoformat()}"
+    freeze_now(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))  # 20:30 in Jinan: the day may still be requested
+    first = client.get(path)
+    assert not week_day(first.get_data(as_text=True), day).endswith("需提前预约")
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+
+    freeze_now(datetime(2026, 3, 2, 13, 5, tzinfo=UTC))  # 21:05, same day: 3 hours ahead is tomorrow
+    assert week_day(client.get(path).get_data(as_text=True), day).endswith("需提前预约")
+
+    tomorrow = day + timedelta(days=1)
+    before = day_in_week_view(client, reactor, tomorrow)
+    assert day_in_week_view(client, reactor, tomorrow) == before  # kept
+    factories.BookingFactory(
+        offering=reactor, start_at=local_day(1, 9), end_at=local_day(1, 17), status="accepted"
+    )
+    db.session.commit()  # a booking shows at once
+    assert day_in_week_view(client, reactor, tomorrow) != before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -86,9 +86,12 @@ def test_a_pending_message_is_shown_and_its_page_not_kept(app, client, db, offer
     assert "已退出登录。" not in client.get("/offerings").text
 
 
-def test_a_new_day_renders_the_page_again(client, db, offering, monkeypatch):
+def test_a_new_day_renders_the_page_again(client, db, offering, freeze_now):
+    freeze_now(datetime(2026, 3, 2, 15, 30, tzinfo=UTC))  # 23:30 in Jinan
     client.get("/demands")
-    monkeypatch.setattr(cache, "local_today", lambda: date(2099, 1, 1))
+    freeze_now(datetime(2026, 3, 2, 15, 59, tzinfo=UTC))
+    assert client.get("/demands").headers[HEADER] == "hit"
+    freeze_now(datetime(2026, 3, 2, 16, 1, tzinfo=UTC))  # 00:01: a new day
     assert client.get("/demands").headers[HEADER] == "miss"
 
 
