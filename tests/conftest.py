@@ -85,7 +85,7 @@ def db(app):
         shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["UPLOAD_DIR"]), ignore_errors=True)
         shutil.rmtree(Path(app.config["PAGE_CACHE_DIR"]), ignore_errors=True)
-        for name in ("captured_mail", "page_cache", "versioned_caches", "demand_matches"):
+        for name in ("captured_mail", "pages", "member_pages", "versioned_caches", "demand_matches"):
             app.extensions.pop(name, None)
 
 

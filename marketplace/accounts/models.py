@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import changes
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..extensions import db
 
@@ -97,6 +98,7 @@ class ApiToken(db.Model):
     """A personal token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    __change_scopes__ = (("user", "user_id"),)  #: whose signed-in pages its rows change (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -120,3 +122,6 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(300), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  #: failed or still being checked
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+changes.register_owner("user", User)

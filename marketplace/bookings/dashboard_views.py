@@ -10,9 +10,10 @@ from werkzeug.routing import BuildError
 from ..accounts.models import Role
 from ..core.auth import acting_user, log_refused_read, role_required
 from ..core.errors import DomainError
-from ..core.models import utcnow
+from ..core.timeutil import this_minute
 from ..core.views import page_of
 from ..extensions import db
+from ..matching.outbox import signed_in_page
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
 from . import dashboards, services
@@ -91,9 +92,10 @@ def _dashboard_platform(platform_id: int) -> Platform:
 
 @bp.route("/workbench/platforms/<int:platform_id>")
 @role_required(Role.OPERATOR, Role.ADMIN)
+@signed_in_page
 def platform(platform_id: int):
     platform = _dashboard_platform(platform_id)
-    now = utcnow()
+    now = this_minute()
     period_errors: dict[str, list[str]] = {}
     try:
         period = dashboards.parse_period(
@@ -128,9 +130,10 @@ def platform(platform_id: int):
 
 @bp.route("/workbench/firm")
 @role_required(Role.FIRM)
+@signed_in_page
 def firm():
     user = acting_user()
-    now = utcnow()
+    now = this_minute()
     totals = dashboards.firm_totals(user.org_id)
     return render_template(
         "dashboards/firm.html",

@@ -197,6 +197,7 @@ class CalendarFeed(db.Model):
     whole schedule. Only the token's SHA-256 is stored; a new token replaces (revokes) the old one."""
 
     __tablename__ = "calendar_feeds"
+    __change_scopes__ = (("user", "user_id"),)  #: whose signed-in pages its rows change (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))

@@ -11,6 +11,7 @@ from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
 from ..core.views import apply_to_form, page_of, perform, submit_form
 from ..extensions import db, login_manager
+from ..matching.outbox import signed_in_page
 from ..offerings import services as offering_services
 from . import availability, dashboards, services
 from .forms import (
@@ -304,12 +305,14 @@ def _list(template: str, title: str):
 
 @bp.route("/my/bookings")
 @role_required(Role.FIRM)
+@signed_in_page
 def mine():
     return _list("bookings/mine.html", "我的预约与订单")
 
 
 @bp.route("/platform/bookings")
 @role_required(Role.OPERATOR, Role.ADMIN)
+@signed_in_page
 def platform_list():
     title = "预约与订单管理" if current_user.is_operator else "全部预约与订单"
     return _list("bookings/platform_list.html", title)

@@ -23,7 +23,8 @@ from typing import TypeVar
 from flask import current_app, g, request, session
 from flask_login import current_user
 
-from .timeutil import local_today
+from . import changes
+from .timeutil import local_today, this_minute
 
 T = TypeVar("T")
 
@@ -183,45 +184,83 @@ def visitor_page(version: Callable[[], Hashable], period: Callable[[], Hashable]
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            limit = current_app.config["PAGE_CACHE_MB"] << 20
-            if (
-                not limit
-                or current_app.debug  # templates being edited
-                or request.method not in ("GET", "HEAD")
-                or current_user.is_authenticated
-                or "_flashes" in session
-                or len(request.query_string) > MAX_QUERY_BYTES
-            ):
+            if current_user.is_authenticated or not _cacheable_request():
                 return view(*args, **kwargs)
-            cache = current_app.extensions.get("page_cache")
-            if cache is None:
-                folder = current_app.config.get("PAGE_CACHE_DIR")
-                cache = current_app.extensions["page_cache"] = PageCache(
-                    limit, folder and Path(folder) / "pages"
-                )
             g.page_version = version()  # the view's cached values use it too (one read per request)
-            stamp = (g.page_version, period())
-            key = (request.host, request.path, request.query_string)
-            kept = cache.find(stamp, key)
-            if kept is not None:
-                response = current_app.response_class(kept.body, mimetype=kept.mimetype)
-                response.headers[CACHE_HEADER] = "hit"
-                return response
-            response = current_app.make_response(view(*args, **kwargs))
-            if (
-                response.status_code == 200
-                and not response.is_streamed
-                and not session.modified
-                and "csrf_token" not in g  # a form for this visitor's session
-                and not g.get("page_no_store")
-            ):
-                cache.put(stamp, key, CachedPage(response.get_data(), response.mimetype))
-                response.headers[CACHE_HEADER] = "miss"
-            return response
+            stamp, key = (g.page_version, period()), (request.host, request.path, request.query_string)
+            return _serve("pages", stamp, key, lambda: view(*args, **kwargs), own_forms=False)
 
         return wrapper
 
     return decorate
+
+
+def member_page(version: Callable[[], Hashable], period: Callable[[], Hashable] = this_minute) -> Callable:
+    """Decorate a view of signed-in users (below its access checks): its pages are kept for the user's
+    session (its forms carry the session's token) at the public content's `version()`, the counter of
+    the private rows of the user's organisation (`core.changes`: messages, notifications, inquiries …
+    of the firm or platform; every organisation's for administrators) and `period()` (the minute: the
+    view must then show the time as of `this_minute()`). A change committed by anyone to what the page
+    may show gives it a new key, so no one, least of all the user who made it, is shown the page from
+    before. Kept like `visitor_page`'s pages, in their own part of `PAGE_CACHE_MB`."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated or not _cacheable_request():
+                return view(*args, **kwargs)
+            stamp = (version(), period())
+            g.page_version = stamp[0]
+            private = changes.versions(changes.scope_names(current_user))
+            signed = hashlib.sha256(repr(sorted(session.items())).encode()).hexdigest()
+            key = (request.host, request.path, request.query_string, current_user.id, signed, private)
+            return _serve("member_pages", stamp, key, lambda: view(*args, **kwargs), own_forms=True)
+
+        return wrapper
+
+    return decorate
+
+
+def _cacheable_request() -> bool:
+    return bool(
+        current_app.config["PAGE_CACHE_MB"]
+        and not current_app.debug  # templates being edited
+        and request.method in ("GET", "HEAD")
+        and "_flashes" not in session
+        and len(request.query_string) <= MAX_QUERY_BYTES
+    )
+
+
+def _serve(name: str, version: Hashable, key: Hashable, render: Callable, *, own_forms: bool):
+    """The page of `key` kept at `version` in the cache `name`, else `render()`'s, kept when it is a
+    whole 200 page that changed nothing in the session (and carries no form, unless the key is the
+    session's own: `own_forms`)."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        folder = current_app.config.get("PAGE_CACHE_DIR")
+        cache = current_app.extensions[name] = PageCache(
+            current_app.config["PAGE_CACHE_MB"] << 20, folder and Path(folder) / _FOLDERS[name]
+        )
+    kept = cache.find(version, key)
+    if kept is not None:
+        response = current_app.response_class(kept.body, mimetype=kept.mimetype)
+        response.headers[CACHE_HEADER] = "hit"
+        return response
+    response = current_app.make_response(render())
+    if (
+        response.status_code == 200
+        and not response.is_streamed
+        and not session.modified
+        and (own_forms or "csrf_token" not in g)  # a form for this visitor's session
+        and not g.get("page_no_store")
+    ):
+        cache.put(version, key, CachedPage(response.get_data(), response.mimetype))
+        response.headers[CACHE_HEADER] = "miss"
+    return response
+
+
+#: The page caches' folders under PAGE_CACHE_DIR.
+_FOLDERS = {"pages": "pages", "member_pages": "members"}
 
 
 #: Longer query strings are answered without the cache (no one links to them; no cache flooding).

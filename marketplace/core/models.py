@@ -96,6 +96,7 @@ class OutgoingMail(db.Model):
     (core/mail.py), so a crash, a failing SMTP server or a lost job never loses it."""
 
     __tablename__ = "outgoing_mail"
+    __change_scopes__ = ()  #: shown on administrators' pages only (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

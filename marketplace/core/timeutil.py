@@ -98,6 +98,12 @@ def local_hour() -> datetime:
     return local_now().replace(minute=0, second=0, microsecond=0)
 
 
+def this_minute() -> datetime:
+    """The current time with the seconds cut off (UTC): what signed-in pages kept for a minute
+    (`cache.member_page`) show the time as of."""
+    return utcnow().replace(second=0, microsecond=0)
+
+
 def format_datetime(value: datetime | None) -> str:
     """'2026-03-01 08:00' in local time (Jinja filter `dt`)."""
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""

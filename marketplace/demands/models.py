@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import vocab
 from ..accounts.models import Organization
 from ..attachments.models import HasAttachments
+from ..core import changes
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.numbers import MONEY_MAX, Bounds
@@ -136,6 +137,7 @@ class DemandContact(db.Model):
     """A platform the firm chose to contact about a demand; it may then read the confidential part."""
 
     __tablename__ = "demand_contacts"
+    __change_scopes__ = (("demand", "demand_id"), ("platform", "platform_id"))  #: both sides' pages
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
@@ -145,3 +147,6 @@ class DemandContact(db.Model):
     platform: Mapped[Platform] = relationship()
 
     __table_args__ = (UniqueConstraint("demand_id", "platform_id"),)
+
+
+changes.register_owner("demand", Demand)

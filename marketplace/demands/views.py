@@ -12,7 +12,7 @@ from ..core.views import page_of, perform, submit_form
 from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
-from ..matching.outbox import memo, public_page
+from ..matching.outbox import memo, public_page, signed_in_page
 from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm
@@ -75,6 +75,7 @@ def edit(demand_id: int):
 
 
 @bp.route("/demands/<int:demand_id>")
+@signed_in_page
 def detail(demand_id: int):
     demand = services.get_visible(current_user, demand_id)
     if demand is None:

@@ -12,6 +12,7 @@ from ..core.forms import Form
 from ..core.views import page_of, perform, submit_form
 from ..experts import services as expert_services
 from ..extensions import db
+from ..matching.outbox import signed_in_page
 from . import assignments as services
 from .assignment_forms import AssignForm, BulkAssignForm, ReopenForm, score_form
 from .models import ASSIGNMENT_WORKFLOW, EvaluationAssignment, IndicatorSource, SelfReportStatus
@@ -43,6 +44,7 @@ def _campaign(year: int):
 
 @bp.route("/admin/evaluation/<int:year>/experts", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
+@signed_in_page
 def campaign(year: int):
     """The participants a page at a time, narrowed by name, city and the state of their
     assignments; the same experts for the participants ticked on the page, or every participant of

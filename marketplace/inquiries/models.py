@@ -52,6 +52,7 @@ INQUIRY_PLATFORM_ACTIONS = ("accept", "decline", "close")
 
 class Inquiry(db.Model):
     __tablename__ = "inquiries"
+    __change_scopes__ = (("org", "org_id"), ("platform", "platform_id"))  #: the firm's and platform's pages
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("inq"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  #: the firm
@@ -131,6 +132,7 @@ class Proposal(HasAttachments, db.Model):
     """方案与报价: on an open demand (demand_id) or answering an inquiry (inquiry_id: a quote)."""
 
     __tablename__ = "proposals"
+    __change_scopes__ = (("org", "org_id"), ("platform", "platform_id"))  #: the firm's and platform's pages
     __attachment_owner__ = "proposal"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80), unique=True, default=new_ref("prp"))

@@ -1,8 +1,8 @@
 """Feed the outbox: every flushed change of a `Searchable` row queues index work in the same
 transaction (a rollback discards it with the change), and a drain is scheduled after the commit.
 Count the public content's changes: every commit that changes a row anonymous visitors may see (any
-table but `PRIVATE_TABLES`) bumps the version (`latest_change`) keying the caches of public values and
-pages.
+table but `core.changes.PRIVATE_TABLES`) bumps the version (`latest_change`) keying the caches of public
+values and pages.
 
 The rows are written when the transaction commits, under a lock held until the commit ends, so their
 ids are committed in increasing order: a host that has applied the log up to id N never meets a row
@@ -22,7 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core import bulk
-from ..core.cache import versioned_cache, visitor_page
+from ..core.cache import member_page, versioned_cache, visitor_page
+from ..core.changes import PRIVATE_TABLES
 from ..core.models import utcnow
 from ..core.pagination import Remember
 from ..core.timeutil import local_hour
@@ -33,29 +34,6 @@ from .registry import search_type
 
 _KEYS = "search_outbox_keys"
 _PUBLIC = "public_content_changed"
-#: Tables whose rows no page for anonymous visitors shows, nor any count or page of public rows: their
-#: changes (messages, sign-ins, the index's own bookkeeping …) leave the public version alone. Every
-#: other table, including any added later, counts as public content.
-PRIVATE_TABLES = frozenset(
-    {
-        "api_tokens",
-        "audit_log",
-        "calendar_feeds",
-        "demand_contacts",
-        "inquiries",
-        "login_throttles",
-        "messages",
-        "notifications",
-        "outgoing_mail",
-        "proposals",
-        "search_dead_letters",
-        "search_hosts",
-        "search_outbox",
-        "search_version",
-        "thread_reads",
-        "unread_message_counts",
-    }
-)
 #: The PostgreSQL advisory lock that orders the outbox's commits (held for the end of one commit).
 LOCK_KEY = zlib.crc32(b"search-outbox")
 
@@ -167,3 +145,6 @@ public_page = visitor_page(latest_change)
 #: The same for a page that also changes on the hour (an offering's calendar: the days its notice,
 #: in whole hours, still allows change when now + notice passes a local midnight, which is on the hour).
 hourly_public_page = visitor_page(latest_change, period=local_hour)
+#: Decorates a view of signed-in users (below its access checks): its pages are kept for the user's
+#: session at the public and the private content's versions and the minute (`core.cache.member_page`).
+signed_in_page = member_page(latest_change)

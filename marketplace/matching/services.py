@@ -492,6 +492,7 @@ def demand_matches(demand, limit: int = 20) -> list[Match]:
     if indexer.has_pending():
         indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
         if indexer.has_pending():  # the index is busy or behind: answer from it, keep nothing
+            no_store()
             return match_demand(demand, limit)
     matches = match_demand(demand, limit)
     kept.put(version, key, CachedPage(pickle.dumps(matches, pickle.HIGHEST_PROTOCOL), PICKLED))

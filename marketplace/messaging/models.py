@@ -18,6 +18,7 @@ from ..extensions import db
 
 class Message(HasAttachments, db.Model):
     __tablename__ = "messages"
+    __change_scopes__ = (("thread", ("thread_type", "thread_id")),)  #: its thread's parties (core.changes)
     __attachment_owner__ = "message"
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_type: Mapped[str] = mapped_column(String(20))  #: booking | inquiry | proposal
@@ -35,6 +36,7 @@ class ThreadRead(db.Model):
     """How far one user has read one thread (unread counts in the navigation)."""
 
     __tablename__ = "thread_reads"
+    __change_scopes__ = (("user", "user_id"),)  #: whose signed-in pages its rows change (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     thread_type: Mapped[str] = mapped_column(String(20))
@@ -48,5 +50,6 @@ class UnreadCount(db.Model):
     """A user's unread messages, kept exact in every transaction that may change them (messaging/unread)."""
 
     __tablename__ = "unread_message_counts"
+    __change_scopes__ = (("user", "user_id"),)  #: whose signed-in pages its rows change (core.changes)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

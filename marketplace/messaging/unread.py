@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..core import changes
 from ..core.navigation import PARAMS, ParamUser
 from .models import Message, ThreadRead, UnreadCount
 
@@ -59,6 +60,21 @@ def watch_threads(
     does a subject created, removed or changing one of `columns` (those its `mine` condition reads)."""
     _PARTIES[type_name] = (model, party_users)
     watch(model, columns, party_users)
+
+
+def thread_orgs(session: Session, threads: set[tuple[str, int]]):
+    """The organisations of the parties of threads (type name, subject id): whose pages a message in
+    them changes (`core.changes`)."""
+    where = []
+    for type_name, subject_id in threads:
+        model, party_users = _PARTIES[type_name]  # KeyError (a LookupError) for an unwatched type
+        subject = session.get(model, subject_id)
+        if subject is not None:
+            where.append(party_users(subject))
+    return session.scalars(select(User.org_id).where(or_(*where)).distinct()) if where else ()
+
+
+changes.register_resolver("thread", thread_orgs)
 
 
 def attribute_values(obj, name: str) -> set:

@@ -13,6 +13,7 @@ from ..extensions import db
 
 class Notification(db.Model):
     __tablename__ = "notifications"
+    __change_scopes__ = (("user", "user_id"),)  #: whose signed-in pages its rows change (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(Text)

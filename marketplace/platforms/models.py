@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import vocab
 from ..accounts.models import Organization
 from ..attachments.models import Attachment, HasAttachments
+from ..core import changes
 from ..core.labels import Labels
 from ..core.models import StrEnumColumn, UTCDateTime, new_ref, utcnow
 from ..core.state import Workflow
@@ -149,3 +150,6 @@ class Platform(Searchable, HasAttachments, db.Model):
     @property
     def can_submit(self) -> bool:
         return PLATFORM_WORKFLOW.can(self, "submit")
+
+
+changes.register_owner("platform", Platform)
