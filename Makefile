@@ -23,7 +23,7 @@ run: $(STAMP) $(VENDOR)
 	$(BIN)/flask bootstrap
 	bash scripts/run.sh
 
-## Install what the tests need (PostgreSQL, Redis, Chromium); run the suite on SQLite, then PostgreSQL + Redis
+## Install what the tests need (PostgreSQL, Redis, Chromium); run the suite on SQLite and on PostgreSQL + Redis, side by side
 test: $(STAMP) $(VENDOR)
 	bash scripts/test.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole suite twice: on SQLite (jobs queued in SQLite), then production-like on a throwaway
-# PostgreSQL cluster with jobs queued in a throwaway Redis server, both started here.
+# Runs the whole suite twice, side by side: on SQLite (jobs queued in SQLite), and production-like on a
+# throwaway PostgreSQL cluster with jobs queued in a throwaway Redis server, both started here.
 # Installs PostgreSQL, Redis, Chromium, nodejs and npm from Debian packages when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,11 +50,20 @@ echo "== ruff (format and lint)"
 $BIN/ruff format --check --quiet . || { echo "run: .venv/bin/ruff format ."; exit 1; }
 $BIN/ruff check --quiet .
 
-status=0
-echo "== test suite on SQLite"
-$BIN/python -m pytest "$@" || status=$?
-echo "== test suite on PostgreSQL (port $PGPORT), jobs on Redis (port $REDISPORT)"
+# The two passes run side by side (one core each), each in its own temporary folder; the PostgreSQL
+# pass's output follows the SQLite pass's.
+RUNDIR=$(mktemp -d /tmp/marketplace-test.XXXXXX)
+trap 'cleanup; rm -rf "$RUNDIR"' EXIT
+echo "== test suite on SQLite, and on PostgreSQL (port $PGPORT) with jobs on Redis (port $REDISPORT) beside it"
 MARKETPLACE_TEST_DATABASE_URL="$PG_URL" \
 MARKETPLACE_TEST_JOBS_BACKEND=redis MARKETPLACE_TEST_JOBS_REDIS_URL="redis://127.0.0.1:$REDISPORT/0" \
-  $BIN/python -m pytest "$@" || status=$?
+  $BIN/python -m pytest --basetemp="$RUNDIR/postgresql" "$@" >"$RUNDIR/postgresql.log" 2>&1 &
+pg_pass=$!
+status=0
+$BIN/python -m pytest --basetemp="$RUNDIR/sqlite" "$@" || status=$?
+pg_status=0
+wait $pg_pass || pg_status=$?
+echo "== test suite on PostgreSQL (port $PGPORT), jobs on Redis (port $REDISPORT)"
+cat "$RUNDIR/postgresql.log"
+[ $pg_status = 0 ] || status=$pg_status
 exit $status

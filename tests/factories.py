@@ -12,6 +12,7 @@ from marketplace.accounts.models import ApiToken, LoginThrottle, Organization, U
 from marketplace.attachments.models import Attachment
 from marketplace.bookings.models import Booking, CalendarFeed, OfferingBlock, Review
 from marketplace.cases.models import CaseNomination, CaseReview, SelectionRound
+from marketplace.core.changes import ChangeCounter
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today, local_zone
 from marketplace.demands.models import Demand, DemandContact
@@ -213,6 +214,16 @@ class SearchVersionFactory(Base):
         model = SearchVersion
 
     id = 1
+    value = 1
+
+
+class ChangeCounterFactory(Base):
+    """The counter of committed changes of one organisation's private rows (core.changes)."""
+
+    class Meta:
+        model = ChangeCounter
+
+    scope = factory.Sequence(lambda n: f"org:{n + 1}")
     value = 1
 
 
@@ -529,6 +540,7 @@ ALL = [
     SearchOutboxFactory,
     SearchHostFactory,
     SearchVersionFactory,
+    ChangeCounterFactory,
     SearchDeadLetterFactory,
     OutgoingMailFactory,
     BookingFactory,
