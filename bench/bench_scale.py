@@ -334,6 +334,14 @@ def latency(
 
 # ---------------------------------------------------------------- pages
 
+#: Every request of the bench says it comes from one browser: the session a login made is tied to its
+#: user agent (Flask-Login's session protection), as a browser's is to the browser's.
+USER_AGENT = "bench-scale/1 (one browser for the whole bench)"
+
+
+def browser_headers(cookie: str = "") -> dict:
+    return {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+
 
 LUA = r"""
 local threads = 0
@@ -352,7 +360,7 @@ function init(args)
 end
 function request()
   i = i % #paths + 1
-  local headers = {}
+  local headers = {["User-Agent"] = "USER_AGENT"}
   if cookies[i] ~= "" then headers["Cookie"] = cookies[i] end
   return wrk.format("GET", paths[i], headers)
 end
@@ -447,6 +455,7 @@ def log_in(base: str, email: str, password: str) -> str:
     import requests
 
     session = requests.Session()
+    session.headers.update(browser_headers())
     page = session.get(base + "/account/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
     data = {"email": email, "password": password, "next": ""}
@@ -455,6 +464,9 @@ def log_in(base: str, email: str, password: str) -> str:
     answer = session.post(base + "/account/login", data=data, allow_redirects=False)
     if answer.status_code != 302:
         raise SystemExit(f"cannot log in as {email}: HTTP {answer.status_code}")
+    # The page a browser lands on next gives the new session its forms' token; the browser keeps
+    # the cookie that carries it (the load tool then sends that cookie, as the browser would).
+    session.get(base + answer.headers["Location"])
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
@@ -521,7 +533,7 @@ def check_logged_in(base: str, urls: list) -> None:
     for path, cookie in urls[:3]:
         if not cookie:
             continue
-        answer = requests.get(base + path, headers={"Cookie": cookie}, allow_redirects=False, timeout=60)
+        answer = requests.get(base + path, headers=browser_headers(cookie), allow_redirects=False, timeout=60)
         if answer.status_code != 200 or "/account/logout" not in answer.text:
             raise SystemExit(f"{path} does not render logged in (HTTP {answer.status_code})")
 
@@ -539,12 +551,7 @@ def sequential(base: str, urls: list, count: int, bust: bool = False) -> tuple[l
             path += f"{'&' if '?' in path else '?'}_bench={time.time_ns()}"
         started = time.perf_counter()
         try:
-            failed = (
-                requests.get(
-                    base + path, headers={"Cookie": cookie} if cookie else {}, timeout=60
-                ).status_code
-                >= 400
-            )
+            failed = requests.get(base + path, headers=browser_headers(cookie), timeout=60).status_code >= 400
         except requests.RequestException:
             failed = True  # counted as an error, at the time it took
         if index >= 3:
@@ -572,7 +579,7 @@ def wrk(base: str, urls: list, seconds: int, work: Path, name: str) -> dict:
     listing = work / f"urls-{slug}.txt"
     listing.write_text("".join(f"{path}\t{cookie}\n" for path, cookie in urls))
     script = work / "rotate.lua"
-    script.write_text(LUA)
+    script.write_text(LUA.replace("USER_AGENT", USER_AGENT))
     out = subprocess.run(
         [
             "wrk",

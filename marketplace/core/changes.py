@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy import BigInteger, String, bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -182,11 +182,16 @@ def _bump(connection, names: list[str]) -> None:
 
 
 def versions(names: Iterable[str]) -> tuple:
-    """The counters `names` (0 for one never bumped), in the order given: one statement."""
+    """The counters `names` (0 for one never bumped), in the order given: one statement, run on the
+    session's connection (every signed-in page kept reads it: no ORM work)."""
     names = list(names)
-    statement = select(ChangeCounter.scope, ChangeCounter.value).where(ChangeCounter.scope.in_(names))
-    found = dict(db.session.execute(statement).all())
+    found = dict(db.session.connection().execute(_VERSIONS, {"names": names}).all())
     return tuple(found.get(name, 0) for name in names)
+
+
+_VERSIONS = select(ChangeCounter.scope, ChangeCounter.value).where(
+    ChangeCounter.scope.in_(bindparam("names", expanding=True))
+)
 
 
 def scope_names(user) -> tuple[str, ...]:

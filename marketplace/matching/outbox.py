@@ -122,8 +122,12 @@ def latest_change() -> int:
     """A number that changes with every committed change of a public row (any table but
     `PRIVATE_TABLES`) and never comes back: the key of caches of what those rows show (counts, pages).
 
-    Read it before the values it keys, in the same transaction: the values are then at least as new."""
-    return db.session.scalar(select(SearchVersion.value).where(SearchVersion.id == 1)) or 0
+    Read it before the values it keys, in the same transaction: the values are then at least as new.
+    Run on the session's connection: every kept page reads it (no ORM work)."""
+    return db.session.connection().execute(_LATEST).scalar() or 0
+
+
+_LATEST = select(SearchVersion.value).where(SearchVersion.id == 1)
 
 
 def memo() -> Remember:
