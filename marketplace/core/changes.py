@@ -170,15 +170,19 @@ def _discard(session: Session, previous_transaction) -> None:
 
 
 def _bump(connection, names: list[str]) -> None:
-    """One upsert per counter, in name order (concurrent committers lock them in the same order). A
-    counter's first value is random, so a counter that was removed never repeats its former numbers."""
+    """One upsert per counter, in name order (concurrent committers lock them in the same order)."""
     table = ChangeCounter.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     for name in names:
-        upsert = dialect.insert(table).values(scope=name, value=secrets.randbits(62))
-        connection.execute(
-            upsert.on_conflict_do_update(index_elements=[table.c.scope], set_={"value": table.c.value + 1})
-        )
+        increment(connection, table.c.scope, name, table.c.value)
+
+
+def increment(connection, key, key_value, counter) -> None:
+    """Add one to the `counter` column of the row whose `key` column is `key_value`, in the transaction
+    (one upsert: concurrent committers take turns on the row). A row's first value is random, so a
+    counter whose row was removed never repeats the numbers (and cached values) of its former life."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(key.table).values({key.name: key_value, counter.name: secrets.randbits(62)})
+    connection.execute(upsert.on_conflict_do_update(index_elements=[key], set_={counter.name: counter + 1}))
 
 
 def versions(names: Iterable[str]) -> tuple:

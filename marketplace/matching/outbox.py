@@ -11,19 +11,17 @@ at a time anyway)."""
 
 from __future__ import annotations
 
-import secrets
 import zlib
 from collections.abc import Hashable, Iterable
 from typing import Any
 
 from flask import g
 from sqlalchemy import event, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core import bulk
 from ..core.cache import member_page, versioned_cache, visitor_page
-from ..core.changes import PRIVATE_TABLES
+from ..core.changes import PRIVATE_TABLES, increment
 from ..core.models import utcnow
 from ..core.pagination import Remember
 from ..core.timeutil import local_hour
@@ -107,15 +105,10 @@ def _discard(session: Session, previous_transaction) -> None:
 def _bump_version(connection) -> None:
     """Count the transaction's changes of public rows in `search_version`, in the transaction.
 
-    One upsert (after the outbox's lock when there are outbox rows): concurrent committers take turns
-    on the row, so the numbers follow the commits' order. The first bump on an empty table starts at a
-    random number, so a counter whose row was removed never repeats the numbers (and cached values) of
-    its former life."""
+    One upsert of its one row (after the outbox's lock when there are outbox rows): concurrent
+    committers take turns on the row, so the numbers follow the commits' order (`changes.increment`)."""
     table = SearchVersion.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(table).values(id=1, value=secrets.randbits(62))
-    upsert = upsert.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1})
-    connection.execute(upsert)
+    increment(connection, table.c.id, 1, table.c.value)
 
 
 def latest_change() -> int:
