@@ -609,6 +609,8 @@ def bench_pages(
     server = Server(env, args.workers, work / "gunicorn.log")
     try:
         urls = pages(samples, corpus, queries, server.base, rng)
+        if args.only:
+            urls = {name: listing for name, listing in urls.items() if name in args.only}
         for listing in urls.values():
             check_logged_in(server.base, listing)
             rng.shuffle(listing)
@@ -671,14 +673,8 @@ def bench_pages(
 # ---------------------------------------------------------------- one database, one size
 
 
-def bench_one(run: Run, corpus_path: Path, corpus: dict, args, postgres: Postgres | None, tmp: Path) -> None:
-    """Fill `run` with every figure of its database and size."""
-    db, size = run.db, run.size
-    work = tmp / f"{db}-{size}"
-    work.mkdir()
-    n_demands = len(corpus["demands"])
-    url = postgres.url(f"bench_{size}") if postgres else f"sqlite:///{work / 'marketplace.sqlite'}"
-    env = {
+def instance_env(work: Path, url: str) -> dict:
+    return {
         **os.environ,
         "FLASK_APP": "marketplace",
         "MARKETPLACE_INSTANCE_PATH": str(work),
@@ -687,6 +683,16 @@ def bench_one(run: Run, corpus_path: Path, corpus: dict, args, postgres: Postgre
         "MARKETPLACE_JOBS_BACKEND": "sqlite",
         "PYTHONPATH": str(ROOT),
     }
+
+
+def bench_one(run: Run, corpus_path: Path, corpus: dict, args, postgres: Postgres | None, tmp: Path) -> None:
+    """Fill `run` with every figure of its database and size."""
+    db, size = run.db, run.size
+    work = tmp / f"{db}-{size}"
+    work.mkdir()
+    n_demands = len(corpus["demands"])
+    url = postgres.url(f"bench_{size}") if postgres else f"sqlite:///{work / 'marketplace.sqlite'}"
+    env = instance_env(work, url)
     say(f"{db} {size:,}: flask db upgrade")
     seconds, _peak, _ = run_timed(flask("db", "upgrade"), env, work / "upgrade.log")
     run.add("flask db upgrade", seconds, "s")
@@ -765,6 +771,21 @@ def bench_one(run: Run, corpus_path: Path, corpus: dict, args, postgres: Postgre
     bench_pages(run, env, samples, corpus, queries, args, work)
 
 
+def bench_reused(args) -> Run:
+    """Only the pages, on an instance folder kept by an earlier run (`--keep`): its database (the
+    SQLite file there, or `--database-url`), its index and its samples.json; the search queries drawn
+    from the corpus `--corpus`."""
+    work = args.reuse
+    url = args.database_url or f"sqlite:///{work / 'marketplace.sqlite'}"
+    samples = json.loads((work / "samples.json").read_text())
+    corpus = json.loads(args.corpus.read_text())
+    run = Run(url.split(":", 1)[0].split("+")[0], len(corpus["offerings"]))
+    bench_pages(
+        run, instance_env(work, url), samples, corpus, search_queries(corpus, random.Random(5)), args, work
+    )
+    return run
+
+
 def _open_demand_ids(url: str, count: int) -> list[int]:
     from sqlalchemy import create_engine, text
 
@@ -826,11 +847,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 offerings and short loads: a smoke test")
     parser.add_argument("--json", type=Path, help="write every figure here too")
     parser.add_argument("--keep", action="store_true", help="keep the instance folders (path printed)")
+    parser.add_argument("--reuse", type=Path, help="only the pages, on this kept instance folder")
+    parser.add_argument("--database-url", help="with --reuse: its database, when not SQLite in the folder")
+    parser.add_argument("--corpus", type=Path, help="with --reuse: the corpus it was built from")
+    parser.add_argument("--only", nargs="+", metavar="PAGE", help="only these pages (names as printed)")
     parser.add_argument("--probe", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--unprepared", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         probe(args.probe[0], Path(args.probe[1]), prepared=not args.unprepared)
+        return
+    if args.reuse:
+        print_run(bench_reused(args))
         return
     if args.quick:
         args.sizes, args.duration, args.match_sample = (
