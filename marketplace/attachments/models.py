@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, and_, event
+from sqlalchemy import ForeignKey, Integer, String, and_, event, inspect, or_, select
 from sqlalchemy.orm import Mapped, declared_attr, foreign, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.hooks import after_commit
 from ..core.models import UTCDateTime, utcnow
@@ -48,6 +50,29 @@ class Attachment(db.Model):
         """The owning row (None when its type is unknown or the row is gone)."""
         model = OWNER_MODELS.get(self.owner_type)
         return db.session.get(model, self.owner_id) if model else None
+
+
+def load_attachments(owners: Iterable) -> None:
+    """Load the `attachments` of many owners, of any `HasAttachments` types, with one query (a page of
+    cards and their platforms' logos), instead of one query per owner or per owner type; owners whose
+    attachments are loaded already are left alone."""
+    wanted: dict[tuple[str, int], object] = {}
+    for owner in owners:
+        if "attachments" in inspect(owner).unloaded:
+            wanted[(owner.__attachment_owner__, owner.id)] = owner
+    if not wanted:
+        return
+    by_type: dict[str, list[int]] = {}
+    for owner_type, owner_id in wanted:
+        by_type.setdefault(owner_type, []).append(owner_id)
+    found: dict[tuple[str, int], list[Attachment]] = {key: [] for key in wanted}
+    condition = or_(
+        *(and_(Attachment.owner_type == t, Attachment.owner_id.in_(ids)) for t, ids in by_type.items())
+    )
+    for attachment in db.session.scalars(select(Attachment).where(condition).order_by(Attachment.id)):
+        found[(attachment.owner_type, attachment.owner_id)].append(attachment)
+    for key, owner in wanted.items():
+        set_committed_value(owner, "attachments", found[key])
 
 
 class HasAttachments:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import astuple, dataclass
 
 from sqlalchemy import Select, case, func, literal_column, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import vocab
+from ..attachments.models import load_attachments
 from ..core.pagination import Page, paginate
 from ..extensions import db
 from ..matching.outbox import memo
@@ -18,6 +20,26 @@ from ..platforms.models import Platform
 def public_offerings() -> Select:
     """Publicly visible offerings, joined to their platform for filters and sorting."""
     return select(Offering).join(Offering.platform).where(Offering.is_public)
+
+
+@functools.cache
+def _offering_cards() -> Select:
+    """`public_offerings()` loading what a card shows with each offering: its platform, in the same
+    query; the pictures and labels are loaded for a whole page by `load_cards`. Built once (a statement
+    never changes; each list adds its conditions to a copy)."""
+    platform = joinedload(Offering.platform, innerjoin=True)
+    return public_offerings().options(
+        lazyload(Offering.domains_rows),
+        platform.lazyload(Platform.domains_rows),
+        platform.lazyload(Platform.certifications_rows),
+    )
+
+
+def load_cards(offerings: list[Offering]) -> None:
+    """What the offerings' cards show beside their columns, for a whole page: the offerings' domains,
+    and their own and their platforms' pictures in one query."""
+    Offering.domains.load(offerings)
+    load_attachments([*offerings, *{o.platform for o in offerings}])
 
 
 OFFERING_SORTS = {
@@ -46,7 +68,7 @@ class OfferingFilters:
 
 
 def filter_offerings(f: OfferingFilters) -> Select:
-    stmt = public_offerings()
+    stmt = _offering_cards()
     if f.domain in vocab.DOMAINS:
         stmt = stmt.where(Offering.domains.has(f.domain))
     if f.city in vocab.ALL_CITIES:
@@ -63,22 +85,16 @@ def filter_offerings(f: OfferingFilters) -> Select:
         stmt = stmt.where(Offering.price_amount <= f.price_max)
     if f.platform_id:
         stmt = stmt.where(Offering.platform_id == f.platform_id)
-    # Cards show the platform and pictures: load a page's platforms, photos and logos in one go, not
-    # one by one; a card shows no platform labels (loaded only if read).
-    platform = joinedload(Offering.platform, innerjoin=True)
-    stmt = stmt.options(
-        selectinload(Offering.attachments),
-        platform.selectinload(Platform.attachments),
-        platform.lazyload(Platform.domains_rows),
-        platform.lazyload(Platform.certifications_rows),
-    )
     return stmt.order_by(*OFFERING_SORTS.get(f.sort, OFFERING_SORTS["newest"]))
 
 
 def offerings_page(f: OfferingFilters, page: int, per_page: int, *, clamp: bool = False) -> Page:
-    """A page of `filter_offerings(f)`; its total and ids are kept at the search version."""
+    """A page of `filter_offerings(f)` with what its cards show; its total and ids are kept at the
+    search version."""
     key = ("offerings", f.key())
-    return paginate(filter_offerings(f), page, per_page, clamp=clamp, key=key, remember=memo())
+    found = paginate(filter_offerings(f), page, per_page, clamp=clamp, key=key, remember=memo())
+    load_cards(found.items)
+    return found
 
 
 PLATFORM_SORTS = {

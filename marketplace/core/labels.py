@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, ForeignKey, Integer, String
+from sqlalchemy import ColumnElement, ForeignKey, Integer, String, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from .bulk import insert_rows
@@ -93,6 +94,19 @@ class Labels:
             for position, value in enumerate(_cleaned(values))
         ]
         insert_rows(self.row.__table__, rows)
+
+    def load(self, owners: Iterable) -> None:
+        """Load the lists of many owners with one plain query (a page of cards), where the relationship's
+        "selectin" would build its own; owners whose list is loaded already are left alone."""
+        wanted = {owner.id: owner for owner in owners if self.rows_attr in inspect(owner).unloaded}
+        if not wanted:
+            return
+        found: dict[int, list] = {owner_id: [] for owner_id in wanted}
+        rows = select(self.row).where(self.row.owner_id.in_(wanted)).order_by(self.row.position)
+        for row in db.session.scalars(rows):
+            found[row.owner_id].append(row)
+        for owner_id, owner in wanted.items():
+            set_committed_value(owner, self.rows_attr, found[owner_id])
 
     def has(self, label: str) -> ColumnElement[bool]:
         """SQL condition: the owner's list contains exactly `label` (no pattern characters)."""

@@ -282,27 +282,20 @@ class ExpertSummary:
     rule: str
 
 
-def expert_summary(participant: CampaignParticipant, indicator: EvaluationIndicator) -> ExpertSummary:
-    """The submitted expert scores of this indicator for this platform, averaged by
-    `scoring.expert_mean` (the highest and the lowest dropped with five scores or more)."""
-    points_ = db.session.scalars(
-        _submitted_points(ExpertScore.points).where(
-            EvaluationAssignment.participant_id == participant.id, ExpertScore.indicator_id == indicator.id
-        )
-    )
-    return _summary(list(points_))
-
-
 def expert_summaries(
     campaign: EvaluationCampaign, participants: list[CampaignParticipant]
 ) -> dict[tuple[int, int], ExpertSummary]:
-    """`expert_summary` of each of `participants` for each expert indicator of the campaign, from one
-    statement: {(participant id, indicator id): summary}."""
+    """The submitted expert scores of each of `participants` for each expert indicator of the campaign,
+    averaged by `scoring.expert_mean` (the highest and the lowest dropped with five scores or more), from
+    one statement: {(participant id, indicator id): summary}."""
     points_: dict[tuple[int, int], list[float]] = {}
     rows = db.session.execute(
         _submitted_points(
             EvaluationAssignment.participant_id, ExpertScore.indicator_id, ExpertScore.points
-        ).where(EvaluationAssignment.campaign_id == campaign.id)
+        ).where(
+            EvaluationAssignment.campaign_id == campaign.id,
+            EvaluationAssignment.participant_id.in_([p.id for p in participants]),
+        )
     )
     for participant_id, indicator_id, value in rows:
         points_.setdefault((participant_id, indicator_id), []).append(value)
@@ -354,12 +347,15 @@ def rule_text(indicator: EvaluationIndicator) -> str:
     )
 
 
-def corrections(campaign: EvaluationCampaign) -> list[ScoreCorrection]:
-    """The campaign's public history of corrections, oldest first."""
+def corrections(
+    campaign: EvaluationCampaign, participant: CampaignParticipant | None = None
+) -> list[ScoreCorrection]:
+    """The campaign's public history of corrections (of one participant's scores), oldest first."""
+    of_participant = () if participant is None else (ScoreCorrection.participant_id == participant.id,)
     return list(
         db.session.scalars(
             select(ScoreCorrection)
-            .where(ScoreCorrection.campaign_id == campaign.id)
+            .where(ScoreCorrection.campaign_id == campaign.id, *of_participant)
             .options(
                 selectinload(ScoreCorrection.participant).selectinload(CampaignParticipant.platform),
                 selectinload(ScoreCorrection.indicator),

@@ -100,7 +100,9 @@ def platform(year: int, ref: str):
     medians = results.medians(campaign)
     values = results.values_by_code(participant)
     indicators = list(campaign.indicators)
-    corrections = [c for c in results.corrections(campaign) if c.participant_id == participant.id]
+    corrections = results.corrections(campaign, participant)
+    experts = [i for i in indicators if i.source == IndicatorSource.EXPERT]
+    summaries = results.expert_summaries(campaign, [participant]) if experts else {}
     has_derivation = DERIVATION_ENDPOINT in current_app.view_functions
     return render_template(
         "evaluation/results_platform.html",
@@ -116,11 +118,7 @@ def platform(year: int, ref: str):
         points=results.points,
         rule_text=results.rule_text,
         derivation=lambda i: _derivation_path(campaign, ref, i) if has_derivation else None,
-        experts=[
-            (i, results.expert_summary(participant, i))
-            for i in indicators
-            if i.source == IndicatorSource.EXPERT
-        ],
+        experts=[(i, summaries[participant.id, i.id]) for i in experts],
         corrected={c.indicator.code for c in corrections},
         corrections=corrections,
         show_flags=results.may_preview(user) or platform_services.can_manage(user, participant.platform),

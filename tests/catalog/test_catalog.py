@@ -192,6 +192,31 @@ def test_offering_list_loads_platforms_and_labels_without_a_query_per_card(clien
     assert statements_for_offerings_page() == few
 
 
+def test_offering_cards_show_their_own_pictures_and_their_platforms_logo(client, db):
+    """The cards' pictures and labels are loaded for the whole page at once: each must land on its own
+    card, although an offering and a platform share an id (attachments of both in one query)."""
+    platform = factories.PlatformFactory(id=900001, name="有标志平台")
+    logo = factories.AttachmentFactory(owner=platform, purpose="logo", filename="logo.png")
+    pictured = factories.OfferingFactory(
+        id=900001, platform=platform, title="有照片设备", domains=["生物医药"]
+    )
+    plain = factories.OfferingFactory(platform=platform, title="无照片设备", domains=["新材料", "食品"])
+    photo = factories.AttachmentFactory(owner=pictured, purpose="photo")
+    db.session.commit()
+    db.session.expire_all()
+    cards = {
+        card.split("<h3>")[1].split("</a>")[0].rsplit(">", 1)[1]: card
+        for card in client.get("/offerings")
+        .get_data(as_text=True)
+        .split('<article class="card offering">')[1:]
+    }
+    assert set(cards) == {"有照片设备", "无照片设备"}
+    assert f"/attachments/{photo.id}" in cards["有照片设备"] and "card-media" not in cards["无照片设备"]
+    assert all(f"/attachments/{logo.id}" in card for card in cards.values())
+    assert [t for t in ("生物医药", "新材料", "食品") if t in cards["无照片设备"]] == ["新材料", "食品"]
+    assert "生物医药" in cards["有照片设备"] and plain.platform == platform
+
+
 @pytest.mark.parametrize("label,other", [("CMA%", "CMA"), ("ISO_9001", "ISO 9001"), ("A|B", "A")])
 def test_a_certification_with_pattern_characters_matches_only_itself(client, db, label, other):
     special = factories.PlatformFactory(name="特殊资质平台", certifications=[label])
