@@ -1,12 +1,4 @@
-"""Headers, CSRF, error pages and the demo/bootstrap commands."""
-
-from sqlalchemy import func, select
-
-from marketplace import vocab
-from marketplace.accounts.models import User
-from marketplace.demands.models import Demand
-from marketplace.offerings.models import Offering
-from marketplace.platforms.models import Platform
+"""Headers, CSRF and error pages (seeding the demo: tests/demo)."""
 
 
 def test_security_headers(client, db):
@@ -39,22 +31,6 @@ def test_forms_need_the_csrf_token(app, client, auth, operator_user):
 def test_api_errors_are_json(client, db):
     response = client.get("/api/v1/offerings/999999")
     assert response.status_code == 404 and response.is_json and response.json["code"] == 404
-
-
-def test_seed_demo_fills_an_empty_database_once(runner, db):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert "admin@demo.cn" in result.output
-    platforms = db.session.scalars(select(Platform)).all()
-    assert len(platforms) >= 40
-    assert {d for p in platforms for d in p.domains} == set(vocab.DOMAINS)
-    assert len({p.city for p in platforms}) >= 12
-    offerings = db.session.scalars(select(Offering)).all()
-    assert len(offerings) >= 400 and {o.kind for o in offerings} == set(vocab.OFFERING_KINDS)
-    assert db.session.scalar(select(func.count(Demand.id))) >= 150
-    assert {u.role for u in db.session.scalars(select(User))} == set(vocab.ROLES)
-    again = runner.invoke(args=["seed-demo"])
-    assert again.exit_code != 0 and "数据库不为空" in again.output
 
 
 def test_login_failures_are_logged_with_the_request_id_and_without_the_password(client, firm_user, caplog):

@@ -154,8 +154,31 @@ def test_the_theme_file_refuses_what_it_cannot_read():
             demo_themes.parse(good + bad)
 
 
-def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_seed_demo_fills_an_empty_database_once_with_all_the_tour_needs(runner, db, client):
+    """Seeding takes minutes: one seeding, checked for all it promises (each part below), then refused
+    on the database it filled."""
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo.cn" in result.output
+    the_catalogue_covers_every_domain_city_kind_and_role(db)
+    the_demo_accounts_find_their_platform_and_their_needs(db)
+    the_demo_holds_last_years_published_evaluation_and_typical_cases(db, client)
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0 and "数据库不为空" in again.output
+
+
+def the_catalogue_covers_every_domain_city_kind_and_role(db):
+    platforms = db.session.scalars(select(Platform)).all()
+    assert len(platforms) >= 40
+    assert {d for p in platforms for d in p.domains} == set(vocab.DOMAINS)
+    assert len({p.city for p in platforms}) >= 12
+    offerings = db.session.scalars(select(Offering)).all()
+    assert len(offerings) >= 400 and {o.kind for o in offerings} == set(vocab.OFFERING_KINDS)
+    assert db.session.scalar(select(func.count(Demand.id))) >= 150
+    assert {u.role for u in db.session.scalars(select(User))} == set(vocab.ROLES)
+
+
+def the_demo_accounts_find_their_platform_and_their_needs(db):
     operator = db.session.scalar(select(User).where(User.email == "operator@demo.cn"))
     firm = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
     platform = db.session.scalar(
@@ -247,11 +270,10 @@ def test_the_demo_accounts_find_their_platform_and_their_needs(runner, db):
     assert persons["firm"].phone and persons["platform"].phone
 
 
-def test_the_demo_holds_last_years_published_evaluation_and_typical_cases(runner, db, client):
+def the_demo_holds_last_years_published_evaluation_and_typical_cases(db, client):
     """An official reads last year's locked results (every approved platform, computed from the demo's
     bookings with derivations, grades that spread, one public correction, trimmed expert means) and
     the typical cases selected within their quotas; this year's round takes nominations."""
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     year = local_today().year - 1
     campaign = db.session.scalar(select(EvaluationCampaign).where(EvaluationCampaign.year == year))
     assert campaign.status == "locked" and campaign.published_at is not None
