@@ -211,8 +211,11 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bo
 # --- matching ----------------------------------------------------------------------------------
 
 
-def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[tuple[str, float]]:
-    """The need's most telling terms with weights in (0, 1].
+def key_terms(
+    searcher, title: str, body: str, limit: int = KEY_TERMS, sources: dict[str, str] | None = None
+) -> list[tuple[str, float]]:
+    """The need's most telling terms with weights in (0, 1]; `sources`, when given, receives each
+    term the need did not write (a synonym it was expanded to) with the need's word it came from.
 
     Each outermost term of the text counts (title twice); a compound the index does not know
     ('压阻式') falls back to its known parts. Weight = (1 + log tf) · idf, with idf capped so a
@@ -238,14 +241,18 @@ def key_terms(searcher, title: str, body: str, limit: int = KEY_TERMS) -> list[t
     weights: dict[str, float] = {}
     synonyms = analysis.synonyms()
     domain = analysis.domain_terms()
+    origin: dict[str, str] = {}
     for term, tf in counts.items():
         base = (1 + math.log(tf)) * (DOMAIN_TERM_BONUS if term in domain else 1.0)
         if idf(term):
             weights[term] = max(weights.get(term, 0.0), base * idf(term))
         for other in synonyms.get(term, ()):
-            if idf(other):
-                weights[other] = max(weights.get(other, 0.0), 0.6 * base * idf(other))
+            if idf(other) and 0.6 * base * idf(other) > weights.get(other, 0.0):
+                weights[other] = 0.6 * base * idf(other)
+                origin[other] = term
     best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    if sources is not None:
+        sources.update((term, origin[term]) for term, _w in best if term not in counts and term in origin)
     top = best[0][1] if best else 1.0
     return [(t, w / top) for t, w in best]
 
@@ -408,10 +415,17 @@ def title_coverage(idf, vocabulary: frozenset[str], title: str) -> float:
 
 
 def _retrieve(
-    searcher, terms: list[tuple[str, float]], doc_type: str, need_text: str
+    searcher,
+    terms: list[tuple[str, float]],
+    doc_type: str,
+    need_text: str,
+    sources: dict[str, str] | None = None,
 ) -> list[tuple[dict, float, tuple[str, ...]]]:
     """Candidate pool from the key-term query; each text score blends the word-level BM25, the
-    bigram BM25 of the whole need (both scaled to the pool's best) and the title coverage."""
+    bigram BM25 of the whole need (both scaled to the pool's best) and the title coverage. Each
+    candidate's matched terms are shown as the need wrote them, an expansion as "its word ← the
+    need's word" (`sources`, from `key_terms`)."""
+    sources = sources or {}
     if not terms:
         return []
     table, leaves = engine.table_for(searcher)
@@ -421,7 +435,8 @@ def _retrieve(
     for docnum in engine.top(-scores, mask, 0, POOL):
         doc = _pool_doc(searcher, leaves, int(docnum))
         docs.append(doc)
-        pool.append((doc.stored, float(scores[docnum]), tuple(t for t, _w in terms if t in doc.text)))
+        matched = tuple(f"{t} ← {sources[t]}" if t in sources else t for t, _w in terms if t in doc.text)
+        pool.append((doc.stored, float(scores[docnum]), matched))
     if not pool:
         return []
     grams = _pool_bigram_scores(need_text, docs)
@@ -519,8 +534,10 @@ def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, 
 
 
 def _match_demand(searcher, demand, limit: int) -> list[Match]:
-    terms = key_terms(searcher, demand.title, demand.description)
-    pool = _retrieve(searcher, terms, "offering", f"{demand.title} {demand.title} {demand.description}")
+    sources: dict[str, str] = {}
+    terms = key_terms(searcher, demand.title, demand.description, sources=sources)
+    need_text = f"{demand.title} {demand.title} {demand.description}"
+    pool = _retrieve(searcher, terms, "offering", need_text, sources)
     need = _need_of(demand)
     candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
     return _to_matches(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
@@ -530,8 +547,10 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
     """Open demands ranked for a platform, from what it and its offerings say they can do."""
     text = " ".join([platform.capabilities or "", platform.description or ""] + [o.title for o in offerings])
     with _fresh_searcher() as searcher:
-        terms = key_terms(searcher, platform.name + " " + " ".join(o.title for o in offerings[:50]), text)
-        pool = _retrieve(searcher, terms, "demand", text)
+        sources: dict[str, str] = {}
+        titles = platform.name + " " + " ".join(o.title for o in offerings[:50])
+        terms = key_terms(searcher, titles, text, sources=sources)
+        pool = _retrieve(searcher, terms, "demand", text, sources)
     offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
     # The platform plays the part of the 'need': its domains, kinds and certifications.
     need = Need(

@@ -95,6 +95,24 @@ def test_demand_gets_the_fitting_offering_first_with_reasons(market):
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
 
 
+def test_a_reason_names_an_expanded_word_beside_the_need_s_own_word(db):
+    """Found by users: an NCM811 need showed 磷酸铁锂 as one of "its" keywords, a word of a synonym group
+    it never wrote. A word the matcher added is shown as "the offering's word ← the need's word"."""
+    platform = factories.PlatformFactory(domains=["新材料"])
+    factories.OfferingFactory(
+        platform=platform, title="水性涂料试制线", description="涂料新配方的试制与检测。"
+    )
+    factories.OfferingFactory(platform=platform, title="冻干机", description="西林瓶冻干。")
+    demand = factories.DemandFactory(title="水性涂料打样", description="需要为新的涂料配方打样。")
+    db.session.commit()
+    (best,) = services.match_demand(demand, limit=1)
+    reason = next(r for r in best.reasons if r.startswith("匹配关键词："))
+    words = reason.removeprefix("匹配关键词：").split("、")
+    assert "试制 ← 打样" in words and "试制" not in words
+    need = f"{demand.title}{demand.description}"
+    assert all(word.split(" ← ")[-1] in need for word in words)  # each as the need wrote it
+
+
 def test_matches_refresh_as_soon_as_data_changes(db, market):
     demand, fermenter, _, _ = market
     fermenter.status = "paused"
