@@ -294,6 +294,31 @@ def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.n
     return scores
 
 
+def coverage(searcher, table: Table, leaves, groups: list[tuple[str, tuple[str, ...]]]) -> np.ndarray:
+    """How much of a query each document covers (0-1), the query given as its outermost words with
+    their parts (`analysis.compound_groups`). Each word weighs its idf, a word no document contains
+    as much as the rarest word could, so a query whose telling words the index does not know covers
+    little anywhere. A document containing a word covers it; one containing only some of its parts
+    covers half of it in proportion (低温循环 is not 温度循环), or all of it in proportion when no
+    document contains the word itself (a compound the index does not know is read by its parts)."""
+    n_docs, _avg = _collection_stats(table)
+    covered = np.zeros(len(table.live), np.float32)
+    total = 0.0
+    for word, parts in groups:
+        df = min(searcher.doc_frequency("content", word), n_docs)
+        weight = float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        total += weight
+        share = np.zeros(len(table.live), np.float32)
+        for part in parts:
+            share += term_mask(table, leaves, "content", part)
+        share = share / len(parts) if parts else share
+        if df:
+            covered += weight * np.where(term_mask(table, leaves, "content", word), 1.0, 0.5 * share)
+        else:
+            covered += weight * share
+    return covered / total if total else covered
+
+
 def segment_doc(leaves, docnum: int) -> tuple[object, int]:
     """(segment id, document number in the segment) of an index-wide document number: a key
     that never names another document (segments are immutable)."""

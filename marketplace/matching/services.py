@@ -51,6 +51,7 @@ class SearchPage(Page):
 
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    unknown: dict[str, list[str]] = field(default_factory=dict)  #: terms no document has → close terms
 
 
 @dataclass
@@ -126,8 +127,11 @@ def search(
     clamp: bool = False,
 ) -> SearchPage:
     """Full-text search with facets. Any input returns a page: the query is made of analysed
-    terms (OR, BM25), never parsed as query syntax. Facet counts cover every match. With `clamp`
-    (pages for people) a page past the end shows the last one."""
+    terms, never parsed as query syntax. A hit covers at least `MIN_COVERAGE` of the query (its
+    terms weighted by idf: one common word of a long query is not a hit, nor is a query of words the
+    index does not know); hits rank by how much they cover (in tenths), then BM25. Facet counts and
+    the total cover every hit. With `clamp` (pages for people) a page past the end shows the last
+    one. `unknown`: the query's terms no document contains, with close terms the index knows."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     terms = query_terms(text)
     page = max(1, min(page, 1000))
@@ -139,11 +143,16 @@ def search(
         table, leaves = engine.table_for(searcher)
         mask = _mask(table, leaves, doc_type, filters)
         scores = None
+        unknown: dict[str, list[str]] = {}
         if terms:
             scores = engine.bm25(searcher, table, leaves, [(t, 1.0) for t in terms])
-            mask &= scores > 0
+            # quantities alone ("50L 200L") are no words of compound_groups: then every term is one
+            groups = analysis.compound_groups(text[:MAX_QUERY_CHARS]) or [(t, ()) for t in terms]
+            covered = engine.coverage(searcher, table, leaves, groups)
+            mask &= (scores > 0) & (covered >= MIN_COVERAGE)
+            unknown = _unknown_terms(searcher, terms)
         order = {
-            "relevance": lambda: -scores,
+            "relevance": lambda: -(np.floor(covered * 10 + 1e-6) * COVERAGE_STEP + scores),
             "price_asc": lambda: table.price,
             "price_desc": lambda: table.price_desc,
             "newest": lambda: -table.created,
@@ -171,7 +180,26 @@ def search(
             per_page=per_page,
             facets=engine.facet_counts(table, mask),
             terms=terms,
+            unknown=unknown,
         )
+
+
+#: Share of the query (idf-weighted terms) a search hit must contain.
+MIN_COVERAGE = 0.6
+#: Larger than any BM25 sum, so a tenth more of the query covered always ranks first.
+COVERAGE_STEP = 1e4
+
+
+def _unknown_terms(searcher, terms: list[str]) -> dict[str, list[str]]:
+    """{term no document contains: up to three terms of the index a typo away from it}."""
+    unknown = [t for t in terms if not searcher.doc_frequency("content", t)]
+    if not unknown:
+        return {}
+    corrector = searcher.corrector("content")
+    return {
+        t: [s for s in corrector.suggest(t, limit=3, maxdist=1 if len(t) < 4 else 2) if s != t]
+        for t in unknown
+    }
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bool]]:

@@ -49,13 +49,64 @@ def corpus(db):
 
 
 def hit_titles(response):
-    return re.findall(r'class="hit-title"[^>]*>([^<]+)<', response.get_data(as_text=True))
+    return hit_titles_of(response.get_data(as_text=True))
+
+
+def hit_titles_of(page: str) -> list[str]:
+    return re.findall(r'class="hit-title"[^>]*>([^<]+)<', page)
 
 
 def test_search_ranks_and_highlights(client, corpus):
     response = client.get("/search?q=发酵罐")
     assert hit_titles(response)[0] == "500 L 不锈钢发酵罐"
     assert "<mark>" in response.get_data(as_text=True)
+
+
+def test_a_hit_covers_most_of_the_query_not_one_common_word(client, db):
+    """Found by users: a long query was an OR of its words, so "锂电池 正极材料 中试" matched almost
+    everything through "中试", and a made-up word beside "设备" still returned results."""
+    platform = factories.PlatformFactory(domains=["新能源"])
+    factories.OfferingFactory(
+        platform=platform, title="锂电池正极材料中试线", description="正极材料烧结与中试。"
+    )
+    for n in range(6):
+        factories.OfferingFactory(platform=platform, title=f"通用中试设备{n}", description="各类中试设备。")
+    db.session.commit()
+    assert hit_titles(client.get("/search?q=锂电池 正极材料 中试")) == ["锂电池正极材料中试线"]
+    page = client.get("/search?q=xyzabc不存在的设备").get_data(as_text=True)
+    assert hit_titles_of(page) == [] and "共 0 条结果" in page
+    assert "没有任何资源包含“xyzabc”" in page
+    # one word: every document holding it is a hit, ranked as before
+    assert len(hit_titles(client.get("/search?q=设备"))) == 6
+
+
+def test_a_word_no_document_has_suggests_a_close_one(client, corpus):
+    page = client.get("/search?q=gmq").get_data(as_text=True)
+    assert hit_titles_of(page) == [] and "没有任何资源包含“gmq”（您是不是要找：" in page
+    suggestion = re.search(r'您是不是要找：<a href="([^"]+)">gmp</a>', page)
+    assert suggestion
+    assert "500 L 不锈钢发酵罐" in hit_titles(client.get(suggestion[1].replace("&amp;", "&")))
+
+
+def test_hits_covering_more_of_the_query_rank_first(client, db):
+    """A document naming two of three words many times scores more BM25 than one naming all three
+    once in a long text; the latter covers the whole query and ranks first."""
+    platform = factories.PlatformFactory(domains=["高端化工"])
+    factories.OfferingFactory(platform=platform, title="微通道硝化反应器", description="微通道硝化。" * 8)
+    factories.OfferingFactory(
+        platform=platform, title="连续流装置", description="碳化硅材质，可做微通道硝化。" + "常规说明。" * 40
+    )
+    factories.OfferingFactory(
+        platform=platform, title="碳化硅粉体", description="粉体。"
+    )  # one word of three
+    for n in range(6):
+        factories.OfferingFactory(platform=platform, title=f"釜式反应器{n}", description="间歇釜。")
+    db.session.commit()
+    assert hit_titles(client.get("/search?q=碳化硅 微通道 硝化")) == ["连续流装置", "微通道硝化反应器"]
+
+
+def test_a_query_of_quantities_alone_finds_them(client, corpus):
+    assert hit_titles(client.get("/search?q=316L")) == ["500 L 不锈钢发酵罐"]
 
 
 def test_full_width_query_matches(client, corpus):
