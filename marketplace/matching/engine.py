@@ -34,6 +34,7 @@ FACET_VALUES = {
     "city": tuple(vocab.ALL_CITIES),
     "kind": KINDS,
     "level": tuple(vocab.PLATFORM_LEVELS),
+    "price_unit": tuple(vocab.PRICE_UNITS),
 }
 
 

@@ -53,7 +53,7 @@ from .models import SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 9  #: 9: numbers are columns and stored values only; content keeps no positions
+SCHEMA_VERSION = 10  #: 10: the price unit is a facet (9: numbers are columns; content keeps no positions)
 
 
 class NUMBER(NUMERIC):
@@ -87,7 +87,7 @@ def make_schema() -> Schema:
         price=NUMBER(int, bits=64, sortable=True),  #: fen (yuan × 100), for filters and sorting
         price_desc=NUMBER(int, bits=64, signed=True, sortable=True),  #: −fen, 面议 last: 'price high to low'
         price_yuan=STORED(),  #: None for 面议
-        price_unit=STORED(),
+        price_unit=ID(stored=True),  #: a facet: prices are compared within one unit
         created=NUMBER(int, bits=64, stored=True, sortable=True),
         deadline=NUMBER(int, stored=True, sortable=True),
         platform_id=NUMBER(int, stored=True),

@@ -153,8 +153,8 @@ def search(
             unknown = _unknown_terms(searcher, terms)
         order = {
             "relevance": lambda: -(np.floor(covered * 10 + 1e-6) * COVERAGE_STEP + scores),
-            "price_asc": lambda: table.price,
-            "price_desc": lambda: table.price_desc,
+            "price_asc": lambda: _by_unit(table, table.price),
+            "price_desc": lambda: _by_unit(table, table.price_desc),
             "newest": lambda: -table.created,
         }[sort]()
         if clamp:  # pages for people: past the end shows the last page
@@ -184,6 +184,17 @@ def search(
         )
 
 
+def _by_unit(table, price_key):
+    """Price order within each price unit, the units in `vocab.PRICE_UNITS` order (面议 and unknown
+    units last): 元/小时 and 元/天 are never compared."""
+    bits = table.bits["price_unit"]
+    units = len(engine.FACET_VALUES["price_unit"])
+    rank = np.where(bits > 0, np.log2(np.maximum(bits, 1)).astype(np.int64), units)
+    return rank * UNIT_STEP + price_key
+
+
+#: Wider than every price key's range (±NEGOTIABLE_SORT fen), so each unit's prices stay together.
+UNIT_STEP = 1 << 52
 #: Share of the query (idf-weighted terms) a search hit must contain.
 MIN_COVERAGE = 0.6
 #: Larger than any BM25 sum, so a tenth more of the query covered always ranks first.

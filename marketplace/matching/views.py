@@ -15,7 +15,7 @@ from .outbox import public_page
 bp = Blueprint("search", __name__)
 
 SCOPES = {"offering": "中试资源", "platform": "平台", "demand": "需求"}
-FILTERS = ("domain", "city", "kind", "level", "certification")
+FILTERS = ("domain", "city", "kind", "level", "certification", "price_unit")
 #: The query parameters the page's links (facets, sorting, pager) carry over; nothing else.
 LINK_PARAMS = ("q", "scope", *FILTERS, "price_min", "price_max", "sort")
 

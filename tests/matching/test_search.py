@@ -133,6 +133,37 @@ def test_sort_by_price(client, corpus):
     ]
 
 
+def test_prices_are_compared_within_their_unit(client, db):
+    """Found by users: sorting by price put 元/小时 beside 元/天 as if they were the same number."""
+    platform = factories.PlatformFactory()
+    for title, amount, unit in [
+        ("按天计费的发酵罐", 100, "day"),
+        ("按小时计费的发酵罐", 500, "hour"),
+        ("另一台按小时计费的发酵罐", 80, "hour"),
+        ("面议的发酵罐", None, None),
+    ]:
+        factories.OfferingFactory(platform=platform, title=title, price_amount=amount, price_unit=unit)
+    db.session.commit()
+    page = client.get("/search?q=发酵罐&sort=price_asc")
+    assert hit_titles(page) == [
+        "另一台按小时计费的发酵罐",
+        "按小时计费的发酵罐",
+        "按天计费的发酵罐",
+        "面议的发酵罐",
+    ]
+    assert "价格按计价单位分组排序：元/小时、元/天各自比较" in page.get_data(as_text=True)
+    descending = hit_titles(client.get("/search?q=发酵罐&sort=price_desc"))
+    assert descending == [
+        "按小时计费的发酵罐",
+        "另一台按小时计费的发酵罐",
+        "按天计费的发酵罐",
+        "面议的发酵罐",
+    ]
+    only_days = client.get("/search?q=发酵罐&sort=price_asc&price_unit=day")
+    assert hit_titles(only_days) == ["按天计费的发酵罐"]
+    assert '元/天</a> <span class="muted">1<' in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "query",
     [
