@@ -26,7 +26,10 @@ from whoosh.util.numeric import byte_to_length
 from .. import vocab
 
 K1, B = 1.2, 0.75
-POSTINGS_CACHE = 20000  #: posting arrays kept per process (a few tens of MB at most)
+#: Bytes of posting arrays kept per process: a bound in bytes, not in lists, because a common term's list
+#: grows with the index (12 bytes a posting: at 200,000 offerings the 3,000 most common terms alone take
+#: over a gigabyte).
+POSTINGS_CACHE_BYTES = 256 << 20
 DOC_TYPES = ("offering", "platform", "demand")
 KINDS = tuple(vocab.OFFERING_KINDS)
 FACET_VALUES = {
@@ -68,7 +71,36 @@ class Table:
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], np.float32)
 _lock = threading.RLock()
-_postings_cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+
+class _PostingsCache(OrderedDict):
+    """Least recently used posting arrays, at most `POSTINGS_CACHE_BYTES` of them (the newest list is
+    kept whatever its size)."""
+
+    nbytes = 0
+
+    def keep(self, key: tuple, arrays: tuple[np.ndarray, np.ndarray]) -> None:
+        if key in self:
+            return
+        self[key] = arrays
+        self.nbytes += _size(arrays)
+        while self.nbytes > POSTINGS_CACHE_BYTES and len(self) > 1:
+            self.nbytes -= _size(self.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        super().clear()
+        self.nbytes = 0
+
+    @property
+    def full(self) -> bool:
+        return self.nbytes >= POSTINGS_CACHE_BYTES
+
+
+def _size(arrays: tuple[np.ndarray, np.ndarray]) -> int:
+    return arrays[0].nbytes + arrays[1].nbytes
+
+
+_postings_cache = _PostingsCache()
 
 
 def _leaf(matcher):
@@ -83,7 +115,7 @@ def _leaf(matcher):
 
 def postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
     """(doc numbers, term frequencies) of one term in one segment; segments never change, so the
-    arrays of recent terms are kept (an LRU of POSTINGS_CACHE entries)."""
+    arrays of recent terms are kept (at most POSTINGS_CACHE_BYTES)."""
     key = (reader._segment.segment_id(), field, term)
     with _lock:
         hit = _postings_cache.get(key)
@@ -92,9 +124,7 @@ def postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
             return hit
     arrays = _read_postings(reader, field, term)
     with _lock:
-        _postings_cache[key] = arrays
-        while len(_postings_cache) > POSTINGS_CACHE:
-            _postings_cache.popitem(last=False)
+        _postings_cache.keep(key, arrays)
     return arrays
 
 
@@ -122,7 +152,8 @@ def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarra
 def warm(ix, terms: int) -> int:
     """Read the posting arrays of the `terms` most frequent terms of every segment into the cache,
     with a searcher of its own (its own file handles). Run in the background after start-up, so
-    the first needs after a restart do not pay for the expensive common terms. Returns how many."""
+    the first needs after a restart do not pay for the expensive common terms. Stops when the cache is
+    full (what it would load next would push out what it loaded). Returns how many."""
     if terms <= 0:
         return 0
     loaded = 0
@@ -130,6 +161,8 @@ def warm(ix, terms: int) -> int:
         for leaf, _offset in searcher.leaf_searchers():
             reader = leaf.reader()
             for _freq, term in reader.most_frequent_terms("content", number=terms):
+                if _postings_cache.full:
+                    return loaded
                 postings(reader, "content", term.decode("utf-8") if isinstance(term, bytes) else term)
                 loaded += 1
     return loaded

@@ -342,6 +342,27 @@ def test_warm_up_preloads_common_posting_lists(app, db, offering):
     assert found("微通道") == ["碳化硅微通道连续流反应器"]  # answers are the same with a warm cache
 
 
+def test_posting_arrays_kept_are_bounded_in_bytes_and_the_warm_up_stops_when_full(
+    app, db, offering, monkeypatch
+):
+    """At 200,000 offerings each worker kept 1.9 GB: the cache counted lists, and a common term's list
+    grows with the index."""
+    from marketplace.matching import engine
+
+    services.search("")  # index built
+    engine._postings_cache.clear()
+    engine.warm(indexer.open_index(app), 1000)
+    everything = engine._postings_cache.nbytes
+    assert everything == sum(ids.nbytes + tf.nbytes for ids, tf in engine._postings_cache.values()) > 0
+    monkeypatch.setattr(engine, "POSTINGS_CACHE_BYTES", everything // 3)
+    engine._postings_cache.clear()
+    loaded = engine.warm(indexer.open_index(app), 1000)
+    assert 0 < len(engine._postings_cache) <= loaded < 1000  # stopped once full
+    assert engine._postings_cache.nbytes <= everything // 3
+    assert found("微通道") == ["碳化硅微通道连续流反应器"]  # lists read again when they were not kept
+    assert engine._postings_cache.nbytes <= everything // 3
+
+
 def test_the_engine_reads_columns_and_lengths_as_whoosh_does(app, db, offering):
     """Per-document arrays (lengths, prices, dates) are read a column at a time; they hold what
     Whoosh's readers give document by document, also across segments with deletions."""
