@@ -292,15 +292,20 @@ def expert_summaries(
     rows = db.session.execute(
         _submitted_points(
             EvaluationAssignment.participant_id, ExpertScore.indicator_id, ExpertScore.points
-        ).where(
-            EvaluationAssignment.campaign_id == campaign.id,
-            EvaluationAssignment.participant_id.in_([p.id for p in participants]),
-        )
+        ).where(EvaluationAssignment.campaign_id == campaign.id, *_among(participants))
     )
     for participant_id, indicator_id, value in rows:
         points_.setdefault((participant_id, indicator_id), []).append(value)
     experts = [i for i in campaign.indicators if i.source == IndicatorSource.EXPERT]
     return {(p.id, i.id): _summary(points_.get((p.id, i.id), [])) for p in participants for i in experts}
+
+
+def _among(participants: list[CampaignParticipant]) -> tuple:
+    """A condition naming a few participants (one platform's page); none for many (the whole campaign's
+    export reads every row anyway, without thousands of bound values)."""
+    if len(participants) > 100:
+        return ()
+    return (EvaluationAssignment.participant_id.in_([p.id for p in participants]),)
 
 
 def _submitted_points(*columns):

@@ -27,8 +27,7 @@ from .. import vocab
 
 K1, B = 1.2, 0.75
 #: Bytes of posting arrays kept per process: a bound in bytes, not in lists, because a common term's list
-#: grows with the index (12 bytes a posting: at 200,000 offerings the 3,000 most common terms alone take
-#: over a gigabyte).
+#: grows with the index (12 bytes a posting).
 POSTINGS_CACHE_BYTES = 256 << 20
 DOC_TYPES = ("offering", "platform", "demand")
 KINDS = tuple(vocab.OFFERING_KINDS)

@@ -345,8 +345,7 @@ def test_warm_up_preloads_common_posting_lists(app, db, offering):
 def test_posting_arrays_kept_are_bounded_in_bytes_and_the_warm_up_stops_when_full(
     app, db, offering, monkeypatch
 ):
-    """At 200,000 offerings each worker kept 1.9 GB: the cache counted lists, and a common term's list
-    grows with the index."""
+    """The cache counted lists, and a common term's list grows with the index."""
     from marketplace.matching import engine
 
     services.search("")  # index built
