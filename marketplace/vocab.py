@@ -57,6 +57,8 @@ OFFERING_KINDS = {
     "service": "中试服务",
     "process": "生产工艺",
 }
+#: "另有 N 家平台提供同类…": the kind as a plain noun.
+OFFERING_KIND_NOUNS = {"equipment": "设备", "site": "场地", "service": "服务", "process": "工艺"}
 
 SERVICE_TYPES = ["数据模拟", "工艺改进", "样品试制", "检测验证", "小批量试产", "工艺包设计"]
 

@@ -47,6 +47,16 @@ class DemandMatches(MethodView):
                 "title": m.title,
                 "score": m.score,
                 "reasons": m.reasons,
+                "alike": [
+                    {
+                        "offering_ref": a.ref,
+                        "offering_id": a.obj_id,
+                        "title": a.title,
+                        "platform": a.fields.get("platform_name", ""),
+                        "score": a.score,
+                    }
+                    for a in m.alike
+                ],
             }
             for m in matching.match_demand(demand, limit=args["limit"])
         ]

@@ -29,9 +29,19 @@ class MatchArgs(ApiSchema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
 
+class AlikeOut(ApiSchema):
+    offering_ref = fields.String()
+    offering_id = fields.Integer()
+    title = fields.String()
+    platform = fields.String()
+    score = fields.Float()
+
+
 class MatchOut(ApiSchema):
     offering_ref = fields.String()
     offering_id = fields.Integer()
     title = fields.String()
     score = fields.Float()
     reasons = fields.List(fields.String())
+    #: near-identical offerings of other platforms, grouped under this match
+    alike = fields.List(fields.Nested(AlikeOut))

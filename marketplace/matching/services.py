@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
@@ -65,6 +66,12 @@ class Match:
     score: float
     reasons: list[str]
     fields: dict
+    #: Near-identical offerings of other platforms ranked below this one, grouped under it (best first).
+    alike: list[Match] = field(default_factory=list)
+
+    @property
+    def alike_platforms(self) -> int:
+        return len({m.fields.get("platform_id") for m in self.alike})
 
 
 def may_search_demands(user) -> bool:
@@ -502,21 +509,58 @@ def _retrieve(
 
 
 def _to_matches(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
-    matches = []
-    for r in ranked[:limit]:
+    return [_match(r, pool[r.candidate.key]) for r in ranked[:limit]]
+
+
+def _match(r: Ranked, stored: dict) -> Match:
+    return Match(
+        doc_type=stored["doc_type"],
+        obj_id=stored["obj_id"],
+        ref=stored.get("ref", ""),
+        title=stored["title"],
+        score=r.score,
+        reasons=r.reasons,
+        fields=stored,
+    )
+
+
+#: Numbers with their units: 500 L and 1000 L vessels of one kind are alike.
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*" + analysis.UNITS + r"?")
+ALIKE_DICE = 0.8  #: title likeness (character pairs, quantities left out) from which offerings are alike
+
+
+def _likeness(title: str) -> frozenset[str]:
+    return frozenset(analysis.char_bigrams(_QUANTITY.sub(" ", analysis.normalise(title)), normalised=True))
+
+
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and 2 * len(a & b) / (len(a) + len(b)) >= ALIKE_DICE
+
+
+def group_alike(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
+    """The top `limit` matches, each near-identical offering of another platform (same kind, a title
+    alike but for its quantities) grouped under the better-ranked one instead of taking a place: five
+    platforms' copies of one kiln make one entry ("另有 4 家平台提供同类设备"), and the list goes on to
+    the need's other parts."""
+    shown: list[tuple[Match, frozenset[str]]] = []
+    for r in ranked:
         stored = pool[r.candidate.key]
-        matches.append(
-            Match(
-                doc_type=stored["doc_type"],
-                obj_id=stored["obj_id"],
-                ref=stored.get("ref", ""),
-                title=stored["title"],
-                score=r.score,
-                reasons=r.reasons,
-                fields=stored,
-            )
+        likeness = _likeness(stored["title"])
+        head = next(
+            (
+                m
+                for m, seen in shown
+                if m.fields.get("kind") == stored.get("kind")
+                and m.fields.get("platform_id") != stored.get("platform_id")
+                and _alike(seen, likeness)
+            ),
+            None,
         )
-    return matches
+        if head is not None:
+            head.alike.append(_match(r, stored))
+        elif len(shown) < limit:
+            shown.append((_match(r, stored), likeness))
+    return [m for m, _ in shown]
 
 
 def match_demand(demand, limit: int = 20) -> list[Match]:
@@ -579,7 +623,7 @@ def _match_demand(searcher, demand, limit: int) -> list[Match]:
     pool = _retrieve(searcher, terms, "offering", need_text, sources)
     need = _need_of(demand)
     candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
-    return _to_matches(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
+    return group_alike(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
 
 
 def match_platform(platform, offerings, limit: int = 20) -> list[Match]:

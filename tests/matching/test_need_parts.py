@@ -1,0 +1,116 @@
+from marketplace.accounts.services import create_api_token
+from marketplace.matching import services
+from tests import factories
+
+
+def test_the_main_request_ranks_before_a_side_request(db):
+    """Found by users: a need for SiC-module reliability tests with a side request for EMC pre-tests got
+    five EMC offerings first and the main request at #7."""
+    emc = factories.PlatformFactory(domains=["新一代信息技术"])
+    for n in range(5):
+        factories.OfferingFactory(
+            platform=emc,
+            kind="service",
+            title=f"电磁兼容（EMC）预测试与整改{n}",
+            description="提供辐射发射、传导发射与抗扰度预测试，暗室测试并给出整改建议。",
+        )
+    power = factories.PlatformFactory(domains=["新一代信息技术"])
+    reliability = factories.OfferingFactory(
+        platform=power,
+        kind="service",
+        title="功率模块可靠性试验",
+        description="IGBT 与 SiC 功率模块的高温反偏、温度循环与功率循环试验。",
+    )
+    for n in range(4):
+        factories.OfferingFactory(platform=power, title=f"锂电池化成设备{n}", description="电池化成与分容。")
+    demand = factories.DemandFactory(
+        title="车规级新产品中试验证",
+        description="自主设计的 SiC 功率模块需要做可靠性试验：高温反偏、温度循环和功率循环。"
+        "另外整机也想顺便做 EMC 电磁兼容预测试：辐射发射预测试、传导发射预测试、抗扰度预测试，"
+        "最好能在暗室测试并给出整改建议，EMC 预测试报告用于内部评审。",
+        domains=["新一代信息技术"],
+        kinds=["service"],
+    )
+    db.session.commit()
+    matches = services.match_demand(demand)
+    assert matches[0].obj_id == reliability.id
+
+
+def _kilns_and_services(db):
+    """Five platforms list the same kiln (sizes differ); two others offer the need's other parts."""
+    kilns = []
+    for n, size in enumerate((10, 20, 10, 30, 15)):
+        platform = factories.PlatformFactory(domains=["新能源"], name=f"正极材料平台{n}")
+        kilns.append(
+            factories.OfferingFactory(
+                platform=platform,
+                title=f"{size} m 辊道窑（正极材料烧结）",
+                description="三元正极材料与磷酸铁锂的连续烧结，氧气气氛，烧结温度可达 1000 ℃。",
+            )
+        )
+    services_platform = factories.PlatformFactory(domains=["新能源"], name="电池中试平台")
+    precipitation = factories.OfferingFactory(
+        platform=services_platform,
+        kind="service",
+        title="三元前驱体共沉淀中试",
+        description="NCM 三元前驱体共沉淀合成放大，控制粒径与振实密度。",
+    )
+    cells = factories.OfferingFactory(
+        platform=services_platform,
+        kind="service",
+        title="扣式与软包电池制作及电化学测试",
+        description="正极材料的扣式电池与软包电池制作，循环与倍率测试。",
+    )
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization,
+        title="高镍三元正极材料中试",
+        description="高镍三元正极材料需要中试：前驱体共沉淀、辊道窑烧结，并做扣式电池和软包电池电化学测试。",
+        domains=["新能源"],
+        kinds=["equipment", "service"],
+    )
+    db.session.commit()
+    return demand, kilns, precipitation, cells, firm
+
+
+def test_near_identical_offerings_of_several_platforms_make_one_entry(db):
+    """Found by users: a need for cathode materials got five copies of one kiln from five platforms,
+    burying the co-precipitation and cell-test services."""
+    demand, kilns, precipitation, cells, _ = _kilns_and_services(db)
+    matches = services.match_demand(demand, limit=3)
+    assert {m.obj_id for m in matches} >= {precipitation.id, cells.id}
+    (kiln,) = [m for m in matches if m.obj_id in {k.id for k in kilns}]
+    assert sorted(a.obj_id for a in kiln.alike) == sorted(k.id for k in kilns if k.id != kiln.obj_id)
+    assert kiln.alike_platforms == 4
+    assert [a.score for a in kiln.alike] == sorted((a.score for a in kiln.alike), reverse=True)
+    assert all(a.score <= kiln.score for a in kiln.alike)
+
+
+def test_one_platform_s_offerings_of_several_sizes_stay_apart(db):
+    platform = factories.PlatformFactory(domains=["新能源"])
+    small, large = (
+        factories.OfferingFactory(platform=platform, title=f"{size} m 辊道窑", description="正极材料烧结。")
+        for size in (10, 30)
+    )
+    demand = factories.DemandFactory(title="正极材料辊道窑烧结", description="需要辊道窑烧结正极材料。")
+    db.session.commit()
+    matches = services.match_demand(demand)
+    assert {m.obj_id for m in matches} == {small.id, large.id}
+    assert all(m.alike == [] for m in matches)
+
+
+def test_the_demand_page_and_the_api_show_the_grouped_platforms(client, auth, db):
+    demand, kilns, _, _, firm = _kilns_and_services(db)
+    auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert page.count("辊道窑（正极材料烧结）") == 5  # one entry and, folded under it, the other four
+    assert "另有 4 家平台提供同类设备" in page
+    token = create_api_token(firm, "t")[1]
+    db.session.commit()
+    rows = client.get(
+        f"/api/v1/demands/{demand.ref}/matches", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    (kiln,) = [row for row in rows if row["alike"]]
+    assert len(kiln["alike"]) == 4 and {a["platform"] for a in kiln["alike"]} == {
+        f"正极材料平台{n}" for n in range(5)
+    } - {next(k.platform.name for k in kilns if k.id == kiln["offering_id"])}
