@@ -7,7 +7,12 @@ missing): the dev set, the same needs in the firms' own words (judged by the dev
 set in other industries; then a summary of each set against the targets of issue 11 (nDCG@5 ≥ 0.90
 and at least 0.10 above the baseline). Each set is imported into a fresh SQLite database and index in
 a temporary folder; the matcher runs for every demand and both systems' figures come from the same
-run."""
+run.
+
+With --live QRELS: the matcher of the marketplace this configuration opens (the MARKETPLACE_* environment
+or instance/, as `flask` does) on its own demands and offerings, judged by QRELS exported from firms'
+feedback (`flask demands export-feedback`, or the administrators' 匹配反馈 page), beside the baseline
+over the same public offerings."""
 
 from __future__ import annotations
 
@@ -77,6 +82,43 @@ def run(set_path: Path, qrels_path: Path) -> tuple[Scores, Scores]:
         f"judged demands: {len(qrels)}, offerings: {len(document['offerings'])}  (matcher run "
         f"{elapsed:.1f} s incl. import)"
     )
+    return report(ours, base)
+
+
+def live(app, qrels: dict[str, dict[str, int]], limit: int = 10) -> tuple[Scores, Scores]:
+    """The matcher of `app`'s marketplace on the judged demands it still has, and the baseline over its
+    public offerings (title, specs, description), judged by `qrels` (firms' feedback)."""
+    from sqlalchemy import select
+
+    from marketplace.demands.services import get_by_ref
+    from marketplace.extensions import db
+    from marketplace.matching import services
+    from marketplace.offerings.models import Offering
+
+    with app.app_context():
+        demands = {ref: demand for ref in qrels if (demand := get_by_ref(ref)) is not None}
+        runs = {ref: [m.ref for m in services.match_demand(d, limit=limit)] for ref, d in demands.items()}
+        offerings = db.session.scalars(select(Offering).where(Offering.is_public)).all()
+        document = {
+            "offerings": [
+                {"ref": o.ref, "title": o.title, "specs": o.specs, "description": o.description}
+                for o in offerings
+            ],
+            "demands": [
+                {"ref": ref, "title": d.title, "description": d.description} for ref, d in demands.items()
+            ],
+        }
+        base_runs = baseline_runs(document, limit)
+    judged = {ref: qrels[ref] for ref in demands}
+    useful = sum(1 for j in judged.values() if any(g > 0 for g in j.values()))
+    print(
+        f"judged demands: {len(qrels)} ({len(qrels) - len(demands)} no longer in the marketplace, "
+        f"{useful} with a useful match), public offerings: {len(offerings)}"
+    )
+    return report(evaluate(runs, judged), evaluate(base_runs, judged))
+
+
+def report(ours: Scores, base: Scores) -> tuple[Scores, Scores]:
     print(ours.line("matcher (key terms + rerank)"))
     print(base.line("baseline (bigram BM25)"))
     print(
@@ -105,8 +147,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path)
     parser.add_argument("--qrels", type=Path)
+    parser.add_argument("--live", type=Path, metavar="QRELS", help="firms' feedback on this marketplace")
     args = parser.parse_args()
-    if args.set or args.qrels:
+    if args.live:
+        live(create_app(), json.loads(args.live.read_text(encoding="utf-8")))
+    elif args.set or args.qrels:
         if not (args.set and args.qrels):
             parser.error("--set and --qrels go together")
         run(args.set, args.qrels)

@@ -15,7 +15,7 @@ from marketplace.cases.models import CaseNomination, CaseReview, SelectionRound
 from marketplace.core.changes import ChangeCounter
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today, local_zone
-from marketplace.demands.models import Demand, DemandContact
+from marketplace.demands.models import Demand, DemandContact, MatchFeedback
 from marketplace.evaluation.models import (
     CampaignParticipant,
     EvaluationAssignment,
@@ -171,6 +171,15 @@ class DemandContactFactory(Base):
 
     demand = factory.SubFactory(DemandFactory)
     platform = factory.SubFactory(PlatformFactory)
+
+
+class MatchFeedbackFactory(Base):
+    class Meta:
+        model = MatchFeedback
+
+    demand = factory.SubFactory(DemandFactory)
+    offering = factory.SubFactory(OfferingFactory)
+    useful = True
 
 
 class NotificationFactory(Base):
@@ -535,6 +544,7 @@ ALL = [
     LoginThrottleFactory,
     AttachmentFactory,
     DemandContactFactory,
+    MatchFeedbackFactory,
     NotificationFactory,
     AuditLogFactory,
     SearchOutboxFactory,

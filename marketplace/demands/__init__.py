@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..admin.views import add_menu_item
     from ..api import register_blueprint
     from . import jobs, search  # noqa: F401  (declare the expiry job; register open demands as documents)
     from .api import blp
@@ -16,3 +17,10 @@ def init_app(app: Flask) -> None:
     register_blueprint(blp)
     app.cli.add_command(demands_cli)
     app.cli.add_command(match_command)
+    add_menu_item(
+        app,
+        "匹配反馈",
+        "demands.feedback_list",
+        description="企业对匹配结果的“有用/不相关”评价，可导出为评测用的 qrels。",
+        order=85,
+    )

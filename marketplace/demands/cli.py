@@ -1,4 +1,4 @@
-"""`flask demands expire` and `flask match`."""
+"""`flask demands expire`, `flask demands export-feedback` and `flask match`."""
 
 import json
 
@@ -20,6 +20,14 @@ def expire_command() -> None:
     count = services.expire_overdue()
     db.session.commit()
     click.echo(f"{count} 条需求已过期")
+
+
+@demands_cli.command("export-feedback")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
+def export_feedback_command(output) -> None:
+    """Firms' judgements of their matches as judged qrels ({"<demand ref>": {"<offering ref>": grade}},
+    the format of the judged sets' dev_qrels.json): useful 2, not useful 0."""
+    output.write(json.dumps(services.feedback_qrels(), ensure_ascii=False, indent=2) + "\n")
 
 
 @click.command("match")

@@ -1,11 +1,20 @@
 """Demand forms."""
 
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import vocab
 from ..core.forms import CheckboxListField, Form, choices
 from .models import NUMBERS
+from .services import FEEDBACK_REASON_MAX, REASON_TOO_LONG
 
 REQUIRED = "此项为必填项。"
 
@@ -57,3 +66,14 @@ class DemandForm(Form):
         data["description"] = data["description"] or ""
         data["confidential_detail"] = data["confidential_detail"] or ""
         return data
+
+
+class MatchFeedbackForm(Form):
+    """One click on a match: 有用 or 不相关, with an optional reason."""
+
+    useful = SubmitField("有用")
+    not_useful = SubmitField("不相关")
+    reason = StringField(
+        "原因（可选）",
+        validators=[Optional(), Length(max=FEEDBACK_REASON_MAX, message=REASON_TOO_LONG)],
+    )

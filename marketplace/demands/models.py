@@ -33,6 +33,7 @@ from ..core.state import Workflow
 from ..core.timeutil import local_today
 from ..extensions import db
 from ..matching.registry import Searchable
+from ..offerings.models import Offering
 from ..platforms.models import Platform
 
 
@@ -147,6 +148,33 @@ class DemandContact(db.Model):
     platform: Mapped[Platform] = relationship()
 
     __table_args__ = (UniqueConstraint("demand_id", "platform_id"),)
+
+
+class MatchFeedback(db.Model):
+    """A firm's judgement of one offering matched to its demand: useful or not, with an optional reason.
+
+    One row per (demand, offering): judging again replaces it. Kept with the match's place and score
+    when judged; exported as judged qrels (`services.feedback_qrels`) so the matcher is measured on
+    real feedback (`bench/eval_matching.py --live`)."""
+
+    __tablename__ = "match_feedback"
+    __change_scopes__ = (("demand", "demand_id"),)  #: the demand's page shows it
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: indexed by the unique (demand, offering) constraint
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"))
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    useful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int | None] = mapped_column(Integer)  #: 1-based place in the list when judged
+    score: Mapped[float | None] = mapped_column(Float)  #: the match score when judged
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+    demand: Mapped[Demand] = relationship()
+    offering: Mapped[Offering] = relationship()
+
+    __table_args__ = (UniqueConstraint("demand_id", "offering_id"),)
 
 
 changes.register_owner("demand", Demand)

@@ -1,11 +1,12 @@
-"""Demand use cases: post, edit, publish, close, reopen, contact platforms, read confidential parts."""
+"""Demand use cases: post, edit, publish, close, reopen, contact platforms, read confidential parts,
+judge the matches."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
@@ -16,8 +17,18 @@ from ..core.models import utcnow
 from ..core.numbers import check_numbers
 from ..core.timeutil import local_today
 from ..extensions import db
+from ..matching import services as matching
+from ..offerings.models import Offering
 from ..platforms.models import Platform
-from .models import DEMAND_WORKFLOW, NUMBERS, OWNER_ACTIONS, Demand, DemandContact, DemandStatus
+from .models import (
+    DEMAND_WORKFLOW,
+    NUMBERS,
+    OWNER_ACTIONS,
+    Demand,
+    DemandContact,
+    DemandStatus,
+    MatchFeedback,
+)
 
 EDITABLE_FIELDS = (
     "title",
@@ -233,3 +244,95 @@ register_owner(
     can_manage=is_owner,
     url=lambda demand: url_for("demands.detail", demand_id=demand.id),
 )
+
+
+# --- feedback on matches -------------------------------------------------------------------------
+
+#: The grade a "useful" judgement exports as (the judged sets grade 1-3: 3 the core of the need, 1 a
+#: partial fit); "not useful" exports 0.
+USEFUL_GRADE = 2
+FEEDBACK_REASON_MAX = 200
+REASON_TOO_LONG = f"原因不能超过 {FEEDBACK_REASON_MAX} 个字符。"
+
+
+def judge_match(user, demand: Demand, offering_id: int, *, useful: bool, reason: str = "") -> MatchFeedback:
+    """The firm marks an offering matched to its demand useful or not, with an optional reason; judging
+    it again replaces the judgement. Its place and score in the demand's matches are kept with it."""
+    if not is_owner(user, demand):
+        raise Forbidden()
+    reason = (reason or "").strip()
+    if len(reason) > FEEDBACK_REASON_MAX:
+        raise DomainError([("reason", REASON_TOO_LONG)])
+    if db.session.scalar(select(Offering.id).where(Offering.id == offering_id, Offering.is_public)) is None:
+        raise LookupError(offering_id)
+    place = next(
+        ((n, m.score) for n, m in enumerate(matching.demand_matches(demand), 1) if m.obj_id == offering_id),
+        (None, None),
+    )
+    feedback = _judgement(demand, offering_id) or MatchFeedback(demand_id=demand.id, offering_id=offering_id)
+    feedback.user_id, feedback.useful, feedback.reason = user.id, useful, reason
+    feedback.position, feedback.score = place
+    db.session.add(feedback)
+    return feedback
+
+
+def _judgement(demand: Demand, offering_id: int) -> MatchFeedback | None:
+    return db.session.scalar(
+        select(MatchFeedback).where(
+            MatchFeedback.demand_id == demand.id, MatchFeedback.offering_id == offering_id
+        )
+    )
+
+
+def withdraw_judgement(user, demand: Demand, offering_id: int) -> None:
+    """The firm takes its judgement of a matched offering back."""
+    if not is_owner(user, demand):
+        raise Forbidden()
+    feedback = _judgement(demand, offering_id)
+    if feedback is None:
+        raise LookupError(offering_id)
+    db.session.delete(feedback)
+
+
+def judgements_on(demand: Demand) -> dict[int, MatchFeedback]:
+    """The firm's judgements of its demand's matches, by offering id."""
+    rows = db.session.scalars(select(MatchFeedback).where(MatchFeedback.demand_id == demand.id))
+    return {f.offering_id: f for f in rows}
+
+
+def feedback_list(useful: bool | None = None):
+    """Every judgement, newest first (administrators), optionally only the useful or the other ones."""
+    stmt = (
+        select(MatchFeedback)
+        .options(selectinload(MatchFeedback.demand), selectinload(MatchFeedback.offering))
+        .order_by(MatchFeedback.updated_at.desc(), MatchFeedback.id.desc())
+    )
+    return stmt if useful is None else stmt.where(MatchFeedback.useful.is_(useful))
+
+
+def feedback_totals() -> dict[str, int]:
+    """How many judgements say useful and not useful, and on how many demands."""
+    useful, other, demands = db.session.execute(
+        select(
+            func.count().filter(MatchFeedback.useful.is_(True)),
+            func.count().filter(MatchFeedback.useful.is_(False)),
+            func.count(distinct(MatchFeedback.demand_id)),
+        )
+    ).one()
+    return {"useful": useful, "not_useful": other, "demands": demands}
+
+
+def feedback_qrels() -> dict[str, dict[str, int]]:
+    """Every judgement as judged relevance in the judged sets' format (`dev_qrels.json`):
+    {demand ref: {offering ref: grade}}, useful `USEFUL_GRADE`, not useful 0; demands and offerings in
+    ref order."""
+    rows = db.session.execute(
+        select(Demand.ref, Offering.ref, MatchFeedback.useful)
+        .join(Demand, Demand.id == MatchFeedback.demand_id)
+        .join(Offering, Offering.id == MatchFeedback.offering_id)
+        .order_by(Demand.ref, Offering.ref)
+    )
+    qrels: dict[str, dict[str, int]] = {}
+    for demand_ref, offering_ref, useful in rows:
+        qrels.setdefault(demand_ref, {})[offering_ref] = USEFUL_GRADE if useful else 0
+    return qrels

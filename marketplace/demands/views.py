@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +17,7 @@ from ..matching import services as matching
 from ..matching.outbox import memo, public_page, signed_in_page
 from ..offerings.models import Offering
 from . import services
-from .forms import DemandForm
+from .forms import DemandForm, MatchFeedbackForm
 from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
 
 bp = Blueprint("demands", __name__)
@@ -80,6 +82,11 @@ def detail(demand_id: int):
     demand = services.get_visible(current_user, demand_id)
     if demand is None:
         abort(404)
+    return _detail_page(demand)
+
+
+def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
+    """The demand's page; `feedback`: a match's feedback form refused, shown with its messages."""
     user = current_user
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
     matches = matching.demand_matches(demand, limit=20) if owner_or_admin else []
@@ -101,6 +108,8 @@ def detail(demand_id: int):
         actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)]
         if owner_or_admin
         else [],
+        judgements=services.judgements_on(demand) if owner_or_admin else {},
+        feedback=feedback,
     )
 
 
@@ -123,6 +132,60 @@ def act(demand_id: int, action: str):
         f"已{DEMAND_WORKFLOW.action_labels[action]}。",
     )
     return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.route("/my/demands/<int:demand_id>/matches/<int:offering_id>/feedback", methods=["POST"])
+@role_required(Role.FIRM)
+def judge(demand_id: int, offering_id: int):
+    """有用 / 不相关 on one match (again: the judgement is replaced)."""
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+    form = MatchFeedbackForm()
+    if not form.validate_on_submit():
+        return _detail_page(demand, (offering_id, form)), 400
+    with or_404():
+        perform(
+            lambda: services.judge_match(
+                acting_user(), demand, offering_id, useful=not form.not_useful.data, reason=form.reason.data
+            ),
+            "已记录您的评价，谢谢！评价将用于改进匹配。",
+        )
+    return redirect(url_for("demands.detail", demand_id=demand.id, _anchor=f"match-{offering_id}"))
+
+
+@bp.route("/my/demands/<int:demand_id>/matches/<int:offering_id>/feedback/withdraw", methods=["POST"])
+@role_required(Role.FIRM)
+def withdraw_judgement(demand_id: int, offering_id: int):
+    with or_404():
+        demand = services.get_owned(acting_user(), demand_id)
+        perform(lambda: services.withdraw_judgement(acting_user(), demand, offering_id), "已撤销评价。")
+    return redirect(url_for("demands.detail", demand_id=demand.id, _anchor=f"match-{offering_id}"))
+
+
+@bp.route("/admin/match-feedback")
+@role_required(Role.ADMIN)
+def feedback_list():
+    """Every firm's judgement of its matches, newest first, filterable by verdict; the export beside it."""
+    verdict = request.args.get("verdict", "")
+    useful = {"useful": True, "not_useful": False}.get(verdict)
+    return render_template(
+        "demands/feedback.html",
+        page=page_of(services.feedback_list(useful)),
+        totals=services.feedback_totals(),
+        verdict=verdict if useful is not None else "",
+    )
+
+
+@bp.route("/admin/match-feedback/qrels.json")
+@role_required(Role.ADMIN)
+def feedback_qrels():
+    """The judgements as judged qrels (the format of the judged sets' `dev_qrels.json`)."""
+    body = json.dumps(services.feedback_qrels(), ensure_ascii=False, indent=2)
+    return current_app.response_class(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="match_qrels.json"'},
+    )
 
 
 @bp.route("/my/demands/<int:demand_id>/contact/<int:platform_id>", methods=["POST"])

@@ -39,8 +39,11 @@ class Scores:
 
 
 def evaluate(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> Scores:
-    """Mean metrics over the judged demands (a demand missing from `runs` scores 0)."""
-    n = len(qrels)
+    """Mean metrics over the judged demands with at least one relevant offering (judgements of grade 0
+    alone, e.g. firms' "not useful" only, say nothing of what should rank first); a demand missing from
+    `runs` scores 0."""
+    qrels = {q: j for q, j in qrels.items() if any(grade > 0 for grade in j.values())}
+    n = max(len(qrels), 1)
     return Scores(
         ndcg5=sum(ndcg(runs.get(q, []), j, 5) for q, j in qrels.items()) / n,
         ndcg10=sum(ndcg(runs.get(q, []), j, 10) for q, j in qrels.items()) / n,

@@ -126,6 +126,7 @@ PAGES = {
         "/admin/platforms/{submitted}",
         "/admin/platforms/{platform}",
         "/admin/search",
+        "/admin/match-feedback",
         "/platform/bookings",
         "/bookings/{booking}",
         "/workbench/",
@@ -189,6 +190,7 @@ NOT_PAGES = {
     "catalog.dashboard",
     "calendar.feed",
     "evaluation_results.export_xlsx",
+    "demands.feedback_qrels",
 }
 
 LONG = "超长名称测试" * 6
@@ -233,6 +235,7 @@ def world(db):
         organization=firm.organization, created_by_id=firm.id, title=f"重组蛋白发酵 {LONG}"
     )
     factories.DemandContactFactory(demand=demand, platform=platform)
+    factories.MatchFeedbackFactory(demand=demand, offering=offering, useful=False, reason=LONG * 3, score=0.5)
     draft_demand = factories.DemandFactory(organization=firm.organization, status="draft", title="草稿需求")
     firm.phone, operator.phone = "0531-88888888 转 1234", "13900001111"
     inquiry = factories.InquiryFactory(

@@ -10,7 +10,6 @@ import pytest
 
 from marketplace.demands import services as demand_services
 from marketplace.matching import services as matching
-from tests.matching.test_matcher import market  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def titles(client, demand) -> list[str]:
     return re.findall(r'class="match-title" href="/offerings/\d+">([^<]+)</a>', page)
 
 
-def test_the_second_view_shows_the_same_matches_without_matching_again(client, auth, market, matcher_runs):  # noqa: F811
+def test_the_second_view_shows_the_same_matches_without_matching_again(client, auth, market, matcher_runs):
     demand, fermenter, firm, _ = market
     auth.as_(firm)
     first = titles(client, demand)
@@ -40,7 +39,7 @@ def test_the_second_view_shows_the_same_matches_without_matching_again(client, a
     assert titles(client, demand) == first and len(matcher_runs) == 1
 
 
-def test_another_worker_shows_the_matches_without_matching_again(app, client, auth, market, matcher_runs):  # noqa: F811
+def test_another_worker_shows_the_matches_without_matching_again(app, client, auth, market, matcher_runs):
     demand, fermenter, firm, _ = market
     auth.as_(firm)
     first = titles(client, demand)
@@ -49,7 +48,7 @@ def test_another_worker_shows_the_matches_without_matching_again(app, client, au
     assert titles(client, demand) == first and len(matcher_runs) == 1
 
 
-def test_an_edit_of_the_demand_shows_fresh_matches_at_once(client, auth, db, market, matcher_runs):  # noqa: F811
+def test_an_edit_of_the_demand_shows_fresh_matches_at_once(client, auth, db, market, matcher_runs):
     demand, fermenter, firm, _ = market
     auth.as_(firm)
     assert titles(client, demand)[0] == fermenter.title
@@ -60,7 +59,7 @@ def test_an_edit_of_the_demand_shows_fresh_matches_at_once(client, auth, db, mar
     assert titles(client, demand)[0] == "1000 L 搪玻璃反应釜" and len(matcher_runs) == 2
 
 
-def test_a_change_of_an_offering_shows_fresh_matches_at_once(client, auth, db, market, matcher_runs):  # noqa: F811
+def test_a_change_of_an_offering_shows_fresh_matches_at_once(client, auth, db, market, matcher_runs):
     demand, fermenter, firm, _ = market
     auth.as_(firm)
     assert fermenter.title in titles(client, demand)
@@ -69,7 +68,7 @@ def test_a_change_of_an_offering_shows_fresh_matches_at_once(client, auth, db, m
     assert fermenter.title not in titles(client, demand) and len(matcher_runs) == 2
 
 
-def test_a_list_matched_on_an_index_still_behind_is_not_kept(client, auth, market, matcher_runs, monkeypatch):  # noqa: F811
+def test_a_list_matched_on_an_index_still_behind_is_not_kept(client, auth, market, matcher_runs, monkeypatch):
     demand, _fermenter, firm, _ = market
     auth.as_(firm)
     monkeypatch.setattr(matching.indexer, "has_pending", lambda app=None: True)  # a drain that never ends

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from marketplace.accounts.services import create_api_token
 from marketplace.demands.models import Demand
 from marketplace.matching import services
+from marketplace.offerings.models import Offering
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,3 +276,28 @@ def test_the_quality_summary_flags_each_shared_set_under_a_target(eval_matching,
         line.split("matcher")[0].strip(" !") for line in capsys.readouterr().out.splitlines() if "!!" in line
     }
     assert flagged == {"low", "close to the baseline"}
+
+
+def test_the_matcher_is_measured_on_firms_feedback(app, db, market, eval_matching, capsys):
+    """bench/eval_matching.py --live: the exported judgements of firms judge the live marketplace's
+    matcher; a demand judged only "not useful" says nothing of what should rank first and is left out."""
+    from marketplace.demands import services as demand_services
+
+    demand, fermenter, firm, _ = market
+    reactor = db.session.scalar(select(Offering).where(Offering.title == "1000 L 搪玻璃反应釜"))
+    demand_services.judge_match(firm, demand, fermenter.id, useful=True)
+    demand_services.judge_match(firm, demand, reactor.id, useful=False)
+    other = factories.DemandFactory(organization=firm.organization, title="搪玻璃反应釜合成放大")
+    demand_services.judge_match(firm, other, reactor.id, useful=False)
+    db.session.commit()
+    qrels = demand_services.feedback_qrels()
+    assert qrels[demand.ref] == {fermenter.ref: 2, reactor.ref: 0}
+    ours, _baseline = eval_matching.live(app, {**qrels, "gone": {"x": 2}})
+    assert (ours.ndcg5, ours.mrr) == (1.0, 1.0)  # the useful offering ranks first
+    printed = capsys.readouterr().out
+    assert "judged demands: 3 (1 no longer in the marketplace, 1 with a useful match)" in printed
+    # the same judgements with the useful offering second: the figure says so
+    demand_services.judge_match(firm, demand, fermenter.id, useful=False)
+    demand_services.judge_match(firm, demand, reactor.id, useful=True)
+    db.session.commit()
+    assert eval_matching.live(app, demand_services.feedback_qrels())[0].mrr < 1.0
