@@ -21,6 +21,6 @@ def init_app(app: Flask) -> None:
         app,
         "匹配反馈",
         "demands.feedback_list",
-        description="企业对匹配结果的“有用/不相关”评价，可导出为评测用的 qrels。",
+        description="企业对匹配结果的“有用/不相关”评价及原因，可导出供评测匹配效果。",
         order=85,
     )

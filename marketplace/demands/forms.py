@@ -77,3 +77,10 @@ class MatchFeedbackForm(Form):
         "原因（可选）",
         validators=[Optional(), Length(max=FEEDBACK_REASON_MAX, message=REASON_TOO_LONG)],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.useful.data or self.not_useful.data):
+            self.form_errors.append("请点选“有用”或“不相关”。")
+            return False
+        return valid

@@ -284,14 +284,15 @@ def _judgement(demand: Demand, offering_id: int) -> MatchFeedback | None:
     )
 
 
-def withdraw_judgement(user, demand: Demand, offering_id: int) -> None:
-    """The firm takes its judgement of a matched offering back."""
+def withdraw_judgement(user, demand: Demand, offering_id: int) -> bool:
+    """The firm takes its judgement of a matched offering back; False when there was none (already
+    withdrawn, e.g. from another tab)."""
     if not is_owner(user, demand):
         raise Forbidden()
     feedback = _judgement(demand, offering_id)
-    if feedback is None:
-        raise LookupError(offering_id)
-    db.session.delete(feedback)
+    if feedback is not None:
+        db.session.delete(feedback)
+    return feedback is not None
 
 
 def judgements_on(demand: Demand) -> dict[int, MatchFeedback]:

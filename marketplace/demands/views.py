@@ -158,7 +158,7 @@ def judge(demand_id: int, offering_id: int):
 def withdraw_judgement(demand_id: int, offering_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
-        perform(lambda: services.withdraw_judgement(acting_user(), demand, offering_id), "已撤销评价。")
+    perform(lambda: services.withdraw_judgement(acting_user(), demand, offering_id), "已撤销评价。")
     return redirect(url_for("demands.detail", demand_id=demand.id, _anchor=f"match-{offering_id}"))
 
 

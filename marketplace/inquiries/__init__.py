@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .. import signals
     from ..api import register_blueprint
 
     # jobs declares the periodic job; services registers attachment owners and message threads
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_blueprint(blp)
     register_blueprint(proposal_blp)
+    signals.state_changed.connect(services._on_state_changed)

@@ -566,6 +566,29 @@ def accept_and_decline_others(user, proposal: Proposal, reason: str):
     return order
 
 
+#: A demand leaving the open state this way declines the proposals still waiting on it, with this reason.
+DEMAND_CLOSINGS = {"fulfil": "需求已标记为对接完成", "withdraw": "需求已撤回", "expire": "需求已过截止日期"}
+
+
+def _on_state_changed(obj, *, workflow, action: str, by, **_) -> None:
+    if workflow.object_type == "demand" and action in DEMAND_CLOSINGS:
+        decline_waiting_proposals(obj, by, DEMAND_CLOSINGS[action])
+
+
+def decline_waiting_proposals(demand: Demand, by, reason: str) -> int:
+    """A demand that closes (fulfilled, withdrawn, expired) declines every proposal still waiting on it,
+    with the reason, each platform told: none stays open on a need that is gone. Audited like the firm's
+    own declines (by the firm, or by the system when the deadline passed)."""
+    waiting = db.session.scalars(
+        select(Proposal).where(Proposal.demand_id == demand.id, Proposal.status == ProposalStatus.SUBMITTED)
+    ).all()
+    for proposal in waiting:
+        PROPOSAL_WORKFLOW.apply(proposal, "decline", by=by, reason=reason)
+        proposal.decline_reason = reason
+        _tell_other_side(proposal, by, f"{reason}，方案“{proposal.title}”不再等待答复。")
+    return len(waiting)
+
+
 def order_of(proposal: Proposal):
     """The order an accepted proposal became (bookings.models.Booking), or None."""
     from ..bookings.models import Booking

@@ -524,42 +524,43 @@ def _match(r: Ranked, stored: dict) -> Match:
     )
 
 
-#: Numbers with their units: 500 L and 1000 L vessels of one kind are alike.
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*" + analysis.UNITS + r"?")
-ALIKE_DICE = 0.8  #: title likeness (character pairs, quantities left out) from which offerings are alike
+#: A number with a unit of size or capacity (the analyzer joins them: `500l`, `10m`), left out when titles
+#: are compared. Bare numbers stay (they name grades and models: 304 and 316 steel are not alike), and so
+#: do units that name generations or ratings more often than sizes in titles (5G, 12V).
+_QUANTITY = re.compile(
+    r"\d+(?:\.\d+)?(?:ml|l|m3|m³|m2|㎡|m|mm|cm|t|kg|kw|mw|kwh|ah|wh|mpa|英寸|吨|升|立方米|平方米|公斤)"
+)
 
 
-def _likeness(title: str) -> frozenset[str]:
-    return frozenset(analysis.char_bigrams(_QUANTITY.sub(" ", analysis.normalise(title)), normalised=True))
-
-
-def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a and b) and 2 * len(a & b) / (len(a) + len(b)) >= ALIKE_DICE
+def likeness(title: str) -> frozenset[str]:
+    """The words of a title, sizes left out: equal for '200 L 不锈钢机械搅拌发酵罐' and '1000 L 机械搅拌
+    不锈钢发酵罐', different for 正极/负极, 冷/热等静压机, AAV/LV or 304/316L."""
+    return frozenset(word for word in analysis.tokens(title) if not _QUANTITY.fullmatch(word))
 
 
 def group_alike(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list[Match]:
-    """The top `limit` matches, each near-identical offering of another platform (same kind, a title
-    alike but for its quantities) grouped under the better-ranked one instead of taking a place: five
+    """The top `limit` matches, each near-identical offering of another platform (same kind, the same
+    title words but for its sizes) grouped under the better-ranked one instead of taking a place: five
     platforms' copies of one kiln make one entry ("另有 4 家平台提供同类设备"), and the list goes on to
     the need's other parts."""
-    shown: list[tuple[Match, frozenset[str]]] = []
+    shown: list[tuple[Match, frozenset[str] | None]] = []
     for r in ranked:
         stored = pool[r.candidate.key]
-        likeness = _likeness(stored["title"])
+        words = likeness(stored["title"]) or None  # a title of sizes alone is like no other
         head = next(
             (
                 m
                 for m, seen in shown
                 if m.fields.get("kind") == stored.get("kind")
                 and m.fields.get("platform_id") != stored.get("platform_id")
-                and _alike(seen, likeness)
+                and seen == words
             ),
             None,
         )
         if head is not None:
             head.alike.append(_match(r, stored))
         elif len(shown) < limit:
-            shown.append((_match(r, stored), likeness))
+            shown.append((_match(r, stored), words))
     return [m for m, _ in shown]
 
 

@@ -48,9 +48,39 @@ def test_a_firm_marks_a_match_useful_changes_its_mind_and_takes_it_back(client, 
     assert judgements(db) == [(demand.id, fermenter.id, False, "价格太高")]  # replaced, not added
     assert "您的评价：不相关（价格太高）" in client.get(f"/demands/{demand.id}").get_data(as_text=True)
 
-    client.post(f"/my/demands/{demand.id}/matches/{fermenter.id}/feedback/withdraw")
+    withdraw = f"/my/demands/{demand.id}/matches/{fermenter.id}/feedback/withdraw"
+    client.post(withdraw)
     assert judgements(db) == []
     assert "您的评价" not in client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    # withdrawn already (another tab): said so, no error page
+    again = client.post(withdraw, follow_redirects=True)
+    assert again.status_code == 200 and "已撤销评价" in again.get_data(as_text=True)
+
+
+def test_a_judgement_needs_a_verdict_enter_in_the_reason_box_sends_nothing(client, auth, db, market):
+    """Found by trying it: Enter in the reason box submitted the first button, 有用, whatever the reason
+    said. The form's default button is now a disabled one (a browser then submits nothing), and a post
+    without a verdict is refused."""
+    demand, fermenter, firm, _ = market
+    auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    form = page[page.index(f'action="/my/demands/{demand.id}/matches/{fermenter.id}/feedback"') :]
+    first_button = form[form.index("<button") : form.index(">", form.index("<button"))]
+    assert "disabled" in first_button
+    response = client.post(
+        f"/my/demands/{demand.id}/matches/{fermenter.id}/feedback", data={"reason": "完全不相关"}
+    )
+    assert response.status_code == 400 and "请点选“有用”或“不相关”。" in response.get_data(as_text=True)
+    assert judgements(db) == []
+
+
+def test_administrators_see_the_firm_s_judgement_on_the_demand_page(client, auth, db, market, admin_user):
+    demand, fermenter, firm, _ = market
+    services.judge_match(firm, demand, fermenter.id, useful=False, reason="太远")
+    db.session.commit()
+    auth.as_(admin_user)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "企业评价：不相关（太远）" in page and "这条匹配：" not in page
 
 
 def test_a_too_long_reason_is_refused_beside_its_field_and_nothing_is_stored(client, auth, db, market):
@@ -86,7 +116,6 @@ def test_unknown_or_paused_offerings_cannot_be_judged(client, auth, db, market):
         == 404
     )
     assert judge(client, demand, draft).status_code == 404
-    assert client.post(f"/my/demands/{demand.id}/matches/{draft.id}/feedback/withdraw").status_code == 404
     assert judgements(db) == []
 
 

@@ -163,8 +163,19 @@ def test_seed_demo_fills_an_empty_database_once_with_all_the_tour_needs(runner, 
     the_catalogue_covers_every_domain_city_kind_and_role(db)
     the_demo_accounts_find_their_platform_and_their_needs(db)
     the_demo_holds_last_years_published_evaluation_and_typical_cases(db, client)
+    a_fermentation_need_finds_one_vessel_of_three_platforms_grouped(db)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "数据库不为空" in again.output
+
+
+def a_fermentation_need_finds_one_vessel_of_three_platforms_grouped(db):
+    """The demo shows the grouping of near-identical offerings: three platforms list a stainless
+    stirred fermenter; a need for one sees one entry and "另有 2 家平台提供同类设备"."""
+    from marketplace.matching import services as matching
+
+    needs = db.session.scalars(select(Demand).where(Demand.title.contains("发酵"), Demand.is_open).limit(30))
+    grouped = [m for demand in needs for m in matching.match_demand(demand, limit=10) if m.alike]
+    assert any("发酵罐" in m.title and m.alike_platforms == 2 for m in grouped)
 
 
 def the_catalogue_covers_every_domain_city_kind_and_role(db):

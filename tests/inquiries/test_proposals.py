@@ -401,6 +401,35 @@ def test_the_hourly_job_expires_proposals_past_their_validity(db, jobs, world, m
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.new_state == "expired")) == 1
 
 
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [("fulfil", "需求已标记为对接完成"), ("withdraw", "需求已撤回"), ("expire", "需求已过截止日期")],
+)
+def test_a_demand_that_closes_declines_the_proposals_waiting_on_it(client, auth, db, world, action, reason):
+    """Noticed in use: a firm closed its demand and the platforms' proposals on it stayed waiting for an
+    answer that would never come."""
+    from marketplace.demands import services as demands
+
+    waiting = world.proposal(db)
+    accepted = world.proposal(db, status="accepted")
+    elsewhere = factories.ProposalFactory()  # on another demand
+    db.session.commit()
+    if action == "expire":
+        world.demand.deadline = local_today() - timedelta(days=1)
+        demands.expire_overdue()
+    else:
+        demands.transition(world.firm, world.demand, action)
+    db.session.commit()
+    assert reload(db, waiting).status == "declined" and reload(db, waiting).decline_reason == reason
+    assert reload(db, accepted).status == "accepted" and reload(db, elsewhere).is_submitted
+    audit = db.session.scalar(
+        select(AuditLog).where(AuditLog.object_type == "proposal", AuditLog.new_state == "declined")
+    )
+    assert audit.actor_id == (None if action == "expire" else world.firm.id) and audit.reason == reason
+    auth.as_(world.operator)
+    assert reason in client.get("/notifications/").get_data(as_text=True)
+
+
 # ---------------------------------------------------------------- who sees proposals and their files
 
 

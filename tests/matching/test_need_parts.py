@@ -1,3 +1,5 @@
+import pytest
+
 from marketplace.accounts.services import create_api_token
 from marketplace.matching import services
 from tests import factories
@@ -114,3 +116,40 @@ def test_the_demand_page_and_the_api_show_the_grouped_platforms(client, auth, db
     assert len(kiln["alike"]) == 4 and {a["platform"] for a in kiln["alike"]} == {
         f"正极材料平台{n}" for n in range(5)
     } - {next(k.platform.name for k in kilns if k.id == kiln["offering_id"])}
+
+
+@pytest.mark.parametrize(
+    "first,second,alike",
+    [
+        ("200 L 不锈钢机械搅拌发酵罐", "1000 L 机械搅拌不锈钢发酵罐", True),  # sizes and word order aside
+        ("800 t 卧式铝型材挤压机", "1250 t 卧式铝型材挤压机", True),
+        # found by trying it: each of these was grouped as "the same" and hidden under the other
+        ("锂离子电池正极材料中试线", "锂离子电池负极材料中试线", False),
+        ("锂离子电池正极材料中试线", "钠离子电池正极材料中试线", False),
+        ("冷等静压机（大型）", "热等静压机（大型）", False),
+        ("4G 通信模组测试", "5G 通信模组测试", False),
+        ("3D 打印服务", "4D 打印服务", False),
+        ("10 万级洁净车间", "100 级洁净车间", False),
+        ("304 不锈钢反应釜", "316L 不锈钢反应釜", False),
+        ("AAV 病毒载体生产", "LV 病毒载体生产", False),
+        ("高温合金熔炼炉", "钛合金熔炼炉", False),
+    ],
+)
+def test_offerings_are_alike_only_when_their_titles_differ_in_sizes_alone(first, second, alike):
+    assert (services.likeness(first) == services.likeness(second)) is alike
+
+
+def test_a_folded_offering_keeps_its_judgement_in_view(client, auth, db):
+    """Found by trying it: the firm's 有用 on an offering vanished from its page once the offering was
+    folded under a copy of another platform."""
+    from marketplace.demands import services as demand_services
+
+    demand, kilns, _, _, firm = _kilns_and_services(db)
+    kiln = next(m for m in services.match_demand(demand, limit=3) if m.alike)
+    under = kiln.alike[0]
+    demand_services.judge_match(firm, demand, under.obj_id, useful=True, reason="正是需要的")
+    db.session.commit()
+    auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    folded_list = page[page.index('<details class="alike" open>') : page.index("</details>")]
+    assert f'id="match-{under.obj_id}"' in folded_list and "您的评价：有用（正是需要的）" in folded_list
