@@ -105,6 +105,27 @@ def test_hits_covering_more_of_the_query_rank_first(client, db):
     assert hit_titles(client.get("/search?q=碳化硅 微通道 硝化")) == ["连续流装置", "微通道硝化反应器"]
 
 
+def test_a_compound_sharing_a_part_is_no_match_for_the_query_s_compound(client, db):
+    """Found by users: "温度循环 振动 功率循环" ranked a glass-lined reactor first, through the
+    "低温循环" of its description. 低温循环 and 温度循环 share a part, not their meaning."""
+    platform = factories.PlatformFactory(domains=["新一代信息技术"])
+    factories.OfferingFactory(
+        platform=platform,
+        title="1000 L 搪玻璃反应釜",
+        description="配低温循环、真空与氮气保护，低温循环机组 -20 ℃，适合中间体合成放大。",
+    )
+    factories.OfferingFactory(
+        platform=platform,
+        kind="service",
+        title="功率模块可靠性试验",
+        description="温度循环、功率循环与随机振动试验，IGBT 与 SiC 模块。",
+    )
+    for n in range(6):
+        factories.OfferingFactory(platform=platform, title=f"通用检测设备{n}", description="常规检测。")
+    db.session.commit()
+    assert hit_titles(client.get("/search?q=温度循环 振动 功率循环")) == ["功率模块可靠性试验"]
+
+
 def test_a_query_of_quantities_alone_finds_them(client, corpus):
     assert hit_titles(client.get("/search?q=316L")) == ["500 L 不锈钢发酵罐"]
 
