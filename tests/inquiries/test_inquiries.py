@@ -109,7 +109,7 @@ def test_attaching_a_demand_shows_what_will_be_disclosed_before_anything_is_sent
     assert step.status_code == 200 and "将向“青岛发酵中试平台”开放的保密信息" in page
     assert SECRET in page and "菌种说明.pdf" in page and vocab.NDA_TEXT in page
     # the confirmation carries the typed fields hidden: no note on required fields it does not show
-    assert "带 <span class=\"req\">*</span> 的为必填项" not in page
+    assert '带 <span class="req">*</span> 的为必填项' not in page
     assert (
         inquiry_of(db) is None and not disclosed(db, world) and not operator_reads_secret(client, auth, world)
     )
