@@ -3,7 +3,9 @@ visitors, kept in each process for as long as the version they were computed at 
 
 The caller names the version: a number the database changes in the same transaction as every change
 the values depend on (e.g. `matching.outbox.latest_change()`), read before the values. A new version
-empties the cache, so a value is never served after a change of what it counts is committed."""
+empties the cache, so a value is never served after a change of what it counts is committed. Pages
+and values kept in files are also kept per `code_version()`: after an upgrade, nothing the previous code
+rendered or pickled is served."""
 
 from __future__ import annotations
 
@@ -231,6 +233,23 @@ def _cacheable_request() -> bool:
     )
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the application's code, templates and static files (each file's path, size and
+    modification time), read once per process: what files kept for other processes are filed under, so
+    a worker of new code never reads what old code wrote (pages of old templates, pickles of old classes)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package, Path(current_app.template_folder), Path(current_app.static_folder)):
+        for path in sorted(folder.rglob("*")):
+            if "__pycache__" in path.parts:  # written as modules are first imported: not the code
+                continue
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def _serve(name: str, version: Hashable, key: Hashable, render: Callable, *, own_forms: bool):
     """The page of `key` kept at `version` in the cache `name`, else `render()`'s, kept when it is a
     whole 200 page that changed nothing in the session (and carries no form, unless the key is the
@@ -241,6 +260,7 @@ def _serve(name: str, version: Hashable, key: Hashable, render: Callable, *, own
         cache = current_app.extensions[name] = PageCache(
             current_app.config["PAGE_CACHE_MB"] << 20, folder and Path(folder) / _FOLDERS[name]
         )
+    version = (code_version(), version)
     kept = cache.find(version, key)
     if kept is not None:
         response = current_app.response_class(kept.body, mimetype=kept.mimetype)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from flask import current_app
 
-from ..core.cache import CachedPage, PageCache, no_store
+from ..core.cache import CachedPage, PageCache, code_version, no_store
 from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
@@ -581,7 +581,8 @@ def demand_matches(demand, limit: int = 20) -> list[Match]:
     gives a new one) and only when this host's index had applied every change of that version: the
     demand's page shows the same list as a fresh match, never one older than the firm's or a
     platform's last change. Kept in this process and in files the host's other workers read."""
-    version = latest_change()  # first: the index is then checked against changes up to this version
+    # first: the index is then checked against changes up to this version; pickles of this code only
+    version = (code_version(), latest_change())
     kept = _kept_matches()
     key = (demand.id, demand.updated_at, local_today(), limit)
     found = kept.find(version, key)

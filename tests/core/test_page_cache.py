@@ -165,6 +165,29 @@ def test_a_server_starting_forgets_the_kept_pages(tmp_path, monkeypatch):
     assert not folder.exists()
 
 
+def test_pages_kept_by_other_code_are_never_served(app, client, db, offering, monkeypatch):
+    """Workers of new code started without a new server (gunicorn's HUP reload, `flask run` after an
+    upgrade) found the files the old code's workers kept: pages of the old templates."""
+    assert client.get("/offerings").headers[HEADER] == "miss"
+    assert client.get("/offerings").headers[HEADER] == "hit"
+    app.extensions.pop("pages")  # another process: the files only
+    monkeypatch.setattr(cache, "code_version", lambda: "upgraded")
+    assert client.get("/offerings").headers[HEADER] == "miss"
+
+
+def test_the_code_version_changes_with_a_template(app, tmp_path, monkeypatch):
+    with app.app_context():
+        before = cache.code_version.__wrapped__()
+        template = Path(app.template_folder) / "base.html"
+        stat = template.stat()
+        try:
+            os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+            assert cache.code_version.__wrapped__() != before
+        finally:
+            os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert cache.code_version.__wrapped__() == before
+
+
 def test_make_runs_bootstrap_forgets_the_kept_pages(app, db, runner, offering, monkeypatch):
     """`flask bootstrap` (make run) starts a server that may run changed templates."""
     monkeypatch.setattr("marketplace.cli.ensure_secret_key", lambda path: False)

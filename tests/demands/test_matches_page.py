@@ -48,6 +48,18 @@ def test_another_worker_shows_the_matches_without_matching_again(app, client, au
     assert titles(client, demand) == first and len(matcher_runs) == 1
 
 
+def test_matches_kept_by_other_code_are_matched_again(app, client, auth, market, matcher_runs, monkeypatch):
+    """Kept matches are pickles of the code's classes: a worker of new code (a Match with a new field)
+    must not read those of the old code."""
+    demand, _fermenter, firm, _ = market
+    auth.as_(firm)
+    first = titles(client, demand)
+    for kept_in_memory in ("demand_matches", "versioned_caches", "member_pages"):
+        app.extensions.pop(kept_in_memory, None)
+    monkeypatch.setattr("marketplace.matching.services.code_version", lambda: "upgraded")
+    assert titles(client, demand) == first and len(matcher_runs) == 2
+
+
 def test_an_edit_of_the_demand_shows_fresh_matches_at_once(client, auth, db, market, matcher_runs):
     demand, fermenter, firm, _ = market
     auth.as_(firm)
