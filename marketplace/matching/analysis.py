@@ -42,6 +42,10 @@ def _jieba() -> rjieba.Jieba:
     for line in _lines(f"dictionary_{DICTIONARY_VERSION}.txt"):
         word, _, freq = line.partition(" ")
         seg.add_word(word.lower(), int(freq) if freq else 10000, None)
+    # A synonym group's word the segmenter cuts (培养罐 → 培养 + 罐) would never meet its group.
+    for word in synonyms():
+        if len(word) > 1 and not word.isascii():
+            seg.add_word(word, 10000, None)
     return seg
 
 

@@ -53,7 +53,9 @@ from .models import SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-SCHEMA_VERSION = 10  #: 10: the price unit is a facet (9: numbers are columns; content keeps no positions)
+#: 11: the synonym groups' words are words of the segmenter; 10: the price unit is a facet (9: numbers are
+#: columns; content keeps no positions). An index of another version rebuilds itself when first opened.
+SCHEMA_VERSION = 11
 
 
 class NUMBER(NUMERIC):
