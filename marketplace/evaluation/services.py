@@ -899,6 +899,15 @@ def phase_actions(campaign: EvaluationCampaign) -> list[str]:
     return CAMPAIGN_WORKFLOW.allowed_actions(campaign.status, among=PHASE_ACTIONS)
 
 
+def phase_blockers(campaign: EvaluationCampaign) -> dict[str, str]:
+    """Why a phase button would be refused now, by action (its guard's message): the page shows the
+    button disabled with the reason instead of a button that only answers with an error."""
+    if "open_self_report" not in phase_actions(campaign):
+        return {}
+    problem = _ready_to_open(campaign, None)
+    return {"open_self_report": problem[1]} if problem else {}
+
+
 # ---------------------------------------------------------------- who sees a participant
 
 

@@ -80,6 +80,7 @@ def campaign(year: int):
         "evaluation/campaign.html",
         campaign=campaign,
         actions=services.phase_actions(campaign),
+        blockers=services.phase_blockers(campaign),
         workflow=CAMPAIGN_WORKFLOW,
         history=history,
         actors=services.actor_names(history),

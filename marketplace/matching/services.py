@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -532,6 +532,7 @@ _QUANTITY = re.compile(
 )
 
 
+@lru_cache(maxsize=20000)  # titles recur in every match of their pool
 def likeness(title: str) -> frozenset[str]:
     """The words of a title, sizes left out: equal for '200 L 不锈钢机械搅拌发酵罐' and '1000 L 机械搅拌
     不锈钢发酵罐', different for 正极/负极, 冷/热等静压机, AAV/LV or 304/316L."""

@@ -280,6 +280,21 @@ def test_the_self_report_opens_only_with_a_deadline_today_or_later(admin_user, d
     assert campaign.status == "self_report"
 
 
+def test_the_open_button_says_why_it_cannot_open_yet(client, admin, db, now):
+    """Noticed in use: 开放自评填报 was a live button before a deadline was set, and only answered with
+    an error once clicked."""
+    campaign = draft()
+    campaign.self_report_deadline = None
+    db.session.commit()
+    page = client.get("/admin/evaluation/2025").get_data(as_text=True)
+    assert 'action="/admin/evaluation/2025/open_self_report"' not in page
+    assert "disabled" in page[: page.index("请先设置自评截止日期。")].rsplit("<button", 1)[1]
+    campaign.self_report_deadline = date(2026, 3, 31)
+    db.session.commit()
+    page = client.get("/admin/evaluation/2025").get_data(as_text=True)
+    assert 'action="/admin/evaluation/2025/open_self_report"' in page and "请先设置自评截止日期" not in page
+
+
 def test_participants_are_added_and_removed_while_the_self_report_is_open(client, admin, admin_user, db, now):
     campaign = draft()
     first = f.PlatformFactory(name="首批平台")
