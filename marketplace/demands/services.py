@@ -265,8 +265,13 @@ def judge_match(user, demand: Demand, offering_id: int, *, useful: bool, reason:
         raise DomainError([("reason", REASON_TOO_LONG)])
     if db.session.scalar(select(Offering.id).where(Offering.id == offering_id, Offering.is_public)) is None:
         raise LookupError(offering_id)
-    place = next(
-        ((n, m.score) for n, m in enumerate(matching.demand_matches(demand), 1) if m.obj_id == offering_id),
+    place = next(  # an offering folded under a match (`alike`) is at that match's place
+        (
+            (n, shown.score)
+            for n, m in enumerate(matching.demand_matches(demand), 1)
+            for shown in (m, *m.alike)
+            if shown.obj_id == offering_id
+        ),
         (None, None),
     )
     feedback = _judgement(demand, offering_id) or MatchFeedback(demand_id=demand.id, offering_id=offering_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -158,7 +158,11 @@ def judge(demand_id: int, offering_id: int):
 def withdraw_judgement(demand_id: int, offering_id: int):
     with or_404():
         demand = services.get_owned(acting_user(), demand_id)
-    perform(lambda: services.withdraw_judgement(acting_user(), demand, offering_id), "已撤销评价。")
+    if services.withdraw_judgement(acting_user(), demand, offering_id):
+        db.session.commit()
+        flash("已撤销评价。", "success")
+    else:  # withdrawn already, e.g. from another tab
+        flash("该评价此前已撤销。", "info")
     return redirect(url_for("demands.detail", demand_id=demand.id, _anchor=f"match-{offering_id}"))
 
 

@@ -761,3 +761,16 @@ def test_search_results_come_before_the_facets_on_a_phone(page, live_server, wor
     page.goto(f"{live_server}/search?q=发酵罐")
     assert page.locator("details.facets").evaluate("d => d.open")  # open beside the results on a wide screen
     assert page.locator(".facets a", has_text="生物医药").first.is_visible()
+
+
+def test_a_disabled_button_looks_disabled(page, live_server, world):
+    """Found by trying it: the disabled 开放自评填报 looked and hovered like a live button."""
+    page.goto(f"{live_server}/")
+    page.evaluate(
+        "() => { for (const on of [false, true]) { const b = document.createElement('button');"
+        " b.className = 'btn'; b.disabled = on; b.id = on ? 'off' : 'on'; b.textContent = '按钮';"
+        " document.querySelector('main').append(b); } }"
+    )
+    style = "(b) => [getComputedStyle(b).opacity, getComputedStyle(b).cursor]"
+    assert page.locator("#on").evaluate(style) == ["1", "pointer"]
+    assert page.locator("#off").evaluate(style) == ["0.5", "not-allowed"]

@@ -54,7 +54,7 @@ def test_a_firm_marks_a_match_useful_changes_its_mind_and_takes_it_back(client, 
     assert "您的评价" not in client.get(f"/demands/{demand.id}").get_data(as_text=True)
     # withdrawn already (another tab): said so, no error page
     again = client.post(withdraw, follow_redirects=True)
-    assert again.status_code == 200 and "已撤销评价" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "该评价此前已撤销。" in again.get_data(as_text=True)
 
 
 def test_a_judgement_needs_a_verdict_enter_in_the_reason_box_sends_nothing(client, auth, db, market):

@@ -153,3 +153,7 @@ def test_a_folded_offering_keeps_its_judgement_in_view(client, auth, db):
     page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
     folded_list = page[page.index('<details class="alike" open>') : page.index("</details>")]
     assert f'id="match-{under.obj_id}"' in folded_list and "您的评价：有用（正是需要的）" in folded_list
+    # kept with the place of the entry it is folded under and its own score (found by trying it: none)
+    (feedback,) = demand_services.judgements_on(demand).values()
+    place = [m.obj_id for m in services.match_demand(demand)].index(kiln.obj_id) + 1
+    assert (feedback.position, feedback.score) == (place, under.score)
