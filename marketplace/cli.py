@@ -32,6 +32,7 @@ def ensure_secret_key(instance_path: str) -> bool:
 def bootstrap_command() -> None:
     """Secret key, migrations, demo data when empty, search index; then list the demo accounts."""
     from .core.cache import clear_pages
+    from .coverage import services as coverage
     from .demands.services import expire_overdue
     from .demo import services as demo
     from .matching import indexer
@@ -51,6 +52,9 @@ def bootstrap_command() -> None:
     indexer.open_index(current_app)  # builds the index when missing or unusable
     indexer.drain(current_app, wait=30.0)
     click.echo(f"搜索索引就绪：{current_app.config['SEARCH_INDEX_DIR']}")
+    matched = coverage.refresh(current_app.config["COVERAGE_REFRESH_LIMIT"])
+    if matched:
+        click.echo(f"已为 {matched} 条需求计算最佳匹配（供需覆盖）")
     click.echo(f"\n演示账户（密码均为 {demo.DEMO_PASSWORD}）：")
     for email, label, _role in demo.DEMO_ACCOUNTS:
         click.echo(f"  {label:<8} {email}")

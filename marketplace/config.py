@@ -20,6 +20,21 @@ REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 PREFERRED_URL_SCHEME = "http"
 #: Where users reach the site: the base of links in mails written by jobs and commands (no request).
 SITE_URL = "http://127.0.0.1:5000"
+#: Days a mail's one-click unsubscribe link works (signed with SECRET_KEY; older links ask to sign in).
+UNSUBSCRIBE_LINK_DAYS = 60
+#: Seconds a subscription scan waits for another one to finish writing its deliveries.
+SUBSCRIPTION_SCAN_LOCK_WAIT = 60.0
+#: A demand whose first three matches' best fit (how much of the offering's title the need speaks of,
+#: 0..1) is under this has no good match: the coverage dashboard counts it unmet and lists it for
+#: administrators. On the demo's 168 needs the lowest fits are 0.09 and 0.12 (the two needs nothing
+#: serves), then 0.19, 0.20 …; the median is 0.73.
+COVERAGE_GOOD_FIT = 0.15
+#: Open demands last matched longer ago than this are matched again by the nightly coverage job,
+#: at most COVERAGE_REFRESH_LIMIT a night (the push matches new demands and offerings' neighbours anyway).
+COVERAGE_REFRESH_DAYS = 7
+COVERAGE_REFRESH_LIMIT = 5000
+#: An unmet demand (no good match) enters the administrators' list after this many days.
+COVERAGE_UNMET_DAYS = 7
 
 LOGIN_FAILURES_PER_ACCOUNT = 5  #: within LOGIN_THROTTLE_WINDOW
 LOGIN_FAILURES_PER_ADDRESS = 20

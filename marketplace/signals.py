@@ -12,9 +12,12 @@ writes rows in that transaction and defers side effects (mail, jobs) until after
   suspended or reinstated a platform. Subscribers: notifications (operators of the platform).
 - demand_contacted(demand, platform, by): a demand's confidential part opened to a platform (an
   inquiry the firm confirmed). The inquiry itself tells the platform (signals.notice); no subscriber yet.
-- notice(sender, users, message, link): a feature tells these users something (booking, inquiry,
-  proposal and message events: the feature knows who the other side is and what to say).
-  Subscribers: notifications (in the app and by mail).
+- demand_matched(demand, matches): a demand was matched against the whole catalogue (the subscriptions'
+  push, as demands and offerings change). Subscribers: coverage (keeps its best match).
+- notice(sender, users, message, link, email=True, category="service"): a feature tells these users
+  something (booking, inquiry, proposal and message events: the feature knows who the other side is and
+  what to say; subscriptions' pushes, category "subscription", with email=False: they mail their own
+  way, at once or in digests). Subscribers: notifications (in the app, and by mail unless email=False).
 """
 
 from blinker import Namespace
@@ -26,3 +29,4 @@ platform_submitted = _signals.signal("platform-submitted")
 platform_reviewed = _signals.signal("platform-reviewed")
 demand_contacted = _signals.signal("demand-contacted")
 notice = _signals.signal("notice")
+demand_matched = _signals.signal("demand-matched")

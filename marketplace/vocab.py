@@ -286,3 +286,16 @@ CONFLICT_REASONS = {
     "own_org": "专家与该平台属于同一单位",
     "declared": "专家已声明与该平台存在利益冲突",
 }
+
+SUBSCRIPTION_KINDS = {
+    "search": "保存的搜索",
+    "domain": "关注领域",
+    "city": "关注城市",
+    "platform": "关注平台",
+    "demand_matches": "我的需求的新匹配资源",
+    "offering_matches": "我的资源的新匹配需求",
+}
+MAIL_FREQUENCIES = {"immediate": "即时邮件", "daily": "每日摘要", "weekly": "每周摘要", "none": "仅站内通知"}
+NOTIFICATION_CATEGORIES = {"subscription": "订阅推送", "service": "业务往来", "review": "审核与管理"}
+GAP_ACTIONS = {"forward": "推荐给平台", "recruit": "招募平台", "out_of_scope": "不属于中试服务范围"}
+FAVOURITE_KINDS = {"offering": "中试资源", "platform": "平台", "demand": "需求"}

@@ -15,6 +15,7 @@ from marketplace.cases.models import CaseNomination, CaseReview, SelectionRound
 from marketplace.core.changes import ChangeCounter
 from marketplace.core.models import AuditLog, OutgoingMail, utcnow
 from marketplace.core.timeutil import local_today, local_zone
+from marketplace.coverage.models import DemandFit, GapAction
 from marketplace.demands.models import Demand, DemandContact, MatchFeedback
 from marketplace.evaluation.models import (
     CampaignParticipant,
@@ -28,12 +29,20 @@ from marketplace.evaluation.models import (
 )
 from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
+from marketplace.favourites.models import Favourite
 from marketplace.inquiries.models import Inquiry, Proposal
-from marketplace.matching.models import SearchDeadLetter, SearchHost, SearchOutbox, SearchVersion
+from marketplace.matching.models import (
+    OutboxReader,
+    SearchDeadLetter,
+    SearchHost,
+    SearchOutbox,
+    SearchVersion,
+)
 from marketplace.messaging.models import Message, ThreadRead, UnreadCount
 from marketplace.notifications.models import Notification
 from marketplace.offerings.models import Offering
 from marketplace.platforms.models import Platform
+from marketplace.subscriptions.models import Subscription, SubscriptionHit
 
 PASSWORD = "correct horse battery"
 _HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once
@@ -216,6 +225,16 @@ class SearchHostFactory(Base):
     cursor = 0
 
 
+class OutboxReaderFactory(Base):
+    """A consumer of the outbox that is not an index, at the start of the log."""
+
+    class Meta:
+        model = OutboxReader
+
+    name = factory.Sequence(lambda n: f"reader-{n}")
+    cursor = 0
+
+
 class SearchVersionFactory(Base):
     """The one counter row of committed changes to searchable rows."""
 
@@ -257,6 +276,70 @@ class OutgoingMailFactory(Base):
     recipient = factory.Sequence(lambda n: f"user{n}@example.cn")
     subject = "中试平台服务市场通知"
     body = "您好：\n\n您的平台已通过审核。\n"
+
+
+class SubscriptionFactory(Base):
+    """A saved search of offerings (words only), mailed in the daily digest."""
+
+    class Meta:
+        model = Subscription
+
+    user = factory.SubFactory(UserFactory)
+    kind = "search"
+    target = factory.Sequence(lambda n: f"q=发酵罐{n}")
+    name = factory.Sequence(lambda n: f"“发酵罐{n}”")
+    query = factory.LazyAttribute(lambda s: {"q": s.target[2:]})
+    frequency = "daily"
+
+
+class SubscriptionHitFactory(Base):
+    """An offering delivered by a subscription, not yet mailed."""
+
+    class Meta:
+        model = SubscriptionHit
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    user_id = factory.SelfAttribute("subscription.user_id")
+    item_type = "offering"
+    item_id = factory.LazyFunction(lambda: OfferingFactory().id)
+    title = "500 L 不锈钢发酵罐"
+    link = "http://localhost/offerings/1"
+    detail = "保存的搜索“发酵罐”"
+
+
+class DemandFitFactory(Base):
+    """A demand whose best match is no good one, for ten days now."""
+
+    class Meta:
+        model = DemandFit
+
+    demand_id = factory.LazyFunction(lambda: DemandFactory().id)
+    best_fit = 0.05
+    best_score = 0.9
+    unmet_since = factory.LazyFunction(lambda: utcnow() - timedelta(days=10))
+
+
+class GapActionFactory(Base):
+    """An administrator's note that a platform is being recruited for a demand."""
+
+    class Meta:
+        model = GapAction
+
+    demand_id = factory.LazyFunction(lambda: DemandFactory().id)
+    action = "recruit"
+    note = "正在邀请相关平台入驻。"
+    by_id = factory.LazyFunction(lambda: UserFactory(role="admin").id)
+
+
+class FavouriteFactory(Base):
+    """An offering a firm keeps."""
+
+    class Meta:
+        model = Favourite
+
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    item_type = "offering"
+    item_id = factory.LazyFunction(lambda: OfferingFactory().id)
 
 
 def local_day(days_ahead: int, hour: int = 0) -> datetime:
@@ -549,6 +632,7 @@ ALL = [
     AuditLogFactory,
     SearchOutboxFactory,
     SearchHostFactory,
+    OutboxReaderFactory,
     SearchVersionFactory,
     ChangeCounterFactory,
     SearchDeadLetterFactory,
@@ -574,4 +658,9 @@ ALL = [
     SelectionRoundFactory,
     CaseNominationFactory,
     CaseReviewFactory,
+    SubscriptionFactory,
+    SubscriptionHitFactory,
+    DemandFitFactory,
+    GapActionFactory,
+    FavouriteFactory,
 ]

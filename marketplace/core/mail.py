@@ -29,9 +29,9 @@ CLAIM_LEASE = timedelta(minutes=10)
 MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-def send_email(to: str, subject: str, body: str) -> OutgoingMail:
+def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> OutgoingMail:
     """Store the mail in the current transaction; a job delivers it once the transaction commits."""
-    outgoing = OutgoingMail(recipient=to, subject=subject, body=body)
+    outgoing = OutgoingMail(recipient=to, subject=subject, body=body, headers=headers or None)
     db.session.add(outgoing)
     db.session.flush()  # the id travels in the job
     enqueue_after_commit(db.session(), deliver_mail, outgoing.id, key=f"mail:{outgoing.id}")
@@ -110,10 +110,24 @@ def _send(outgoing: OutgoingMail) -> None:
             outgoing.body,
         )
         captured = app.extensions.setdefault("captured_mail", [])
-        captured.append({"to": outgoing.recipient, "subject": outgoing.subject, "body": outgoing.body})
+        captured.append(
+            {
+                "to": outgoing.recipient,
+                "subject": outgoing.subject,
+                "body": outgoing.body,
+                "headers": outgoing.headers or {},
+            }
+        )
         del captured[:-100]  # keep the last hundred for tests and the dev console
         return
-    mail.send(Message(subject=outgoing.subject, recipients=[outgoing.recipient], body=outgoing.body))
+    mail.send(
+        Message(
+            subject=outgoing.subject,
+            recipients=[outgoing.recipient],
+            body=outgoing.body,
+            extra_headers=outgoing.headers or None,
+        )
+    )
 
 
 def requeue_due(now=None) -> int:

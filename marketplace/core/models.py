@@ -101,6 +101,8 @@ class OutgoingMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    #: extra headers ({"List-Unsubscribe": …}); None for most mail
+    headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the next delivery attempt is due (UTC); None once sent or given up.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -3,6 +3,7 @@ judge the matches."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
@@ -15,6 +16,7 @@ from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..core.numbers import check_numbers
+from ..core.pagination import Page, paginate
 from ..core.timeutil import local_today
 from ..extensions import db
 from ..matching import services as matching
@@ -228,6 +230,57 @@ def public_open() -> object:
         .options(selectinload(Demand.organization))
         .order_by(Demand.published_at.desc(), Demand.id.desc())
     )
+
+
+#: The demand hall's orders: without words (SQL), and with words (the search engine's order by relevance).
+HALL_SORTS = {"newest": "最新发布", "deadline": "截止日期最近", "budget": "预算从高到低"}
+HALL_SEARCH_SORTS = {"relevance": "相关度", "newest": "最新发布", "budget": "预算从高到低"}
+
+
+@dataclass(frozen=True)
+class HallFilters:
+    """What the demand hall shows: words, a domain, a kind of offering needed, a preferred city, an order."""
+
+    q: str = ""
+    domain: str | None = None
+    kind: str | None = None
+    city: str | None = None
+    sort: str = "newest"
+
+    @property
+    def sorts(self) -> dict[str, str]:
+        return HALL_SEARCH_SORTS if self.q else HALL_SORTS
+
+
+def hall_page(filters: HallFilters, page: int, per_page: int, remember=None) -> Page:
+    """A page of the demand hall. With words, the search engine finds and orders the open demands by the
+    search page's rule (their public summaries only); without, SQL filters and orders them."""
+    if filters.q:
+        found = matching.search(
+            filters.q,
+            doc_type="demand",
+            filters={"domain": filters.domain, "kind": filters.kind, "city": filters.city},
+            sort={"budget": "price_desc"}.get(filters.sort, filters.sort),
+            page=page,
+            per_page=per_page,
+            clamp=True,
+        )
+        ids = [hit.obj_id for hit in found.items]
+        rows = {d.id: d for d in db.session.scalars(public_open().where(Demand.id.in_(ids)))}
+        return Page([rows[i] for i in ids if i in rows], found.total, found.page, found.per_page)
+    stmt = public_open()
+    for labels, value in ((Demand.domains, filters.domain), (Demand.kinds, filters.kind)):
+        if value:
+            stmt = stmt.where(labels.has(value[:40]))
+    if filters.city:
+        stmt = stmt.where(Demand.city_preference.has(filters.city[:40]))
+    if filters.sort == "deadline":
+        stmt = stmt.order_by(None).order_by(Demand.deadline.is_(None), Demand.deadline, Demand.id.desc())
+    elif filters.sort == "budget":
+        stmt = stmt.order_by(None).order_by(
+            Demand.budget_max.is_(None), Demand.budget_max.desc(), Demand.id.desc()
+        )
+    return paginate(stmt, page, per_page, clamp=True, key=(*public_open_key(), filters), remember=remember)
 
 
 def public_open_key() -> tuple:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.views import page_of, perform, submit_form
+from ..core.views import page_arg, page_of, page_size, perform, submit_form
 from ..extensions import db
 from ..inquiries import services as inquiries
 from ..matching import services as matching
@@ -29,12 +30,26 @@ def demand_publisher(demand) -> str:
     return services.publisher_name(current_user, demand)
 
 
+#: The query parameters the demand hall's links (filters, sorting, pager) carry over.
+HALL_PARAMS = ("q", "domain", "kind", "city", "sort")
+
+
 @bp.route("/demands")
 @public_page
 def public_list():
-    key = services.public_open_key()
-    page = page_of(services.public_open(), key=key, remember=memo())
-    return render_template("demands/list.html", page=page)
+    """需求大厅: open demands, filtered by domain, kind and preferred city, searched by words."""
+    q = (request.args.get("q") or "").strip()[:200]
+    filters = services.HallFilters(
+        q=q,
+        domain=request.args.get("domain") or None,
+        kind=request.args.get("kind") or None,
+        city=request.args.get("city") or None,
+        sort=request.args.get("sort") or ("relevance" if q else "newest"),
+    )
+    if filters.sort not in filters.sorts:
+        filters = replace(filters, sort="relevance" if q else "newest")
+    page = services.hall_page(filters, page_arg(), page_size(), remember=memo())
+    return render_template("demands/list.html", page=page, filters=filters, link_params=HALL_PARAMS)
 
 
 @bp.route("/my/demands")

@@ -12,11 +12,14 @@ from sqlalchemy import select
 from .. import signals, vocab
 from ..accounts import services as account_services
 from ..accounts.models import Organization, Role, User
+from ..core.models import utcnow
 from ..core.timeutil import local_today
+from ..demands.models import Demand, DemandStatus
 from ..extensions import db
 from ..interchange.services import FORMAT, import_document
 from ..platforms import services as platform_services
 from ..platforms.models import Platform
+from ..subscriptions import services as subscriptions
 from . import themes as demo_themes
 from .activity import seed_activity
 from .cases import seed_cases
@@ -30,6 +33,21 @@ DEMO_ACCOUNTS = [
     ("operator@demo.cn", "平台运营方", Role.OPERATOR),
     ("firm@demo.cn", "需求企业用户", Role.FIRM),
     ("expert@demo.cn", "评审专家", Role.EXPERT),
+]
+#: Needs no demo platform serves (ref, title, description, domain).
+GAP_DEMANDS = [
+    (
+        "demo-gap-001",
+        "航空发动机单晶叶片定向凝固中试",
+        "需要真空定向凝固炉开展镍基单晶叶片浇注试验，评估杂晶缺陷。",
+        "高端装备制造",
+    ),
+    (
+        "demo-gap-002",
+        "文物青铜器无损修复材料中试",
+        "博物馆委托开发青铜器缓蚀封护材料，需要在模拟样块上做加速老化与色差评估，小批量配制封护剂。",
+        "新材料",
+    ),
 ]
 #: Telephone area codes, so a platform in 青岛 has a 0532 number.
 AREA_CODES = {
@@ -286,6 +304,27 @@ def seed_demo() -> dict[str, int]:
             },
         )
         platform_services.submit_platform(operator, platform)
+    # Two needs the catalogue has nothing for, posted three weeks ago: the coverage dashboard's gaps.
+    for number, (ref, title, description, domain) in enumerate(GAP_DEMANDS, start=1):
+        posted = utcnow() - timedelta(days=21 - number)
+        db.session.add(
+            Demand(
+                ref=ref,
+                org_id=first_firm.id,
+                title=title,
+                description=description,
+                domains=[domain],
+                kinds=["equipment"],
+                deadline=local_today() + timedelta(days=90),
+                status=DemandStatus.OPEN,
+                published_at=posted,
+                created_at=posted,
+            )
+        )
+    # The demo firm follows what it needs: new matching offerings reach its notification centre.
+    firm = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
+    subscriptions.save_search(firm, {"q": "发酵罐"})
+    subscriptions.follow(firm, "domain", "生物医药")
     db.session.flush()
     counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
     counts.update(seed_activity())

@@ -11,11 +11,9 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from .. import vocab
+from ..core.spreadsheets import sheet
 from ..core.timeutil import to_local
 from . import results
 from .models import EvaluationCampaign, IndicatorSource
@@ -25,32 +23,6 @@ RESULTS_HEADER = ["平台编号", "平台名称", "总分", "排名", "等级"]
 
 def _num(value) -> str:
     return "" if value is None else f"{value:g}"
-
-
-def _sheet(wb: Workbook, title: str, header: list, rows, first: bool = False):
-    """One sheet of the write-only (streamed) workbook: a bold header, then `rows` (any iterable);
-    `first`: the results sheet, its ref and name columns frozen."""
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "C2" if first else "A2"
-    for index, title_ in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(title_)) * 2 + 2))
-    bold = Font(bold=True)
-    ws.append([_cell(ws, title_, bold) for title_ in header])
-    for row in rows:
-        ws.append(
-            [_cell(ws, value) if isinstance(value, str) and value.startswith("=") else value for value in row]
-        )
-    return ws
-
-
-def _cell(ws, value, font: Font | None = None) -> WriteOnlyCell:
-    """A cell whose text stays text: never a formula (no formula injection through a platform's name)."""
-    cell = WriteOnlyCell(ws, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 def workbook(campaign: EvaluationCampaign) -> Workbook:
@@ -66,7 +38,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         return table.get((p.id, code), (None, None))[0]
 
     wb = Workbook(write_only=True)
-    _sheet(
+    sheet(
         wb,
         "评价结果",
         RESULTS_HEADER + [f"{i.name}（{i.code}）" for i in indicators],
@@ -78,14 +50,14 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         first=True,
     )
     medians = results.medians(campaign)
-    _sheet(
+    sheet(
         wb,
         "原始数值",
         ["平台编号", "平台名称"] + [f"{i.name}（{i.unit}）" if i.unit else i.name for i in indicators],
         [[p.platform.ref, p.platform.name] + [raw(p, i.code) for i in indicators] for p in participants]
         + [["全省中位数", ""] + [medians[i.code]["value"] for i in indicators]],
     )
-    _sheet(
+    sheet(
         wb,
         "指标与规则",
         [
@@ -120,7 +92,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         + [[], ["等级阈值", *(f"{vocab.GRADES[g]} ≥ {t:g}" for g, t in campaign.grade_thresholds.items())]],
     )
     dimensions = list(campaign.dimensions)
-    _sheet(
+    sheet(
         wb,
         "分维度得分",
         ["平台编号", "平台名称"]
@@ -152,7 +124,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
                         s.rule,
                     ]
                 )
-    _sheet(
+    sheet(
         wb,
         "专家评分",
         [
@@ -168,7 +140,7 @@ def workbook(campaign: EvaluationCampaign) -> Workbook:
         ],
         expert_rows,
     )
-    _sheet(
+    sheet(
         wb,
         "更正记录",
         [

@@ -49,7 +49,7 @@ from ..extensions import db
 from . import analysis, documents, engine
 from .bulk import BulkWriter, Refused, commit_parts
 from .documents import Failure, all_documents, documents_for
-from .models import SearchDeadLetter, SearchHost, SearchOutbox
+from .models import OutboxReader, SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
@@ -583,10 +583,54 @@ def _advance(session: Session, name: str, cursor: int, *, generation: str | None
 
 
 def _prune(session: Session) -> None:
-    """Delete the rows every registered host has applied (none while no host is registered)."""
-    session.execute(
-        delete(SearchOutbox).where(SearchOutbox.id <= select(func.min(SearchHost.cursor)).scalar_subquery())
+    """Delete the rows every registered host has applied and every reader has read (none while no
+    host is registered)."""
+    hosts_done = session.scalar(select(func.min(SearchHost.cursor)))
+    if hosts_done is None:
+        return
+    readers_done = session.scalar(select(func.min(OutboxReader.cursor)))
+    done = hosts_done if readers_done is None else min(hosts_done, readers_done)
+    session.execute(delete(SearchOutbox).where(SearchOutbox.id <= done))
+
+
+# --- readers: consumers of the log that are not indexes -------------------------------------------
+
+
+def read_outbox(name: str, batch: int = 1000) -> list[tuple[int, str, int]]:
+    """The next (id, doc_type, doc_id) rows after reader `name`'s cursor that this host's index already
+    holds (so a search sees them), in id order. A new reader starts at the current end of the log:
+    it reads what changes from then on. Call `advance_reader` with the last id once they are handled."""
+    app = current_app._get_current_object()
+    drain(app, wait=app.config["SEARCH_DRAIN_WAIT"])
+    with Session(db.engine) as session:
+        reader = session.scalar(select(OutboxReader).where(OutboxReader.name == name))
+        if reader is None:
+            end = session.scalar(select(func.max(SearchOutbox.id))) or 0
+            session.add(OutboxReader(name=name, cursor=end))
+            session.commit()
+            return []
+        host = _host(session, host_id(app))
+        indexed = host.cursor if host is not None else 0
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
+                .where(SearchOutbox.id > reader.cursor, SearchOutbox.id <= indexed)
+                .order_by(SearchOutbox.id)
+                .limit(batch)
+            )
+        ]
+
+
+def advance_reader(name: str, cursor: int) -> None:
+    """Record, in the current transaction, that reader `name` has handled the log up to `cursor`, and
+    delete what everyone has passed: commit it with the work the rows caused, so a crash redoes both."""
+    db.session.execute(
+        update(OutboxReader)
+        .where(OutboxReader.name == name, OutboxReader.cursor < cursor)
+        .values(cursor=cursor, updated_at=utcnow())
     )
+    _prune(db.session)
 
 
 def _follow(root: Path, name: str) -> int | None:

@@ -45,6 +45,18 @@ class SearchHost(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OutboxReader(db.Model):
+    """A consumer of the outbox log that is not an index (e.g. the subscriptions' push): its own
+    cursor, read up to what this host's index holds, so what it reads is searchable. Rows are kept
+    until every host and every reader has passed them."""
+
+    __tablename__ = "outbox_readers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    cursor: Mapped[int] = mapped_column("outbox_cursor", Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SearchDeadLetter(db.Model):
     """A document the index could not take: building it from its row, or writing it, failed.
 

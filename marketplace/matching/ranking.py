@@ -71,6 +71,9 @@ class Candidate:
     volumes: tuple[float, ...] = ()
     masses: tuple[float, ...] = ()
     matched_terms: tuple[str, ...] = ()
+    #: How much of the offering's title the need speaks of (`services.title_coverage`, 0..1): an absolute
+    #: measure of fit, where `text_score` and the score are relative to the pool's best candidate.
+    fit: float = 0.0
 
 
 @dataclass

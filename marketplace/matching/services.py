@@ -68,6 +68,9 @@ class Match:
     fields: dict
     #: Near-identical offerings of other platforms ranked below this one, grouped under it (best first).
     alike: list[Match] = field(default_factory=list)
+    #: How much of its title the need speaks of (0..1, `ranking.Candidate.fit`): the score ranks within
+    #: one need's pool; this says, across needs, whether the best match is about the need at all.
+    fit: float = 0.0
 
     @property
     def alike_platforms(self) -> int:
@@ -132,13 +135,16 @@ def search(
     page: int = 1,
     per_page: int = 20,
     clamp: bool = False,
+    only: Iterable[int] | None = None,
 ) -> SearchPage:
     """Full-text search with facets. Any input returns a page: the query is made of analysed
     terms, never parsed as query syntax. A hit covers at least `MIN_COVERAGE` of the query (its
     terms weighted by idf: one common word of a long query is not a hit, nor is a query of words the
     index does not know); hits rank by how much they cover (in tenths), then BM25. Facet counts and
     the total cover every hit. With `clamp` (pages for people) a page past the end shows the last
-    one. `unknown`: the query's terms no document contains, with close terms the index knows."""
+    one. `unknown`: the query's terms no document contains, with close terms the index knows. `only`:
+    the search among these ids of `doc_type` alone (which of some changed documents a saved search
+    finds: the same rule as the page)."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     terms = query_terms(text)
     page = max(1, min(page, 1000))
@@ -149,6 +155,8 @@ def search(
     with _fresh_searcher() as searcher:
         table, leaves = engine.table_for(searcher)
         mask = _mask(table, leaves, doc_type, filters)
+        if only is not None:
+            mask &= _only(searcher, len(mask), doc_type, only)
         scores = None
         unknown: dict[str, list[str]] = {}
         if terms:
@@ -189,6 +197,16 @@ def search(
             terms=terms,
             unknown=unknown,
         )
+
+
+def _only(searcher, size: int, doc_type: str, ids: Iterable[int]):
+    """A mask of the documents of these ids (those the index holds)."""
+    chosen = np.zeros(size, dtype=bool)
+    for obj_id in ids:
+        docnum = searcher.document_number(id=f"{doc_type}:{obj_id}")
+        if docnum is not None:
+            chosen[docnum] = True
+    return chosen
 
 
 def _by_unit(table, price_key):
@@ -316,7 +334,7 @@ def _need_of(demand) -> Need:
     )
 
 
-def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidate:
+def _candidate(stored: dict, score: float, matched: tuple[str, ...], fit: float) -> Candidate:
     return Candidate(
         key=stored["id"],
         text_score=score,
@@ -329,6 +347,7 @@ def _candidate(stored: dict, score: float, matched: tuple[str, ...]) -> Candidat
         volumes=tuple(stored.get("volumes") or ()),
         masses=tuple(stored.get("masses") or ()),
         matched_terms=matched,
+        fit=fit,
     )
 
 
@@ -466,8 +485,9 @@ def _retrieve(
     doc_type: str,
     need_text: str,
     sources: dict[str, str] | None = None,
-) -> list[tuple[dict, float, tuple[str, ...]]]:
-    """Candidate pool from the key-term query; each text score blends the word-level BM25, the
+) -> list[tuple[dict, float, tuple[str, ...], float]]:
+    """Candidate pool from the key-term query, as (stored fields, text score, matched terms, title
+    coverage); each text score blends the word-level BM25, the
     bigram BM25 of the whole need (both scaled to the pool's best) and the title coverage. Each
     candidate's matched terms are shown as the need wrote them, an expansion as "its word ← the
     need's word" (`sources`, from `key_terms`)."""
@@ -496,15 +516,15 @@ def _retrieve(
 
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
     gram_share = 1 - WORD_SHARE - TITLE_SHARE
+    covers = [title_coverage(idf, vocabulary, stored.get("title", "")) for stored, _s, _m in pool]
     return [
         (
             stored,
-            WORD_SHARE * score / best_word
-            + gram_share * gram / best_gram
-            + TITLE_SHARE * title_coverage(idf, vocabulary, stored.get("title", "")),
+            WORD_SHARE * score / best_word + gram_share * gram / best_gram + TITLE_SHARE * cover,
             matched,
+            cover,
         )
-        for (stored, score, matched), gram in zip(pool, grams, strict=True)
+        for (stored, score, matched), gram, cover in zip(pool, grams, covers, strict=True)
     ]
 
 
@@ -521,6 +541,7 @@ def _match(r: Ranked, stored: dict) -> Match:
         score=r.score,
         reasons=r.reasons,
         fields=stored,
+        fit=round(r.candidate.fit, 4),
     )
 
 
@@ -625,8 +646,18 @@ def _match_demand(searcher, demand, limit: int) -> list[Match]:
     need_text = f"{demand.title} {demand.title} {demand.description}"
     pool = _retrieve(searcher, terms, "offering", need_text, sources)
     need = _need_of(demand)
-    candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
-    return group_alike(rank(need, candidates), {s["id"]: s for s, _, _ in pool}, limit)
+    candidates = [_candidate(*pooled) for pooled in pool]
+    return group_alike(rank(need, candidates), {pooled[0]["id"]: pooled[0] for pooled in pool}, limit)
+
+
+def demands_near(title: str, text: str, limit: int = 20) -> list[int]:
+    """Ids of the open demands whose words are nearest an offering's, best first: the demands whose
+    matches it may have joined (the subscriptions' push checks each with `match_demands`)."""
+    with _fresh_searcher() as searcher:
+        terms = key_terms(searcher, title, text)
+        pool = _retrieve(searcher, terms, "demand", f"{title} {title} {text}")
+    pool.sort(key=lambda item: -item[1])
+    return [pooled[0]["obj_id"] for pooled in pool[:limit]]
 
 
 def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
@@ -647,12 +678,12 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
         volumes=tuple(analysis.volumes_litres(offered_text)),
         masses=tuple(analysis.masses_tonnes(offered_text)),
     )
-    candidates = [_candidate(stored, score, matched) for stored, score, matched in pool]
+    candidates = [_candidate(*pooled) for pooled in pool]
     ranked = rank(need, candidates)
     for r in ranked:  # a demand preferring the platform's city: say so
         if platform.city in r.candidate.cities:
             r.reasons.append(f"需求方优先考虑{platform.city}")
-    return _to_matches(ranked, {s["id"]: s for s, _, _ in pool}, limit)
+    return _to_matches(ranked, {pooled[0]["id"]: pooled[0] for pooled in pool}, limit)
 
 
 def warm_up(app) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
-from .. import signals
+from .. import signals, vocab
+from ..core.errors import load_permitted
 from ..core.mail import send_email
 from ..core.models import utcnow
 from ..extensions import db
@@ -13,8 +14,12 @@ from ..platforms.services import operators_of
 from .models import Notification
 
 
-def notify(user, message: str, link: str | None = None, *, email: bool = True) -> Notification:
-    note = Notification(user_id=user.id, message=message, link=link)
+def notify(
+    user, message: str, link: str | None = None, *, email: bool = True, category: str = "service"
+) -> Notification:
+    """Tell the user in the app (and by mail unless `email` is false: the subscriptions mail their own
+    way, at once or in digests)."""
+    note = Notification(user_id=user.id, message=message, link=link, category=category)
     db.session.add(note)
     if email:
         send_email(user.email, "中试平台服务市场通知", f"{user.name}，您好：\n\n{message}\n\n{link or ''}\n")
@@ -34,23 +39,30 @@ def unread_expression(user):
     )
 
 
-def list_for(user, limit: int = 100) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        )
-    )
+def notices_of(user, *, category: str | None = None, unread_only: bool = False) -> Select:
+    """The user's notices, newest first, of one category (vocab.NOTIFICATION_CATEGORIES) and/or unread."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if category in vocab.NOTIFICATION_CATEGORIES:
+        query = query.where(Notification.category == category)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.id.desc())
 
 
-def mark_all_read(user) -> None:
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+def open_notice(user, notice_id: int) -> Notification:
+    """The user's own notice, marked read (another user's, or none: 404)."""
+    note = load_permitted(Notification, notice_id, lambda n: n.user_id == user.id)
+    if note.read_at is None:
+        note.read_at = utcnow()
+    return note
+
+
+def mark_all_read(user, *, category: str | None = None) -> int:
+    """Mark the user's unread notices read (of one category when given); returns how many."""
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if category in vocab.NOTIFICATION_CATEGORIES:
+        statement = statement.where(Notification.category == category)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount
 
 
 def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> None:
@@ -59,7 +71,7 @@ def _on_platform_reviewed(platform, *, action: str, reason: str | None, **_) -> 
         message += f"意见：{reason}"
     link = url_for("platforms.manage", platform_id=platform.id, _external=True)
     for user in operators_of(platform):
-        notify(user, message, link)
+        notify(user, message, link, category="review")
 
 
 #: Moderation of an offering, told to the platform's operators: {action: message template}.
@@ -74,12 +86,21 @@ def _on_state_changed(obj, *, workflow, action: str, reason: str | None, **_) ->
         message = OFFERING_MODERATION[action].format(title=obj.title, reason=reason or "")
         link = url_for("offerings.edit", offering_id=obj.id, _external=True)
         for user in operators_of(obj.platform):
-            notify(user, message, link)
+            notify(user, message, link, category="review")
 
 
-def _on_notice(_sender, *, users, message: str, link: str | None = None, **_) -> None:
+def _on_notice(
+    _sender,
+    *,
+    users,
+    message: str,
+    link: str | None = None,
+    email: bool = True,
+    category: str = "service",
+    **_,
+) -> None:
     for user in {u.id: u for u in users if u is not None}.values():
-        notify(user, message, link)
+        notify(user, message, link, email=email, category=category)
 
 
 def subscribe() -> None:

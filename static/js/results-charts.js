@@ -1,14 +1,7 @@
-// Charts of the evaluation results (Chart.js, served from static/vendor/). Each <canvas data-chart>
-// reads its numbers from the <script type="application/json"> block named by data-source; the same
-// numbers are in the table beside it, so the page says everything without JavaScript.
-document.addEventListener("DOMContentLoaded", function () {
-  if (typeof window.Chart === "undefined") return;
+// The evaluation results' charts, drawn by charts.js: the grade distribution and a platform's breakdown.
+(function () {
   var GRADE_COLOURS = ["#1f7a3f", "#0b5cad", "#a65d00", "#b42318"];
-  var read = function (canvas) {
-    var source = document.getElementById(canvas.dataset.source);
-    return source ? JSON.parse(source.textContent) : null;
-  };
-  var builders = {
+  window.chartBuilders = Object.assign(window.chartBuilders || {}, {
     grades: function (data) {
       return {
         type: "bar",
@@ -41,12 +34,5 @@ document.addEventListener("DOMContentLoaded", function () {
         },
       };
     },
-  };
-  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-    var build = builders[canvas.dataset.chart];
-    var data = read(canvas);
-    if (!build || !data) return;
-    canvas.chart = new window.Chart(canvas, build(data));
-    canvas.dataset.rendered = "true";
   });
-});
+})();

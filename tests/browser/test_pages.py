@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from marketplace.core.models import utcnow
+from marketplace.coverage.models import DemandFit
 from tests import factories
 from tests.browser.test_flows import login
 from tests.conftest import PASSWORD
@@ -30,8 +32,12 @@ PAGES = {
         "/offerings/{service}",
         "/offerings/{offering}/book",
         "/demands",
+        "/demands?q=发酵&domain=生物医药&sort=budget",
         "/demands/{demand}",
         "/search?q=发酵罐",
+        "/unsubscribe/{unsubscribe_token}",
+        "/statistics",
+        "/unsubscribe/not-a-valid-token",
         "/search?q=发酵&scope=platform",
         "/account/login",
         "/account/register",
@@ -57,6 +63,13 @@ PAGES = {
         "/demands/{demand}",
         "/demands/{draft_demand}",
         "/notifications/",
+        "/notifications/?category=subscription&unread=1",
+        "/my/subscriptions",
+        "/my/favourites",
+        "/my/favourites?type=demand",
+        "/compare?o={offering}&o={service}",
+        "/search?q=发酵罐&city=青岛",
+        "/platforms/{platform}",
         "/account/",
         "/account/password",
         "/offerings/{offering}/book",
@@ -92,6 +105,8 @@ PAGES = {
         "/bookings/{request}",
         "/demands/{demand}",
         "/notifications/",
+        "/my/subscriptions",
+        "/demands?domain=生物医药",
         "/account/",
         "/bookings/{booking}",
         "/workbench/",
@@ -127,6 +142,8 @@ PAGES = {
         "/admin/platforms/{platform}",
         "/admin/search",
         "/admin/match-feedback",
+        "/admin/coverage",
+        "/admin/coverage/unmet",
         "/platform/bookings",
         "/bookings/{booking}",
         "/workbench/",
@@ -191,6 +208,12 @@ NOT_PAGES = {
     "calendar.feed",
     "evaluation_results.export_xlsx",
     "demands.feedback_qrels",
+    "feeds.offerings",  # Atom, not pages (tests/subscriptions/test_feeds.py reads them back)
+    "feeds.platform_offerings",
+    "feeds.demands",
+    "notifications.open_notice",  # marks a notice read and redirects to its link
+    "coverage.download_csv",  # downloads (tests/coverage/test_pages.py reads them back)
+    "coverage.download_xlsx",
 }
 
 LONG = "超长名称测试" * 6
@@ -237,6 +260,14 @@ def world(db):
     factories.DemandContactFactory(demand=demand, platform=platform)
     factories.MatchFeedbackFactory(demand=demand, offering=offering, useful=False, reason=LONG * 3, score=0.5)
     draft_demand = factories.DemandFactory(organization=firm.organization, status="draft", title="草稿需求")
+    db.session.add(  # waiting for a good match for ten days: on the administrators' unmet list
+        DemandFit(
+            demand_id=demand.id,
+            best_fit=0.1,
+            best_offering_id=offering.id,
+            unmet_since=utcnow() - timedelta(days=10),
+        )
+    )
     firm.phone, operator.phone = "0531-88888888 转 1234", "13900001111"
     inquiry = factories.InquiryFactory(
         offering=service,
@@ -320,6 +351,21 @@ def world(db):
     message = factories.MessageFactory(thread_id=booking.id, author_id=firm.id, body=LONG)
     factories.AttachmentFactory(owner=message, filename=f"检测报告{LONG}.png")
     factories.CalendarFeedFactory(user=firm)
+    saved = factories.SubscriptionFactory(user=firm, name=f"发酵罐 · {LONG}")
+    factories.SubscriptionFactory(
+        user=firm,
+        kind="platform",
+        target=str(platform.id),
+        platform_id=platform.id,
+        name=platform.name,
+        query=None,
+    )
+    factories.NotificationFactory(
+        user_id=firm.id,
+        category="subscription",
+        message=f"保存的搜索“发酵罐”有新的中试资源：{LONG}",
+        link="/offerings/1",
+    )
     review = _expert_review(users["expert"], platform, submitted)
     self_report, submitted_report, campaign = _self_reports(platform, returned, users)
     evaluation = _evaluation(users["admin"])
@@ -329,6 +375,10 @@ def world(db):
     from marketplace.accounts.services import _reset_serializer
 
     reset_token = _reset_serializer().dumps({"uid": firm.id, "h": firm.password_hash[-16:]})
+    from marketplace.subscriptions.services import unsubscribe_token
+
+    with current_app.test_request_context():
+        unsubscribe = unsubscribe_token(firm, [saved.id])
     ids = {
         "platform": platform.id,
         "offering": offering.id,
@@ -341,6 +391,7 @@ def world(db):
         "proposal": proposal.id,
         "order": order.id,
         "reset_token": reset_token,
+        "unsubscribe_token": unsubscribe,
         "hourly": hourly.id,
         "booking": booking.id,
         "request": request.id,
@@ -717,7 +768,13 @@ def test_every_page_fits_a_phone_and_its_text_is_readable(page, live_server, wor
         for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             page.set_viewport_size(viewport)
             response = page.goto(url)
-            expected = 404 if path == "/offerings/987654" else 400 if "2026-13-01" in path else 200
+            expected = (
+                404
+                if path == "/offerings/987654"
+                else 400
+                if ("2026-13-01" in path or "not-a-valid" in path)
+                else 200
+            )
             if response.status != expected:
                 problems.append(f"{path} ({name}): status {response.status}")
                 continue

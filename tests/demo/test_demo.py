@@ -164,6 +164,8 @@ def test_seed_demo_fills_an_empty_database_once_with_all_the_tour_needs(runner, 
     the_demo_accounts_find_their_platform_and_their_needs(db)
     the_demo_holds_last_years_published_evaluation_and_typical_cases(db, client)
     a_fermentation_need_finds_one_vessel_of_three_platforms_grouped(db)
+    an_official_sees_where_demand_has_no_supply(db, client)
+    the_demo_firm_learns_of_a_new_fermenter_without_searching(db)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "数据库不为空" in again.output
 
@@ -176,6 +178,54 @@ def a_fermentation_need_finds_one_vessel_of_three_platforms_grouped(db):
     needs = db.session.scalars(select(Demand).where(Demand.title.contains("发酵"), Demand.is_open).limit(30))
     grouped = [m for demand in needs for m in matching.match_demand(demand, limit=10) if m.alike]
     assert any("发酵罐" in m.title and m.alike_platforms == 2 for m in grouped)
+
+
+def an_official_sees_where_demand_has_no_supply(db, client):
+    """After `flask bootstrap`'s matching of the open demands, the two needs the catalogue has nothing for
+    are on the coverage dashboard and on the administrators' list of unmet demands."""
+    from marketplace.coverage import services as coverage
+
+    assert coverage.refresh() >= 150
+    rows = coverage.coverage(coverage.Period(local_today() - timedelta(days=30), local_today()))
+    assert coverage.totals(rows)["unmet_demands"] >= 2
+    client.post("/account/login", data={"email": "admin@demo.cn", "password": demo.DEMO_PASSWORD})
+    unmet = client.get("/admin/coverage/unmet").get_data(as_text=True)
+    assert "航空发动机单晶叶片定向凝固中试" in unmet and "文物青铜器无损修复材料中试" in unmet
+    dashboard = client.get("/admin/coverage").get_data(as_text=True)
+    assert "需求缺少供给的地方" in dashboard
+    client.post("/account/logout")
+
+
+def the_demo_firm_learns_of_a_new_fermenter_without_searching(db):
+    """The demo firm saved a search for 发酵罐: a new fermenter of an operator reaches its notices."""
+    from marketplace.notifications.models import Notification
+    from marketplace.offerings import services as offerings
+    from marketplace.subscriptions import services as subscriptions
+
+    subscriptions.scan()  # the worker's first scan: what the demo holds is no news
+    operator = db.session.scalar(select(User).where(User.email == "operator@demo.cn"))
+    platform = db.session.scalar(
+        select(Platform).where(Platform.org_id == operator.org_id, Platform.is_public)
+    )
+    offerings.create_offering(
+        operator,
+        platform,
+        {
+            "kind": "equipment",
+            "title": "2000 L 不锈钢发酵罐",
+            "description": "机械搅拌，在线 pH 与溶氧控制。",
+            "domains": ["生物医药"],
+        },
+    )
+    db.session.commit()
+    subscriptions.scan()
+    firm = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
+    told = db.session.scalars(
+        select(Notification.message).where(
+            Notification.user_id == firm.id, Notification.category == "subscription"
+        )
+    ).all()
+    assert any("保存的搜索“发酵罐”有新的中试资源：2000 L 不锈钢发酵罐" in m for m in told)
 
 
 def the_catalogue_covers_every_domain_city_kind_and_role(db):

@@ -1,0 +1,101 @@
+"""Administrators work through the demands without a good match: forward one to chosen platforms (their
+operators are told), recruit a platform for it or judge it outside 中试 services; the firm is told each
+time and every action is recorded."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.core.models import utcnow
+from marketplace.coverage.models import DemandFit, GapAction
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from tests import factories
+
+
+@pytest.fixture
+def gap(db):
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization, title="青铜器缓蚀封护材料中试", domains=["新材料"]
+    )
+    db.session.add(DemandFit(demand_id=demand.id, best_fit=0.1, unmet_since=utcnow() - timedelta(days=10)))
+    platform = factories.PlatformFactory(domains=["新材料"], name="淄博新材料中试平台")
+    operator = factories.UserFactory(role="operator", organization=platform.organization)
+    factories.PlatformFactory(domains=["生物医药"], name="不相关的平台")
+    db.session.commit()
+    return {"firm": firm, "demand": demand, "platform": platform, "operator": operator}
+
+
+def messages(user):
+    return list(db.session.scalars(select(Notification.message).where(Notification.user_id == user.id)))
+
+
+def listed(client, state=""):
+    return 'class="panel gap-demand"' in client.get(f"/admin/coverage/unmet{state}").get_data(as_text=True)
+
+
+def test_forwarding_tells_the_platforms_and_the_firm(client, auth, admin_user, gap):
+    auth.as_(admin_user)
+    page = client.get("/admin/coverage/unmet").get_data(as_text=True)
+    assert "淄博新材料中试平台" in page and "不相关的平台" not in page  # platforms of the demand's domains
+    prefix = f"d{gap['demand'].id}"
+    response = client.post(
+        f"/admin/coverage/unmet/{gap['demand'].id}",
+        data={
+            f"{prefix}-action": "forward",
+            f"{prefix}-platforms": gap["platform"].id,
+            f"{prefix}-note": "请尽快联系",
+        },
+    )
+    assert response.status_code == 302
+    assert messages(gap["firm"]) == [
+        "管理员已将您的需求“青铜器缓蚀封护材料中试”推荐给：淄博新材料中试平台。请尽快联系"
+    ]
+    assert messages(gap["operator"]) == [
+        "管理员向贵平台推荐了一项尚无合适供给的中试需求：青铜器缓蚀封护材料中试。请尽快联系。"
+    ]
+    [record] = db.session.scalars(select(GapAction))
+    assert (record.action, record.platform_ids, record.by_id) == (
+        "forward",
+        [gap["platform"].id],
+        admin_user.id,
+    )
+    assert not listed(client) and listed(client, "?state=handled")
+
+
+def test_forwarding_needs_a_platform_and_the_others_a_note(client, auth, admin_user, gap):
+    auth.as_(admin_user)
+    prefix = f"d{gap['demand'].id}"
+    url = f"/admin/coverage/unmet/{gap['demand'].id}"
+    response = client.post(url, data={f"{prefix}-action": "forward"})
+    assert response.status_code == 422 and "请至少选择一个平台" in response.get_data(as_text=True)
+    response = client.post(url, data={f"{prefix}-action": "recruit", f"{prefix}-note": "  "})
+    assert response.status_code == 422 and "请填写说明" in response.get_data(as_text=True)
+    response = client.post(url, data={f"{prefix}-note": "x"})
+    assert response.status_code == 422 and "请选择处理方式" in response.get_data(as_text=True)
+    assert db.session.scalar(select(GapAction)) is None and messages(gap["firm"]) == []
+
+
+def test_a_demand_outside_the_scope_leaves_the_list(client, auth, admin_user, gap):
+    auth.as_(admin_user)
+    prefix = f"d{gap['demand'].id}"
+    client.post(
+        f"/admin/coverage/unmet/{gap['demand'].id}",
+        data={f"{prefix}-action": "out_of_scope", f"{prefix}-note": "属于文物保护研究，建议联系文保机构。"},
+    )
+    assert messages(gap["firm"]) == [
+        "经评估，您的需求“青铜器缓蚀封护材料中试”不属于中试服务范围：属于文物保护研究，建议联系文保机构。"
+    ]
+    assert not listed(client) and not listed(client, "?state=handled")
+
+
+def test_only_administrators_act_and_only_on_open_demands(client, auth, admin_user, gap):
+    auth.as_(gap["firm"])
+    assert client.post(f"/admin/coverage/unmet/{gap['demand'].id}", data={}).status_code == 403
+    gap["demand"].status = "fulfilled"
+    db.session.commit()
+    auth.as_(admin_user)
+    assert client.post(f"/admin/coverage/unmet/{gap['demand'].id}", data={}).status_code == 404
+    assert client.post("/admin/coverage/unmet/99999", data={}).status_code == 404
