@@ -91,6 +91,7 @@ DEMAND_STATUSES = {
     "fulfilled": "已对接完成",
     "withdrawn": "已撤回",
     "expired": "已过期",
+    "hidden": "已被管理员隐藏",
 }
 #: An anonymous demand's firm, for all but the firm, the platforms it contacted and administrators.
 ANONYMOUS_FIRM = "某企业（匿名）"

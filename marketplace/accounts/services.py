@@ -9,14 +9,15 @@ import secrets
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import vocab
 from ..core.errors import DomainError, Forbidden
 from ..core.mail import send_email
-from ..core.models import utcnow
+from ..core.models import AuditLog, utcnow
 from ..extensions import db
 from .models import SELF_SERVICE_ROLES, ApiToken, LoginThrottle, Organization, User, credit_code_is_valid
 
@@ -375,3 +376,70 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not secrets.compare_digest(user.session_token, token) or not user.is_enabled:
         return None
     return user
+
+
+# --- administrators' overview ----------------------------------------------------------------------
+
+REASON_MAX = 500
+
+
+def set_enabled(admin, user: User, enabled: bool, reason: str) -> None:
+    """An administrator deactivates an account (a reason is required; its sessions end at once and its
+    API tokens stop working, since both check `is_enabled`) or reactivates it; audited."""
+    if not admin.is_admin:
+        raise Forbidden()
+    reason = (reason or "").strip()
+    if not enabled and user.id == admin.id:
+        raise DomainError(("reason", "不能停用自己的账户。"))
+    if not enabled and not reason:
+        raise DomainError(("reason", "请填写停用原因。"))
+    if len(reason) > REASON_MAX:
+        raise DomainError(("reason", f"原因不能超过 {REASON_MAX} 个字符。"))
+    if user.is_enabled == enabled:
+        return
+    user.is_enabled = enabled
+    if not enabled:
+        end_sessions(user)
+    db.session.add(
+        AuditLog(
+            actor_id=admin.id,
+            object_type="user",
+            object_id=user.id,
+            old_state="disabled" if enabled else "enabled",
+            new_state="enabled" if enabled else "disabled",
+            reason=reason or None,
+        )
+    )
+
+
+def admin_users(q: str = "", role: str | None = None, enabled: bool | None = None, org_id: int | None = None):
+    """Every account, newest first, by a part of the name or e-mail, role, state and organisation."""
+    stmt = select(User).options(selectinload(User.organization)).order_by(User.id.desc())
+    if q:
+        pattern = q[:100]
+        stmt = stmt.where(
+            User.name.contains(pattern, autoescape=True) | User.email.contains(pattern, autoescape=True)
+        )
+    if role in vocab.ROLES:
+        stmt = stmt.where(User.role == role)
+    if enabled is not None:
+        stmt = stmt.where(User.is_enabled.is_(enabled))
+    if org_id is not None:
+        stmt = stmt.where(User.org_id == org_id)
+    return stmt
+
+
+def admin_organizations(q: str = "", kind: str | None = None):
+    """Every organisation, newest first, by a part of the name and kind (a statement; `account_counts`)."""
+    stmt = select(Organization).order_by(Organization.id.desc())
+    if q:
+        stmt = stmt.where(Organization.name.contains(q[:100], autoescape=True))
+    if kind in vocab.ORG_KINDS:
+        stmt = stmt.where(Organization.kind == kind)
+    return stmt
+
+
+def account_counts(organizations) -> dict[int, int]:
+    ids = [o.id for o in organizations]
+    query = select(User.org_id, func.count(User.id)).where(User.org_id.in_(ids)).group_by(User.org_id)
+    return dict(db.session.execute(query).all())

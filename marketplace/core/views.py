@@ -84,6 +84,12 @@ def float_arg(name: str, limit: float = 1e12) -> float | None:
     return value if math.isfinite(value) and abs(value) < limit else None
 
 
+def int_arg(name: str) -> int | None:
+    """An id from the query string (at most 9 digits), or None for anything else."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 def page_arg(name: str = "page") -> int:
     """The requested page number (query parameter `name`: a page with two tables pages each), 1 when
     missing or invalid."""

@@ -10,7 +10,7 @@ Each row counts, for one domain and one city:
   `COVERAGE_GOOD_FIT`): the catalogue has nothing that is about the need;
 - bookings_completed: bookings and orders completed in the period, by the offering's domains (an
   order without an offering: its platform's) and the platform's city;
-and, on the dashboard, conversions (outcomes recorded as 已量产 in the period) and the median hours from
+and, on the dashboard, conversions (outcomes recorded as 已量产 in the period) and the median days from
 a demand's publication to its first proposal. An item of several domains counts in each of its rows,
 so the totals (the sums of the rows) can exceed the number of distinct items."""
 
@@ -43,7 +43,7 @@ from .models import DemandFit, GapAction
 #: The fields of a row, in the order of the API and the downloads.
 ROW_FIELDS = ("platforms", "offerings", "open_demands", "unmet_demands", "bookings_completed")
 #: The dashboard's further columns (not in the API's rows).
-EXTRA_FIELDS = ("conversions", "median_response_hours")
+EXTRA_FIELDS = ("conversions", "median_response_days")
 LABELS = {
     "domain": "领域",
     "city": "城市",
@@ -53,7 +53,7 @@ LABELS = {
     "unmet_demands": "无良好匹配需求",
     "bookings_completed": "完成服务",
     "conversions": "转化量产",
-    "median_response_hours": "首次响应中位数（小时）",
+    "median_response_days": "首次响应中位数（天）",
 }
 MAX_DAYS = 3 * 366  #: the longest period a page or the API reports on
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  #: the dates a period may span
@@ -189,7 +189,7 @@ def coverage(period: Period) -> list[dict]:
                 "domain": domain,
                 "city": city,
                 **figures,
-                "median_response_hours": round(statistics.median(hours), 1) if hours else None,
+                "median_response_days": round(statistics.median(hours) / 24, 1) if hours else None,
             }
         )
     return rows

@@ -84,12 +84,14 @@ def download_xlsx():
     )
 
 
-def _unmet_page(replaced: tuple[int, object] | None = None, status: int = 200):
+def _unmet_page(replaced: tuple | None = None, status: int = 200):
     handled = request.args.get("state") == "handled"
     page = page_of(services.unmet_demands(handled))
+    if replaced is not None and replaced[0].id not in {d.id for d in page.items}:
+        page.items.insert(0, replaced[0])  # the demand whose form is refused stays in sight
     forms = {d.id: gap_form(d, services.gap_platforms(d)) for d in page.items}
     if replaced is not None:
-        forms[replaced[0]] = replaced[1]
+        forms[replaced[0].id] = replaced[1]
     return (
         render_template(
             "coverage/unmet.html",
@@ -127,7 +129,7 @@ def act(demand_id: int):
     )
     if done:
         return redirect(url_for("coverage.unmet"))
-    return _unmet_page((demand.id, form), 422)
+    return _unmet_page((demand, form), 422)
 
 
 @bp.route("/statistics")

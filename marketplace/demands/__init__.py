@@ -19,6 +19,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(match_command)
     add_menu_item(
         app,
+        "需求管理",
+        "demands.admin_list",
+        description="全部已发布需求的检索与筛选；隐藏违反规则的需求（企业会收到原因），或恢复展示。",
+        order=12,
+    )
+    add_menu_item(
+        app,
         "匹配反馈",
         "demands.feedback_list",
         description="企业对匹配结果的“有用/不相关”评价及原因，可导出供评测匹配效果。",

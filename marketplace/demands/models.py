@@ -43,10 +43,12 @@ class DemandStatus(StrEnum):
     FULFILLED = "fulfilled"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    HIDDEN = "hidden"  #: hidden by an administrator for breaking the rules (restored by one)
 
 
 S = DemandStatus
-#: draft → open → fulfilled | withdrawn | expired; a closed demand can be reopened.
+#: draft → open → fulfilled | withdrawn | expired; a closed demand can be reopened. An administrator
+#: hides an open demand that breaks the rules, and restores it.
 DEMAND_WORKFLOW = Workflow(
     object_type="demand",
     states=DemandStatus,
@@ -60,6 +62,8 @@ DEMAND_WORKFLOW = Workflow(
         (S.FULFILLED, "reopen"): S.OPEN,
         (S.WITHDRAWN, "reopen"): S.OPEN,
         (S.EXPIRED, "reopen"): S.OPEN,
+        (S.OPEN, "hide"): S.HIDDEN,
+        (S.HIDDEN, "restore"): S.OPEN,
     },
     action_labels={
         "publish": "发布",
@@ -67,10 +71,14 @@ DEMAND_WORKFLOW = Workflow(
         "withdraw": "撤回",
         "reopen": "重新开放",
         "expire": "过期",
+        "hide": "隐藏（违反规则）",
+        "restore": "恢复展示",
     },
 )
 #: What the firm does from the demand page (`expire` is the system's, by the deadline).
 OWNER_ACTIONS = ("publish", "fulfil", "withdraw", "reopen")
+#: What administrators do to a demand that breaks the rules (the firm is told why).
+MODERATION_ACTIONS = ("hide", "restore")
 
 #: Every number of a demand and its bounds (service, form, import: core/numbers.py).
 NUMBERS = {

@@ -3,6 +3,7 @@ judge the matches."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
@@ -19,11 +20,13 @@ from ..core.numbers import check_numbers
 from ..core.pagination import Page, paginate
 from ..core.timeutil import local_today
 from ..extensions import db
+from ..matching import analysis
 from ..matching import services as matching
 from ..offerings.models import Offering
 from ..platforms.models import Platform
 from .models import (
     DEMAND_WORKFLOW,
+    MODERATION_ACTIONS,
     NUMBERS,
     OWNER_ACTIONS,
     Demand,
@@ -175,6 +178,113 @@ def transition(user, demand: Demand, action: str, reason: str | None = None) -> 
     DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason, guards=[_deadline_ahead] if opening else [])
     if opening:
         demand.published_at = utcnow()
+
+
+@dataclass(frozen=True)
+class DraftNeed:
+    """A need being written, matched as if posted, with no domain or kind chosen yet."""
+
+    title: str
+    description: str
+    domains: tuple = ()
+    kinds: tuple = ()
+    budget_max: float | None = None
+    city_preference: tuple = ()
+    id: int = 0
+    updated_at: None = None
+
+
+SUGGEST_FROM = 10  #: matches whose domains and kinds vote
+SUGGEST_SHARE = 0.3  #: a label is suggested with at least this share of the best label's votes
+
+
+def suggest(title: str, description: str) -> dict:
+    """What the form suggests for a need being written: the domains and kinds of offering of its best
+    matches (each match votes with its score; at most two of each), and the scale and certifications
+    the analyzer reads in the text. The firm confirms or changes them."""
+    text = f"{title} {description}".strip()
+    if len(text) < 4:
+        return {"domains": [], "kinds": [], "volumes": [], "masses": [], "certifications": []}
+    matches = matching.match_demand(DraftNeed(title[:200], description[:10000]), limit=SUGGEST_FROM)
+
+    def vote(field: str, labels) -> list[str]:
+        votes: Counter = Counter()
+        for m in matches:
+            for label in filter(None, (m.fields.get(field) or "").split(",")):
+                votes[label] += m.score
+        best = max(votes.values(), default=0)
+        ranked = [label for label, v in votes.most_common() if v >= SUGGEST_SHARE * best and label in labels]
+        return ranked[:2]
+
+    shown = {analysis.normalise(c).replace(" ", ""): c for c in vocab.CERTIFICATIONS}  # gmp → GMP
+    return {
+        "domains": vote("domain", vocab.DOMAINS),
+        "kinds": vote("kind", vocab.OFFERING_KINDS),
+        "volumes": [f"{v:g} L" for v in analysis.volumes_litres(text)][:3],
+        "masses": [f"{m:g} 吨" for m in analysis.masses_tonnes(text)][:3],
+        "certifications": [shown[c] for c in sorted(analysis.certifications(text)) if c in shown][:5],
+    }
+
+
+REASON_MAX = 500
+#: What the firm reads when an administrator hides or restores its demand.
+MODERATION_MESSAGES = {
+    "hide": "您的需求“{title}”因不符合平台规则，已被管理员隐藏：{reason}。如需申诉，请联系平台管理员。",
+    "restore": "您的需求“{title}”已由管理员恢复展示。{reason}",
+}
+
+
+def moderate(user, demand: Demand, action: str, reason: str) -> None:
+    """An administrator hides an open demand that breaks the rules (a reason is required: the firm reads
+    it) or restores a hidden one; audited by the workflow, the firm's users told."""
+    if not user.is_admin:
+        raise Forbidden()
+    if action not in MODERATION_ACTIONS:
+        raise LookupError(action)
+    reason = (reason or "").strip()
+    if action == "hide" and not reason:
+        raise DomainError(("reason", "请填写隐藏原因：企业会看到这段话。"))
+    if len(reason) > REASON_MAX:
+        raise DomainError(("reason", f"原因不能超过 {REASON_MAX} 个字符。"))
+    guards = [_deadline_ahead] if action == "restore" else []
+    DEMAND_WORKFLOW.apply(demand, action, by=user, reason=reason or None, guards=guards)
+    firm = db.session.scalars(
+        select(User).where(User.org_id == demand.org_id, User.role == Role.FIRM, User.is_enabled.is_(True))
+    )
+    message = MODERATION_MESSAGES[action].format(title=demand.title, reason=reason.rstrip("。")).rstrip()
+    signals.notice.send(
+        "demands",
+        users=list(firm),
+        message=message,
+        link=url_for("demands.detail", demand_id=demand.id, _external=True),
+        category="review",
+    )
+
+
+@dataclass(frozen=True)
+class AdminFilters:
+    """The administrators' list of demands: words of the title, a state, a domain."""
+
+    q: str = ""
+    status: str | None = None
+    domain: str | None = None
+
+
+def admin_demands(filters: AdminFilters):
+    """Every demand but drafts, newest first, filtered (a statement the page paginates)."""
+    stmt = (
+        select(Demand)
+        .where(Demand.status != DemandStatus.DRAFT)
+        .options(selectinload(Demand.organization))
+        .order_by(Demand.id.desc())
+    )
+    if filters.q:
+        stmt = stmt.where(Demand.title.contains(filters.q[:100], autoescape=True))
+    if filters.status in vocab.DEMAND_STATUSES:
+        stmt = stmt.where(Demand.status == filters.status)
+    if filters.domain:
+        stmt = stmt.where(Demand.domains.has(filters.domain[:40]))
+    return stmt
 
 
 def _deadline_passed(deadline: date | None) -> tuple[str, str] | None:

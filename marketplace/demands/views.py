@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.models import Role
+from ..accounts.views import safe_next
 from ..core.auth import acting_user, or_404, role_required
 from ..core.views import page_arg, page_of, page_size, perform, submit_form
 from ..extensions import db
@@ -19,9 +20,15 @@ from ..matching.outbox import memo, public_page, signed_in_page
 from ..offerings.models import Offering
 from . import services
 from .forms import DemandForm, MatchFeedbackForm
-from .models import DEMAND_WORKFLOW, OWNER_ACTIONS
+from .models import DEMAND_WORKFLOW, MODERATION_ACTIONS, OWNER_ACTIONS, Demand
 
 bp = Blueprint("demands", __name__)
+
+
+@bp.app_template_global()
+def moderation_actions(demand) -> list[str]:
+    """What an administrator may do to this demand now (the workflow's table)."""
+    return DEMAND_WORKFLOW.allowed_actions(demand.status, among=MODERATION_ACTIONS)
 
 
 @bp.app_template_global()
@@ -72,6 +79,15 @@ def create():
     if done:
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, title="发布中试需求")
+
+
+@bp.route("/my/demands/suggest", methods=["POST"])
+@role_required(Role.FIRM)
+def suggest():
+    """Domains and kinds suggested for the need being written (the form's 识别领域与类型 button)."""
+    return jsonify(
+        services.suggest(request.form.get("title", "")[:200], request.form.get("description", "")[:10000])
+    )
 
 
 @bp.route("/my/demands/<int:demand_id>/edit", methods=["GET", "POST"])
@@ -179,6 +195,38 @@ def withdraw_judgement(demand_id: int, offering_id: int):
     else:  # withdrawn already, e.g. from another tab
         flash("该评价此前已撤销。", "info")
     return redirect(url_for("demands.detail", demand_id=demand.id, _anchor=f"match-{offering_id}"))
+
+
+#: The query parameters the administrators' list of demands keeps in its links.
+ADMIN_PARAMS = ("q", "status", "domain")
+
+
+@bp.route("/admin/demands")
+@role_required(Role.ADMIN)
+def admin_list():
+    """Every published demand with search and filters; hide one that breaks the rules, restore it."""
+    filters = services.AdminFilters(
+        q=(request.args.get("q") or "").strip()[:100],
+        status=request.args.get("status") or None,
+        domain=request.args.get("domain") or None,
+    )
+    return render_template(
+        "demands/admin_list.html",
+        page=page_of(services.admin_demands(filters)),
+        filters=filters,
+        link_params=ADMIN_PARAMS,
+    )
+
+
+@bp.route("/admin/demands/<int:demand_id>/<any(hide, restore):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def moderate(demand_id: int, action: str):
+    demand = db.session.get(Demand, demand_id) or abort(404)
+    perform(
+        lambda: services.moderate(acting_user(), demand, action, request.form.get("reason", "")),
+        "已隐藏该需求，并已通知企业。" if action == "hide" else "已恢复展示该需求，并已通知企业。",
+    )
+    return redirect(safe_next(request.form.get("next")) or url_for("demands.admin_list"))
 
 
 @bp.route("/admin/match-feedback")

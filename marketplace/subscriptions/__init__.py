@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.cli.add_command(notify_cli)
     app.add_template_global(lambda kind, target: services.following(current_user, kind, target), "following")
+    app.add_template_global(lambda args: services.saved_search(current_user, args), "saved_search")

@@ -125,8 +125,6 @@ def search_query(args) -> dict:
 def describe(query: dict) -> str:
     """A saved search's name: 锂电池 · 中试设备 · 济南."""
     parts = [query["q"]] if query.get("q") else []
-    if query.get("scope") == "demand":
-        parts.append("需求")
     if query.get("kind"):
         parts.append(vocab.OFFERING_KINDS.get(query["kind"], query["kind"]))
     parts += [
@@ -134,7 +132,8 @@ def describe(query: dict) -> str:
     ]
     if "price_min" in query or "price_max" in query:
         parts.append(f"价格 {query.get('price_min', 0):g}–{query.get('price_max', '不限')}")
-    return " · ".join(parts)[:100]
+    name = " · ".join(parts)
+    return (f"{name}（需求）" if query.get("scope") == "demand" else name)[:100]
 
 
 def save_search(user, args) -> Subscription:
@@ -179,6 +178,11 @@ def _add(user, kind: SubscriptionKind, target: str, name: str, **values) -> Subs
     db.session.add(subscription)
     db.session.flush()
     return subscription
+
+
+def saved_search(user, args) -> Subscription | None:
+    """The user's active saved search of exactly these search parameters (the page's 已保存 state)."""
+    return following(user, SubscriptionKind.SEARCH, urlencode(sorted(search_query(args).items())))
 
 
 def get_own(user, subscription_id: int) -> Subscription:

@@ -81,8 +81,11 @@ def change(subscription_id: int | None):
 def remove(subscription_id: int):
     user = acting_user()
     with or_404():
-        services.get_own(user, subscription_id)
-    perform(lambda: services.remove(user, subscription_id), "已取消订阅。")
+        kind = services.get_own(user, subscription_id).kind
+    perform(
+        lambda: services.remove(user, subscription_id),
+        "已取消关注。" if kind in services.FOLLOWS else "已取消订阅。",
+    )
     return redirect(safe_next(request.form.get("next")) or url_for("subscriptions.index"))
 
 

@@ -31,4 +31,64 @@ document.addEventListener("DOMContentLoaded", function () {
     kind.addEventListener("change", sync);
     sync();
   }
+  // Demand form: suggest domains and kinds from the title and description; the firm ticks them itself
+  // or takes the suggestion with one click (nothing is ticked behind its back).
+  var suggest = document.querySelector("#demand-form [data-suggest-url]");
+  if (suggest) {
+    suggest.hidden = false;
+    var form = suggest.closest("form");
+    var result = suggest.querySelector("[data-suggest-result]");
+    var tick = function (name, values) {
+      form.querySelectorAll("input[name=" + name + "]").forEach(function (box) {
+        if (values.indexOf(box.value) >= 0) box.checked = true;
+      });
+    };
+    suggest.querySelector("[data-suggest]").addEventListener("click", function () {
+      var body = new FormData();
+      body.append("title", form.querySelector("[name=title]").value);
+      body.append("description", form.querySelector("[name=description]").value);
+      result.textContent = "正在识别……";
+      fetch(suggest.dataset.suggestUrl, {
+        method: "POST",
+        body: body,
+        headers: { "X-CSRFToken": form.querySelector("[name=csrf_token]").value },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          var labels = function (name, values) {
+            return values.map(function (v) {
+              var box = form.querySelector("input[name=" + name + "][value='" + v + "']");
+              return box && box.parentNode ? box.parentNode.textContent.trim() : v;
+            });
+          };
+          var parts = [];
+          if (data.domains.length) parts.push("领域：" + labels("domains", data.domains).join("、"));
+          if (data.kinds.length) parts.push("类型：" + labels("kinds", data.kinds).join("、"));
+          var scale = data.volumes.concat(data.masses);
+          if (scale.length) parts.push("规模：" + scale.join("、"));
+          if (data.certifications.length) parts.push("资质：" + data.certifications.join("、"));
+          result.textContent = parts.length ? "建议 " + parts.join("；") + "。" : "没有识别出建议，请手动选择。";
+          if (data.domains.length || data.kinds.length) {
+            var take = document.createElement("button");
+            take.type = "button";
+            take.className = "btn small";
+            take.textContent = "采用建议的领域与类型";
+            take.addEventListener("click", function () {
+              tick("domains", data.domains);
+              tick("kinds", data.kinds);
+              take.remove();
+            });
+            result.appendChild(document.createTextNode(" "));
+            result.appendChild(take);
+          }
+        })
+        .catch(function () {
+          result.textContent = "暂时无法识别，请手动选择领域与类型。";
+        });
+    });
+  }
 });

@@ -4,8 +4,29 @@
   window.chartBuilders = Object.assign(window.chartBuilders || {}, {
     heatmap: function (data) {
       var max = Math.max.apply(null, data.cells.map(function (c) { return c.unmet_demands; }).concat([1]));
+      // Each cell with open demands shows "unmet/open" (the table below holds every figure).
+      var cellText = {
+        id: "cellText",
+        afterDatasetsDraw: function (chart) {
+          var ctx = chart.ctx;
+          var meta = chart.getDatasetMeta(0);
+          ctx.save();
+          ctx.font = "11px sans-serif";
+          ctx.textAlign = "center";
+          ctx.textBaseline = "middle";
+          meta.data.forEach(function (element, index) {
+            var cell = chart.data.datasets[0].data[index];
+            if (!cell.open) return;
+            var centre = element.getCenterPoint();
+            ctx.fillStyle = cell.v / max > 0.5 ? "#ffffff" : "#1d2733";
+            ctx.fillText(cell.v + "/" + cell.open, centre.x, centre.y);
+          });
+          ctx.restore();
+        },
+      };
       return {
         type: "matrix",
+        plugins: [cellText],
         data: {
           datasets: [{
             label: "无良好匹配需求",

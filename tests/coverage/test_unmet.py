@@ -99,3 +99,13 @@ def test_only_administrators_act_and_only_on_open_demands(client, auth, admin_us
     auth.as_(admin_user)
     assert client.post(f"/admin/coverage/unmet/{gap['demand'].id}", data={}).status_code == 404
     assert client.post("/admin/coverage/unmet/99999", data={}).status_code == 404
+
+
+def test_a_refused_form_stays_in_sight_even_off_the_list(client, auth, admin_user, gap):
+    fresh = factories.DemandFactory(title="刚发布的冷门需求")
+    db.session.add(DemandFit(demand_id=fresh.id, best_fit=0.05, unmet_since=utcnow()))
+    db.session.commit()
+    auth.as_(admin_user)
+    response = client.post(f"/admin/coverage/unmet/{fresh.id}", data={f"d{fresh.id}-action": "recruit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "刚发布的冷门需求" in page and "请填写说明" in page

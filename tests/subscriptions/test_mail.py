@@ -127,6 +127,8 @@ def test_the_unsubscribe_link_works_without_signing_in(client, db, started, mail
     assert done.status_code == 200 and "已退订" in done.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Subscription, subscription.id).frequency == "none"
+    again = client.get(link).get_data(as_text=True)  # the link opened again says so
+    assert "已退订" in again and "确认退订" not in again
     publish("50 L 发酵罐")
     assert len([m for m in mail if m["to"] == user.email]) == 1  # no more mail ...
     assert db.session.scalar(

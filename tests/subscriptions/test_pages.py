@@ -32,6 +32,8 @@ def test_a_search_is_saved_from_its_page(client, signed_in):
     assert saved.query == {"q": "发酵罐", "city": "青岛"} and saved.name == "发酵罐 · 青岛"
     client.post("/subscriptions/search", data={"q": "发酵罐", "city": "青岛"})
     assert len(subscriptions(signed_in)) == 1  # saving it again keeps one
+    page = client.get("/search?q=发酵罐&city=青岛&sort=newest").get_data(as_text=True)
+    assert "✓ 已保存此搜索" in page and "保存搜索，有新结果时提醒我" not in page
 
 
 def test_an_empty_search_cannot_be_saved(client, signed_in):
@@ -61,7 +63,8 @@ def test_following_and_unfollowing_a_platform(client, signed_in):
     page = client.get(url).get_data(as_text=True)
     assert "✓ 已关注平台" in page
     [followed] = subscriptions(signed_in)
-    client.post(f"/my/subscriptions/{followed.id}/delete", data={"next": url})
+    page = client.post(f"/my/subscriptions/{followed.id}/delete", data={"next": url}, follow_redirects=True)
+    assert "已取消关注" in page.get_data(as_text=True)
     assert subscriptions(signed_in) == []
 
 

@@ -133,7 +133,7 @@ def test_a_demand_search_is_for_platform_users_and_finds_open_demands(db, starte
     factories.DemandFactory(status="draft", title="发酵工艺草稿")
     db.session.commit()
     services.scan()
-    assert notices(operator_user) == [f"保存的搜索“发酵 · 需求”有新的中试需求：{demand.title}"]
+    assert notices(operator_user) == [f"保存的搜索“发酵（需求）”有新的中试需求：{demand.title}"]
 
 
 def test_a_firm_hears_of_a_new_offering_matching_its_open_demand(db, started, firm_user):
