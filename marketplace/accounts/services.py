@@ -232,9 +232,12 @@ def authenticate(email: str, password: str, address: str) -> User:
         raise DomainError(("email", "登录失败次数过多，请 15 分钟后再试。"))
     user = db.session.scalar(select(User).where(User.email == email))
     password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
-    if user is None or not password_ok or not user.is_enabled:
+    if user is None or not password_ok:
         log.info("login failed email=%s addr=%s", email, address)
         raise DomainError(("password", "邮箱或密码不正确。"))
+    if not user.is_enabled:  # told only to whoever knows the password
+        log.info("login of a deactivated account user=%s addr=%s", user.id, address)
+        raise DomainError(("email", "该账户已被管理员停用，如有疑问请联系平台管理员。"))
     _release_attempt(keys)
     log.info("login ok user=%s addr=%s", user.id, address)
     return user

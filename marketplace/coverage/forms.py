@@ -23,7 +23,8 @@ class GapActionForm(Form):
     )
     platforms = CheckboxListField("推荐给这些平台（推荐时必选）", coerce=int, validate_choice=False)
     note = TextAreaField(
-        "说明（企业和平台会看到）", validators=[Length(max=500, message="说明不能超过 500 个字符。")]
+        "说明（企业会看到；推荐给平台时，所选平台也会看到）",
+        validators=[Length(max=500, message="说明不能超过 500 个字符。")],
     )
 
 

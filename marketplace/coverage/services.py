@@ -253,7 +253,11 @@ def _open_during(period: Period):
 
 
 def _unmet_condition():
-    return and_(DemandFit.demand_id.is_not(None), DemandFit.best_fit < good_fit())
+    """No good match, and not judged outside 中试 services by an administrator (no supply gap then)."""
+    out_of_scope = select(GapAction.id).where(
+        GapAction.demand_id == DemandFit.demand_id, GapAction.action == "out_of_scope"
+    )
+    return and_(DemandFit.demand_id.is_not(None), DemandFit.best_fit < good_fit(), ~out_of_scope.exists())
 
 
 def _demands(period: Period):

@@ -9,11 +9,20 @@ from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
 from ..core.views import apply_to_form, page_of, submit_form
+from ..extensions import db
 from ..matching.outbox import memo, public_page
+from ..platforms.models import Platform
 from . import export, services
 from .forms import PeriodForm, gap_form
 
 bp = Blueprint("coverage", __name__)
+
+
+@bp.app_template_filter("platform_name")
+def platform_name(platform_id: int) -> str:
+    """A platform's name where an action names it by id (a forwarded demand's history)."""
+    platform = db.session.get(Platform, platform_id)
+    return platform.name if platform is not None else "（已删除的平台）"
 
 
 def _period() -> tuple[PeriodForm, services.Period | None]:

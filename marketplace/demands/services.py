@@ -15,7 +15,7 @@ from .. import signals, vocab
 from ..accounts.models import Role, User
 from ..attachments.services import register_owner
 from ..core.errors import DomainError, Forbidden, load_permitted, load_visible
-from ..core.models import utcnow
+from ..core.models import AuditLog, utcnow
 from ..core.numbers import check_numbers
 from ..core.pagination import Page, paginate
 from ..core.timeutil import local_today
@@ -261,6 +261,20 @@ def moderate(user, demand: Demand, action: str, reason: str) -> None:
     )
 
 
+def hidden_reason(user, demand: Demand) -> str | None:
+    """Why an administrator hid this demand, for its firm and administrators (None: not hidden)."""
+    if demand.status != DemandStatus.HIDDEN or not (is_owner(user, demand) or user.is_admin):
+        return None
+    return db.session.scalar(
+        select(AuditLog.reason)
+        .where(
+            AuditLog.object_type == "demand", AuditLog.object_id == demand.id, AuditLog.new_state == "hidden"
+        )
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass(frozen=True)
 class AdminFilters:
     """The administrators' list of demands: words of the title, a state, a domain."""
@@ -271,12 +285,12 @@ class AdminFilters:
 
 
 def admin_demands(filters: AdminFilters):
-    """Every demand but drafts, newest first, filtered (a statement the page paginates)."""
+    """Every demand but drafts, the last published first, filtered (a statement the page paginates)."""
     stmt = (
         select(Demand)
         .where(Demand.status != DemandStatus.DRAFT)
         .options(selectinload(Demand.organization))
-        .order_by(Demand.id.desc())
+        .order_by(Demand.published_at.desc(), Demand.id.desc())
     )
     if filters.q:
         stmt = stmt.where(Demand.title.contains(filters.q[:100], autoescape=True))

@@ -26,6 +26,11 @@ bp = Blueprint("demands", __name__)
 
 
 @bp.app_template_global()
+def hidden_reason(demand) -> str | None:
+    return services.hidden_reason(current_user, demand)
+
+
+@bp.app_template_global()
 def moderation_actions(demand) -> list[str]:
     """What an administrator may do to this demand now (the workflow's table)."""
     return DEMAND_WORKFLOW.allowed_actions(demand.status, among=MODERATION_ACTIONS)

@@ -44,9 +44,15 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     };
     suggest.querySelector("[data-suggest]").addEventListener("click", function () {
+      var title = form.querySelector("[name=title]").value.trim();
+      var description = form.querySelector("[name=description]").value.trim();
+      if (!title && !description) {
+        result.textContent = "请先填写需求标题和描述，再点击识别。";
+        return;
+      }
       var body = new FormData();
-      body.append("title", form.querySelector("[name=title]").value);
-      body.append("description", form.querySelector("[name=description]").value);
+      body.append("title", title);
+      body.append("description", description);
       result.textContent = "正在识别……";
       fetch(suggest.dataset.suggestUrl, {
         method: "POST",
@@ -81,6 +87,7 @@ document.addEventListener("DOMContentLoaded", function () {
               tick("domains", data.domains);
               tick("kinds", data.kinds);
               take.remove();
+              result.appendChild(document.createTextNode("已勾选建议的领域与类型，可再调整。"));
             });
             result.appendChild(document.createTextNode(" "));
             result.appendChild(take);

@@ -7,6 +7,7 @@ from marketplace.accounts.services import create_api_token
 from marketplace.core.models import AuditLog
 from marketplace.extensions import db
 from tests import factories
+from tests.conftest import PASSWORD
 
 
 def test_accounts_are_searched_and_filtered(client, auth, admin_user, db):
@@ -44,6 +45,14 @@ def test_deactivating_ends_sessions_and_tokens_and_is_audited(app, client, auth,
     )
     audit = db.session.scalar(select(AuditLog).where(AuditLog.object_type == "user"))
     assert (audit.new_state, audit.reason, audit.actor_id) == ("disabled", "离职", admin_user.id)
+    auth.logout()
+    told = client.post("/account/login", data={"email": firm_user.email, "password": PASSWORD})
+    assert "该账户已被管理员停用" in told.get_data(as_text=True)
+    wrong = client.post("/account/login", data={"email": firm_user.email, "password": "not-the-password"})
+    assert "邮箱或密码不正确" in wrong.get_data(
+        as_text=True
+    )  # nobody learns of the state without the password
+    auth.as_(admin_user)
     client.post(f"/admin/users/{firm_user.id}/enable")
     db.session.expire_all()
     assert firm_user.is_enabled is True

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.core.models import utcnow
+from marketplace.coverage import services
 from marketplace.coverage.models import DemandFit, GapAction
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
@@ -18,7 +19,10 @@ from tests import factories
 def gap(db):
     firm = factories.UserFactory(role="firm")
     demand = factories.DemandFactory(
-        organization=firm.organization, title="青铜器缓蚀封护材料中试", domains=["新材料"]
+        organization=firm.organization,
+        title="青铜器缓蚀封护材料中试",
+        domains=["新材料"],
+        published_at=utcnow(),
     )
     db.session.add(DemandFit(demand_id=demand.id, best_fit=0.1, unmet_since=utcnow() - timedelta(days=10)))
     platform = factories.PlatformFactory(domains=["新材料"], name="淄博新材料中试平台")
@@ -78,7 +82,12 @@ def test_forwarding_needs_a_platform_and_the_others_a_note(client, auth, admin_u
     assert db.session.scalar(select(GapAction)) is None and messages(gap["firm"]) == []
 
 
+def unmet_count() -> int:
+    return services.totals(services.coverage(services.default_period()))["unmet_demands"]
+
+
 def test_a_demand_outside_the_scope_leaves_the_list(client, auth, admin_user, gap):
+    assert unmet_count() == 1
     auth.as_(admin_user)
     prefix = f"d{gap['demand'].id}"
     client.post(
@@ -89,6 +98,7 @@ def test_a_demand_outside_the_scope_leaves_the_list(client, auth, admin_user, ga
         "经评估，您的需求“青铜器缓蚀封护材料中试”不属于中试服务范围：属于文物保护研究，建议联系文保机构。"
     ]
     assert not listed(client) and not listed(client, "?state=handled")
+    assert unmet_count() == 0  # judged outside 中试 services: no supply gap
 
 
 def test_only_administrators_act_and_only_on_open_demands(client, auth, admin_user, gap):

@@ -56,6 +56,8 @@ def test_the_firm_cannot_reopen_a_hidden_demand_but_an_administrator_restores_it
     auth.as_(admin_user)
     client.post(f"/admin/demands/{demand.id}/hide", data={"reason": "违规"})
     auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "此需求已被管理员隐藏，原因：违规" in page  # the firm reads why on its demand's page
     assert client.post(f"/my/demands/{demand.id}/reopen").status_code in (403, 404, 302)
     db.session.expire_all()
     assert demand.status == "hidden"

@@ -77,7 +77,7 @@ def test_offerings_compared_side_by_side(client, db):
     factories.ReviewFactory(booking=factories.BookingFactory(offering=small, status="confirmed"), rating=4)
     db.session.commit()
     page = client.get(f"/compare?o={small.id}&o={large.id}").get_data(as_text=True)
-    table = page.split('class="table compare"')[1]
+    table = page.split('class="table compare-table"')[1]
     rows = {
         row.split("</th>")[0].rsplit(">", 1)[1]: [c.split("</td>")[0] for c in row.split("<td>")[1:]]
         for row in table.split("<tr>")[2:]
