@@ -89,6 +89,8 @@ FEATURES = (
     "subscriptions",
     "coverage",
     "favourites",
+    "events",
+    "announcements",
     "interchange",
     "demo",
     "admin",

@@ -22,6 +22,8 @@ PREFERRED_URL_SCHEME = "http"
 SITE_URL = "http://127.0.0.1:5000"
 #: Days a mail's one-click unsubscribe link works (signed with SECRET_KEY; older links ask to sign in).
 UNSUBSCRIBE_LINK_DAYS = 60
+#: Hours before an event's start that its registrants are reminded (events.jobs, every 15 minutes).
+EVENT_REMINDER_HOURS = 24
 #: Seconds a subscription scan waits for another one to finish writing its deliveries.
 SUBSCRIPTION_SCAN_LOCK_WAIT = 60.0
 #: A demand whose first three matches' best fit (how much of the offering's title the need speaks of,

@@ -6,7 +6,8 @@ Every signal is sent inside the transaction that made the change, before the com
 writes rows in that transaction and defers side effects (mail, jobs) until after the commit.
 
 - state_changed(obj, workflow, action, old, new, by, reason): any workflow transition
-  (core.state.Workflow.apply), after the audit row is written.
+  (core.state.Workflow.apply), after the audit row is written. Subscribers: notifications (offerings'
+  moderation), subscriptions (a notice or an event published reaches its followers).
 - platform_submitted(platform, by): an operator submitted a platform for review.
 - platform_reviewed(platform, action, reason, by): an administrator approved, returned, rejected,
   suspended or reinstated a platform. Subscribers: notifications (operators of the platform).

@@ -295,8 +295,30 @@ SUBSCRIPTION_KINDS = {
     "platform": "关注平台",
     "demand_matches": "我的需求的新匹配资源",
     "offering_matches": "我的资源的新匹配需求",
+    "announcements": "关注通知公告",
+    "events": "关注活动",
 }
 MAIL_FREQUENCIES = {"immediate": "即时邮件", "daily": "每日摘要", "weekly": "每周摘要", "none": "仅站内通知"}
-NOTIFICATION_CATEGORIES = {"subscription": "订阅推送", "service": "业务往来", "review": "审核与管理"}
+NOTIFICATION_CATEGORIES = {
+    "subscription": "订阅推送",
+    "service": "业务往来",
+    "event": "活动报名",
+    "review": "审核与管理",
+}
 GAP_ACTIONS = {"forward": "推荐给平台", "recruit": "招募平台", "out_of_scope": "不属于中试服务范围"}
 FAVOURITE_KINDS = {"offering": "中试资源", "platform": "平台", "demand": "需求"}
+
+#: 通知公告 that administrators publish (plan 四(六)).
+ANNOUNCEMENT_KINDS = {"policy": "政策发布", "call": "申报通知", "result": "结果公示", "news": "工作动态"}
+ANNOUNCEMENT_STATUSES = {"draft": "草稿", "published": "已发布", "withdrawn": "已撤回"}
+#: Events that platforms host (plan 五(五)).
+EVENT_KINDS = {
+    "competition": "大赛",
+    "lecture": "前沿技术讲座",
+    "open_day": "开放日",
+    "training": "培训",
+    "roadshow": "路演对接",
+    "other": "其他活动",
+}
+EVENT_STATUSES = {"draft": "草稿", "published": "报名中", "cancelled": "已取消"}
+REGISTRATION_STATUSES = {"registered": "已报名", "cancelled": "已取消报名"}

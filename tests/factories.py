@@ -9,6 +9,7 @@ import factory
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import ApiToken, LoginThrottle, Organization, User
+from marketplace.announcements.models import Announcement
 from marketplace.attachments.models import Attachment
 from marketplace.bookings.models import Booking, CalendarFeed, OfferingBlock, Review
 from marketplace.cases.models import CaseNomination, CaseReview, SelectionRound
@@ -27,6 +28,7 @@ from marketplace.evaluation.models import (
     IndicatorValue,
     ScoreCorrection,
 )
+from marketplace.events.models import Event, EventRegistration
 from marketplace.experts.models import ConflictDeclaration
 from marketplace.extensions import db
 from marketplace.favourites.models import Favourite
@@ -342,6 +344,50 @@ class FavouriteFactory(Base):
     item_id = factory.LazyFunction(lambda: OfferingFactory().id)
 
 
+class AnnouncementFactory(Base):
+    """A published 申报通知."""
+
+    class Meta:
+        model = Announcement
+
+    kind = "call"
+    title = factory.Sequence(lambda n: f"关于开展中试平台认定申报工作的通知{n}")
+    body = "各有关单位：\n\n现组织开展中试平台认定申报工作。"
+    issuer = "山东省某工业主管部门"
+    status = "published"
+    published_at = factory.LazyFunction(utcnow)
+
+
+class EventFactory(Base):
+    """A published open day of an approved platform, in ten days, with 20 seats."""
+
+    class Meta:
+        model = Event
+
+    platform = factory.SubFactory(PlatformFactory)
+    kind = "open_day"
+    title = factory.Sequence(lambda n: f"中试平台开放日{n}")
+    description = "参观中试车间，了解预约流程。"
+    starts_at = factory.LazyFunction(lambda: local_day(10, 9))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=3))
+    city = "青岛"
+    place = "平台中试车间"
+    capacity = 20
+    status = "published"
+    published_at = factory.LazyFunction(utcnow)
+
+
+class EventRegistrationFactory(Base):
+    """A firm's seat (counted on the event, as services.register does)."""
+
+    class Meta:
+        model = EventRegistration
+
+    event = factory.SubFactory(EventFactory, registered_count=1)
+    user = factory.SubFactory(UserFactory)
+    phone = "13800000000"
+
+
 def local_day(days_ahead: int, hour: int = 0) -> datetime:
     """An aware moment `days_ahead` local days from today at `hour`:00 local time."""
     return datetime.combine(local_today() + timedelta(days=days_ahead), time(hour), tzinfo=local_zone())
@@ -618,6 +664,9 @@ def campaign_from_template(year: int = 2025, status: str = "draft") -> Evaluatio
 
 
 ALL = [
+    AnnouncementFactory,
+    EventFactory,
+    EventRegistrationFactory,
     OrganizationFactory,
     UserFactory,
     PlatformFactory,

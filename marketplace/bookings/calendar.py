@@ -4,8 +4,9 @@
   from `availability.segments`.
 - A platform's whole schedule (its operators and administrators) and a firm's own bookings: the
   bookings of the period as entries per local day, with the platform's blocked periods.
-- Feeds at secret, revocable URLs (`/calendar/<token>.ics`): a firm's bookings, or a platform's
-  schedule for its operators. Only the token's SHA-256 is stored; a new token revokes the old one.
+- Feeds at secret, revocable URLs (`/calendar/<token>.ics`): a user's own (a firm's bookings, and the
+  events anyone registered for: `FEED_SOURCES`), or a platform's schedule and events for its operators.
+  Only the token's SHA-256 is stored; a new token revokes the old one.
 
 Periods are local (setting TIMEZONE): a month or a Monday-to-Sunday week of local days."""
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -458,23 +460,32 @@ def token_hash(token: str) -> str:
 
 
 def feed_targets(user) -> list[Platform | None]:
-    """The feeds a user may have: a firm its organisation's bookings (None); an operator one per platform
-    of its organisation (the platform's whole schedule)."""
+    """The feeds a user may have: their own (None: the events they registered for and, for a firm, its
+    organisation's bookings); an operator also one per platform of its organisation (the platform's
+    whole schedule)."""
     if not (user and user.is_authenticated):
         return []
-    if user.is_firm:
-        return [None]
     if user.is_operator:
-        return platform_services.platforms_of(user)
-    return []
+        return [None, *platform_services.platforms_of(user)]
+    return [None]
 
 
 def _check_target(user, platform: Platform | None) -> None:
     if platform is None:
-        if not (user and user.is_authenticated and user.is_firm):
+        if not (user and user.is_authenticated):
             raise Forbidden()
     elif not platform_services.can_manage(user, platform):
         raise Forbidden()
+
+
+#: Other features' entries in the feeds (events): source(user, platform or None, since, until, host)
+#: returns VEVENTs. Registered by the features' init_app (`add_feed_source`).
+FEED_SOURCES: list[Callable[..., Iterable[icalendar.Event]]] = []
+
+
+def add_feed_source(source: Callable[..., Iterable[icalendar.Event]]) -> None:
+    if source not in FEED_SOURCES:
+        FEED_SOURCES.append(source)
 
 
 def active_feed(user, platform: Platform | None = None) -> CalendarFeed | None:
@@ -561,8 +572,9 @@ def feed_ical(feed: CalendarFeed, host: str) -> bytes:
         blocks = _platform_blocks(platform, since, until)
         who = {b.id: f" · {b.organization.name}" for b in bookings}
     else:
-        cal.add("x-wr-calname", f"{user.organization.name} 的中试预约")
-        bookings = _firm_bookings(user, since, until, hidden=())
+        platform = None
+        cal.add("x-wr-calname", f"{user.organization.name} · {user.name} 的中试日程")
+        bookings = _firm_bookings(user, since, until, hidden=()) if user.is_firm else []
         blocks = []
         who = {}
     cal.add("x-wr-caldesc", "山东省中试平台服务市场 · 时间为 UTC，日历软件会按本地时区显示")
@@ -570,6 +582,9 @@ def feed_ical(feed: CalendarFeed, host: str) -> bytes:
         cal.add_component(_booking_event(booking, who.get(booking.id, ""), host))
     for block in blocks:
         cal.add_component(_block_event(block, host))
+    for source in FEED_SOURCES:
+        for item in source(user, platform, since, until, host):
+            cal.add_component(item)
     return cal.to_ical()
 
 

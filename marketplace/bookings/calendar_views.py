@@ -4,7 +4,7 @@ iCalendar feeds with the page that creates and revokes them."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..accounts.models import Role
@@ -112,13 +112,13 @@ def _target_from_form(user):
 
 
 @bp.route("/my/calendar/feeds")
-@role_required(Role.FIRM, Role.OPERATOR)
+@login_required
 def feeds():
     return render_template("calendar/feeds.html", rows=_feed_rows(acting_user()), created=None)
 
 
 @bp.route("/my/calendar/feeds/new", methods=["POST"])
-@role_required(Role.FIRM, Role.OPERATOR)
+@login_required
 def create_feed():
     """A new secret URL (the old one stops working), shown on this answer only."""
     user = acting_user()
@@ -139,7 +139,7 @@ def create_feed():
 
 
 @bp.route("/my/calendar/feeds/revoke", methods=["POST"])
-@role_required(Role.FIRM, Role.OPERATOR)
+@login_required
 def revoke_feed():
     user = acting_user()
     target = _target_from_form(user)

@@ -11,18 +11,12 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .. import vocab
-from ..core.forms import Form
+from ..core.forms import LOCAL_FORMAT, Form, aware
 from ..core.timeutil import local_zone
 from .services import NOTE_MAX
 
 REQUIRED = "此项为必填项。"
 TOO_LONG = f"不能超过 {NOTE_MAX} 个字符。"
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """A naive local date-time from a form as an aware moment in the marketplace's zone."""
-    return value.replace(tzinfo=local_zone()) if value is not None else None
 
 
 class _RequestFields(Form):

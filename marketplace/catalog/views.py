@@ -6,13 +6,18 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import vocab
+from ..announcements import services as announcements
 from ..core.views import float_arg, page_arg, page_size
-from ..matching.outbox import memo, public_page
+from ..events import services as events
+from ..matching.outbox import hourly_public_page, memo, public_page
 from ..offerings import services as offering_services
 from ..platforms import services as platform_services
 from . import queries
 
 bp = Blueprint("catalog", __name__)
+
+#: Notices and events to come on the home page.
+HOME_ITEMS = 5
 
 #: The query parameters the lists' links (pager) carry over; nothing else of the query string.
 OFFERING_PARAMS = ("domain", "city", "kind", "level", "certification", "price_min", "price_max", "sort")
@@ -20,13 +25,15 @@ PLATFORM_PARAMS = ("domain", "city", "level", "certification", "sort")
 
 
 @bp.route("/")
-@public_page
+@hourly_public_page  # the events to come change with the clock too
 def home():
     remember = memo()
     return render_template(
         "catalog/home.html",
         domains=remember("home:domains", queries.counts_by_domain),
         totals=remember("home:totals", queries.totals),
+        announcements=announcements.latest(HOME_ITEMS),
+        events=events.upcoming(HOME_ITEMS),
     )
 
 

@@ -34,6 +34,7 @@ PRIVATE_TABLES = frozenset(
         "calendar_feeds",
         "change_counters",
         "demand_contacts",
+        "event_registrations",
         "favourites",
         "gap_actions",
         "inquiries",

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, TextAreaField, widgets
+from wtforms.validators import Length
 
 from .inputs import INT_RANGE_MESSAGE, NUL_MESSAGE, has_nul, int_in_range
+from .timeutil import local_zone
+
+#: The message of a required field left empty.
+REQUIRED = "此项为必填项。"
+
+
+def too_long(limit: int) -> Length:
+    """At most `limit` characters, said in Chinese."""
+    return Length(max=limit, message=f"不能超过 {limit} 个字符。")
+
+
+#: The format of <input type="datetime-local"> (WTForms' DateTimeLocalField): a naive local moment.
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A naive local date-time from a form as an aware moment in the marketplace's zone."""
+    return value.replace(tzinfo=local_zone()) if value is not None else None
 
 
 class Form(FlaskForm):

@@ -1,7 +1,12 @@
-"""Excel sheets written as streams (openpyxl's write-only mode), for the evaluation's score sheet and the
-coverage dashboard's downloads: a bold header, then rows; text never becomes a formula."""
+"""Downloads as spreadsheets: Excel sheets written as streams (openpyxl's write-only mode), for the
+evaluation's score sheet and the coverage dashboard, and CSV (UTF-8 with a BOM, so Excel reads the
+Chinese) for the coverage tables and events' registrations. A bold header, then rows; text never
+becomes a formula."""
 
 from __future__ import annotations
+
+import csv
+from io import StringIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -36,3 +41,16 @@ def text_cell(ws, value, font: Font | None = None) -> WriteOnlyCell:
     if font is not None:
         cell.font = font
     return cell
+
+
+def _safe(value):
+    """Text that a spreadsheet would run as a formula starts with an apostrophe (CSV injection)."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([_safe(v) for v in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -3,8 +3,7 @@ an Excel workbook, one sheet per table."""
 
 from __future__ import annotations
 
-import csv
-from io import BytesIO, StringIO
+from io import BytesIO
 
 from openpyxl import Workbook
 
@@ -30,19 +29,6 @@ def tables(period: services.Period) -> dict[str, tuple[list[str], list[list]]]:
             [list(values) for values in zip(*(trend[k] for k in TREND_KEYS), strict=True)],
         ),
     }
-
-
-def _safe(value):
-    """Text that a spreadsheet would run as a formula starts with an apostrophe (CSV injection)."""
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-
-def csv_bytes(header: list[str], rows: list[list]) -> bytes:
-    out = StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_safe(v) for v in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def xlsx_bytes(period: services.Period) -> bytes:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
+from ..core.spreadsheets import csv_bytes
 from ..core.views import apply_to_form, page_of, submit_form
 from ..extensions import db
 from ..matching.outbox import memo, public_page
@@ -72,7 +73,7 @@ def download_csv(table: str):
         abort(400)
     header, rows = export.tables(period)[table]
     return Response(
-        export.csv_bytes(header, rows),
+        csv_bytes(header, rows),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="coverage-{table}-{period.start}-{period.end}.csv"'

@@ -25,6 +25,7 @@ from .activity import seed_activity
 from .cases import seed_cases
 from .conversations import seed_conversations
 from .evaluation import seed_evaluation
+from .notices import seed_notices_and_events
 from .timeline import seed_experts
 
 DEMO_PASSWORD = "zhongshi-demo"
@@ -325,8 +326,10 @@ def seed_demo() -> dict[str, int]:
     firm = db.session.scalar(select(User).where(User.email == "firm@demo.cn"))
     subscriptions.save_search(firm, {"q": "发酵罐"})
     subscriptions.follow(firm, "domain", "生物医药")
+    subscriptions.follow(firm, "events", "")
     db.session.flush()
     counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
+    counts.update(seed_notices_and_events())
     counts.update(seed_activity())
     counts.update(seed_conversations())
     with signals.notice.muted():  # nobody is told about a replayed year

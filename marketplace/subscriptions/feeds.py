@@ -1,6 +1,6 @@
 """Atom feeds: offerings by the search page's own parameters (a saved search is such a URL), a
-platform's new offerings, and open demands by domain. Public, newest first, the same visibility as
-the pages; kept like the public pages (`public_page`) until something public changes."""
+platform's new offerings, open demands by domain, and 通知公告 by kind. Public, newest first, the same
+visibility as the pages; kept like the public pages (`public_page`) until something public changes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import vocab
+from ..announcements import services as notices
+from ..announcements.models import Announcement
 from ..core.models import utcnow
 from ..core.views import float_arg
 from ..demands.models import Demand
@@ -151,3 +153,33 @@ def demands():
         url_for("demands.public_list", _external=True, domain=domain),
         entries,
     )
+
+
+@bp.route("/announcements.atom")
+@public_page
+def announcements():
+    """Published notices, newest first; `?kind=` one kind (政策发布, 申报通知 …)."""
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in vocab.ANNOUNCEMENT_KINDS:
+        abort(404)
+    rows = db.session.scalars(
+        notices.published(kind=kind)
+        .order_by(None)
+        .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+        .limit(FEED_SIZE)
+    )
+    entries = [
+        {
+            "id": f"urn:zhongshi:announcement:{a.id}",
+            "title": a.title,
+            "link": url_for("announcements.detail", announcement_id=a.id, _external=True),
+            "updated": _aware(a.updated_at),
+            "published": _aware(a.published_at),
+            "author": a.issuer,
+            "categories": [a.kind_label],
+            "summary": (f"申报截止 {a.deadline}\n" if a.deadline else "") + a.body[:500],
+        }
+        for a in rows
+    ]
+    label = vocab.ANNOUNCEMENT_KINDS[kind] if kind else "通知公告"
+    return _feed(label, url_for("announcements.index", _external=True, kind=kind), entries)

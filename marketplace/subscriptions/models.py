@@ -22,10 +22,14 @@ class SubscriptionKind(StrEnum):
     PLATFORM = "platform"  #: a platform's new offerings
     DEMAND_MATCHES = "demand_matches"  #: a firm: new offerings matching its open demands (default on)
     OFFERING_MATCHES = "offering_matches"  #: an operator: new demands matching its offerings (default on)
+    ANNOUNCEMENTS = "announcements"  #: 通知公告 as they are published (target: a kind, or "" for all)
+    EVENTS = "events"  #: events as they are published (target: a kind, or "" for all)
 
 
 #: The kinds every firm / operator has without asking; a row exists once the user changes it or it delivers.
 MATCH_KINDS = (SubscriptionKind.DEMAND_MATCHES, SubscriptionKind.OFFERING_MATCHES)
+#: The kinds that follow publications (pushed when one is published, not by the outbox's scan).
+PUBLICATION_KINDS = (SubscriptionKind.ANNOUNCEMENTS, SubscriptionKind.EVENTS)
 
 
 class Frequency(StrEnum):
@@ -77,7 +81,7 @@ class SubscriptionHit(db.Model):
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
     )
-    item_type: Mapped[str] = mapped_column(String(20))  #: offering | demand
+    item_type: Mapped[str] = mapped_column(String(20))  #: offering | demand | announcement | event
     item_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     link: Mapped[str] = mapped_column(String(300))

@@ -21,20 +21,30 @@ from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
 from ..accounts.models import Role, User
+from ..announcements.models import Announcement, AnnouncementStatus
 from ..core.errors import DomainError, load_permitted
 from ..core.locks import lock_for_transaction
 from ..core.mail import send_email
 from ..core.models import utcnow
 from ..core.numbers import Bounds
+from ..core.timeutil import format_datetime
 from ..core.urls import external_url
 from ..demands.models import Demand
+from ..events.models import Event, EventStatus
 from ..extensions import db
 from ..matching import indexer
 from ..matching import services as matching
 from ..offerings.models import Offering
 from ..platforms import services as platforms
 from ..platforms.models import Platform
-from .models import MATCH_KINDS, Frequency, Subscription, SubscriptionHit, SubscriptionKind
+from .models import (
+    MATCH_KINDS,
+    PUBLICATION_KINDS,
+    Frequency,
+    Subscription,
+    SubscriptionHit,
+    SubscriptionKind,
+)
 
 log = logging.getLogger("marketplace.subscriptions")
 
@@ -150,7 +160,8 @@ def save_search(user, args) -> Subscription:
 
 
 def follow(user, kind: str, value: str) -> Subscription:
-    """Follow a domain, a city or a platform (its new offerings)."""
+    """Follow a domain, a city or a platform (its new offerings; a platform's events too), or the
+    notices or events of a kind ("": all of them)."""
     if kind == SubscriptionKind.DOMAIN and value in vocab.DOMAINS:
         return _add(user, SubscriptionKind.DOMAIN, value, value)
     if kind == SubscriptionKind.CITY and value in vocab.ALL_CITIES:
@@ -159,6 +170,12 @@ def follow(user, kind: str, value: str) -> Subscription:
         platform = platforms.get_visible(user, int(value))
         if platform is not None and platform.is_public:
             return _add(user, SubscriptionKind.PLATFORM, value, platform.name, platform_id=platform.id)
+    for publication, kinds, everything in (
+        (SubscriptionKind.ANNOUNCEMENTS, vocab.ANNOUNCEMENT_KINDS, "全部通知公告"),
+        (SubscriptionKind.EVENTS, vocab.EVENT_KINDS, "全部活动"),
+    ):
+        if kind == publication and (value == "" or value in kinds):
+            return _add(user, publication, value, kinds.get(value, everything))
     raise DomainError(("value", "无法关注：领域、城市或平台不存在。"))
 
 
@@ -262,14 +279,27 @@ def scan(batch: int = SCAN_BATCH) -> int:
     return delivered
 
 
+#: How a delivered item is linked and told: {item_type: (endpoint, its id's name, what it is)}.
+ITEMS = {
+    "offering": ("catalog.offering", "offering_id", lambda o: f"中试资源：{o.title}（{o.platform.name}）"),
+    "demand": ("demands.detail", "demand_id", lambda d: f"中试需求：{d.title}"),
+    "announcement": ("announcements.detail", "announcement_id", lambda a: f"{a.kind_label}：{a.title}"),
+    "event": (
+        "events.detail",
+        "event_id",
+        lambda e: f"活动：{e.title}（{e.kind_label}，{e.platform.name}，{format_datetime(e.starts_at)}）",
+    ),
+}
+
+
 @dataclass
 class Delivery:
     """One item for one user, and why (`subscription` None: the user's matcher push, stored at delivery
     if it is still the default)."""
 
     user: User
-    item_type: str  #: offering | demand
-    item: Offering | Demand
+    item_type: str  #: ITEMS
+    item: Offering | Demand | Announcement | Event
     why: str
     subscription: Subscription | None = None
 
@@ -305,7 +335,9 @@ def _decide(offering_ids: set[int], demand_ids: set[int], matched: list) -> list
         select(Subscription)
         .join(User, User.id == Subscription.user_id)
         .where(
-            Subscription.active.is_(True), Subscription.kind.not_in(MATCH_KINDS), User.is_enabled.is_(True)
+            Subscription.active.is_(True),
+            Subscription.kind.not_in(MATCH_KINDS + PUBLICATION_KINDS),
+            User.is_enabled.is_(True),
         )
         .options(selectinload(Subscription.user))
         .order_by(Subscription.id)
@@ -359,8 +391,10 @@ def _found(subscription: Subscription, offerings: list[Offering], demands: list[
 
 
 def _not_own(user, item) -> bool:
-    """Nobody is told of their own organisation's offering or demand."""
-    org_id = item.platform.org_id if isinstance(item, Offering) else item.org_id
+    """Nobody is told of their own organisation's offering, demand or event."""
+    if isinstance(item, Announcement):
+        return True
+    org_id = item.org_id if isinstance(item, Demand) else item.platform.org_id
     return user.org_id != org_id
 
 
@@ -442,12 +476,9 @@ def _deliver(delivery: Delivery) -> int:
     if subscription.id is None:
         db.session.add(subscription)
         db.session.flush()
-    if delivery.item_type == "offering":
-        link = external_url("catalog.offering", offering_id=item.id)
-        message = f"{delivery.why}有新的中试资源：{item.title}（{item.platform.name}）"
-    else:
-        link = external_url("demands.detail", demand_id=item.id)
-        message = f"{delivery.why}有新的中试需求：{item.title}"
+    endpoint, key, what = ITEMS[delivery.item_type]
+    link = external_url(endpoint, **{key: item.id})
+    message = f"{delivery.why}有新的{what(item)}"
     hit = SubscriptionHit(
         user_id=user.id,
         subscription_id=subscription.id,
@@ -471,6 +502,45 @@ def _deliver(delivery: Delivery) -> int:
         )
         hit.mailed_at = utcnow()
     return 1
+
+
+# --- publications: notices and events ----------------------------------------------------------------
+
+#: {item_type: (model, its published state, the subscription kind that follows it)}
+PUBLICATIONS = {
+    "announcement": (Announcement, AnnouncementStatus.PUBLISHED, SubscriptionKind.ANNOUNCEMENTS),
+    "event": (Event, EventStatus.PUBLISHED, SubscriptionKind.EVENTS),
+}
+
+
+def push_publication(item_type: str, item_id: int) -> int:
+    """Tell the followers of a notice or an event just published (of its kind, or all; an event's
+    platform's followers too). A job after the publication's commit; safe to run twice (one hit per user
+    and item) and after a withdrawal (nothing then). Returns how many deliveries."""
+    model, published, kind = PUBLICATIONS[item_type]
+    item = db.session.get(model, item_id)
+    if item is None or item.status != published:
+        return 0
+    wanted = (Subscription.kind == kind) & Subscription.target.in_(("", item.kind))
+    if isinstance(item, Event):
+        wanted |= (Subscription.kind == SubscriptionKind.PLATFORM) & (
+            Subscription.platform_id == item.platform_id
+        )
+    subscriptions = db.session.scalars(
+        select(Subscription)
+        .join(User, User.id == Subscription.user_id)
+        .where(Subscription.active.is_(True), User.is_enabled.is_(True), wanted)
+        .options(selectinload(Subscription.user))
+        .order_by(Subscription.id)
+    ).all()
+    lock_for_transaction("subscriptions-scan", wait=current_app.config["SUBSCRIPTION_SCAN_LOCK_WAIT"])
+    delivered = sum(
+        _deliver(Delivery(s.user, item_type, item, f"{s.kind_label}“{s.name}”", s))
+        for s in subscriptions
+        if _not_own(s.user, item)
+    )
+    db.session.commit()
+    return delivered
 
 
 # --- digests ----------------------------------------------------------------------------------------

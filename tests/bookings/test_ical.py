@@ -180,7 +180,9 @@ def test_nobody_makes_a_feed_of_another_platform(client, auth, db, bookings):
     platform_id = bookings["offering"].platform_id
     assert client.post("/my/calendar/feeds/new", data={"platform_id": str(platform_id)}).status_code == 404
     assert client.post("/my/calendar/feeds/new", data={"platform_id": "99999999999"}).status_code == 404
-    assert client.post("/my/calendar/feeds/new").status_code == 404  # operators have no firm feed
     auth.as_(bookings["firm"])
     assert client.post("/my/calendar/feeds/new", data={"platform_id": str(platform_id)}).status_code == 404
     assert db.session.scalar(select(CalendarFeed)) is None
+    # an operator's own feed holds the events they registered for, never a firm's bookings
+    auth.as_(outsider)
+    assert events(parse(client, create_feed(client))) == {}

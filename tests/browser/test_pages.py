@@ -55,8 +55,17 @@ PAGES = {
         "/cases/",
         "/cases/?category=service&city=青岛",
         "/cases/{case}",
+        "/events",
+        "/events?when=past&kind=training",
+        "/events/{event}",
+        "/announcements",
+        "/announcements?kind=call&q=认定",
+        "/announcements/{announcement}",
     ],
     "firm": [
+        "/events/{event}",
+        "/my/events",
+        "/my/calendar/feeds",
         "/my/demands",
         "/my/demands/new",
         "/my/demands/{demand}/edit",
@@ -92,6 +101,11 @@ PAGES = {
         "/bookings/{order}",
     ],
     "operator": [
+        "/my/events",
+        "/events/{event}",
+        "/my/events/{event}/edit",
+        "/my/events/{event}/registrations",
+        "/my/platforms/{platform}/events/new",
         "/my/platforms/",
         "/my/platforms/new",
         "/my/platforms/{platform}",
@@ -135,6 +149,10 @@ PAGES = {
         "/my/cases/{case}",
     ],
     "admin": [
+        "/admin/announcements",
+        "/admin/announcements/new",
+        "/admin/announcements/{announcement}/edit",
+        "/announcements/{announcement}",
         "/admin/",
         "/admin/reviews",
         "/admin/platforms",
@@ -216,6 +234,8 @@ NOT_PAGES = {
     "feeds.offerings",  # Atom, not pages (tests/subscriptions/test_feeds.py reads them back)
     "feeds.platform_offerings",
     "feeds.demands",
+    "feeds.announcements",
+    "events.ical",  # an .ics file (tests/events/test_events.py reads it back)
     "notifications.open_notice",  # marks a notice read and redirects to its link
     "coverage.download_csv",  # downloads (tests/coverage/test_pages.py reads them back)
     "coverage.download_xlsx",
@@ -376,6 +396,19 @@ def world(db):
     evaluation = _evaluation(users["admin"])
     _evaluation_results()
     case_ids = _cases(platform, booking, users)
+    event = factories.EventFactory(
+        platform=platform,
+        title=f"前沿技术讲座：连续流反应工艺放大 {LONG}",
+        place="山东省济南市高新区" + "某某路" * 10 + "1号报告厅",
+        description="讲解连续流反应器放大。" * 20,
+    )
+    factories.EventRegistrationFactory(event=event, user=firm, note=LONG)
+    announcement = factories.AnnouncementFactory(
+        title=f"关于开展省级中试平台认定申报工作的通知 {LONG}",
+        body="各有关单位：\n\n" + "现组织开展认定申报工作。" * 30,
+        deadline=local_today() + timedelta(days=30),
+        source_url="https://example.cn/" + "very-long-path/" * 8 + "notice.pdf",
+    )
     db.session.commit()
     from marketplace.accounts.services import _reset_serializer
 
@@ -385,6 +418,8 @@ def world(db):
     with current_app.test_request_context():
         unsubscribe = unsubscribe_token(firm, [saved.id])
     ids = {
+        "event": event.id,
+        "announcement": announcement.id,
         "platform": platform.id,
         "offering": offering.id,
         "service": service.id,

@@ -167,9 +167,14 @@ def test_counts_by_domain_match_a_brute_force_count_in_one_statement(db, mixed_c
 
 
 def test_home_page_queries_do_not_grow_with_the_catalogue(client, db, mixed_catalogue):
+    for _ in range(6):
+        factories.AnnouncementFactory()
+        factories.EventFactory()
+    db.session.commit()
     with Statements(db.engine) as statements:
         assert client.get("/").status_code == 200
-    assert len(statements.sql) <= 5  # the search version, the domain counts and the three totals
+    # the search version, the domain counts, the three totals, the latest notices and the events to come
+    assert len(statements.sql) <= 7
     with Statements(db.engine) as statements:
         assert client.get("/").status_code == 200
     assert len(statements.sql) == 1  # the same version: the counts are those computed before

@@ -68,7 +68,7 @@ def test_the_downloads_hold_the_tables(client, auth, admin_user, market):
 
 
 def test_a_formula_in_a_label_is_not_run_by_a_spreadsheet(db):
-    from marketplace.coverage.export import csv_bytes
+    from marketplace.core.spreadsheets import csv_bytes
 
     assert csv_bytes(["a"], [["=HYPERLINK(1)"]]).decode("utf-8-sig").splitlines()[1] == "'=HYPERLINK(1)"
 
