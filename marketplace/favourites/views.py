@@ -48,6 +48,8 @@ def index():
         item_type=item_type,
         items=services.favourites_of(acting_user(), item_type),
         compare_max=services.COMPARE_MAX,
+        #: the offerings ticked before (back from a comparison of too few or too many)
+        chosen={int(v) for v in request.args.getlist("o") if v.isdigit() and len(v) < 10},
     )
 
 
@@ -58,5 +60,6 @@ def compare():
     try:
         comparison = services.compare(current_user, ids)
     except DomainError as exc:
-        return render_template("favourites/compare.html", comparison=None, error=exc.errors[0][1]), 400
+        page = render_template("favourites/compare.html", comparison=None, error=exc.errors[0][1], chosen=ids)
+        return page, 400
     return render_template("favourites/compare.html", comparison=comparison, error=None)

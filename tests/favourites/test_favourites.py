@@ -1,5 +1,7 @@
 """Favourites (收藏) of offerings, platforms and demands, and up to four offerings compared side by side."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -37,8 +39,14 @@ def test_keeping_and_letting_go_from_the_detail_pages(client, signed_in):
     )
     page = client.get("/my/favourites?type=offering").get_data(as_text=True)
     assert "冻干机" in page and "对比所选资源" in page
-    client.post("/favourites/toggle", data={"type": "offering", "id": offering.id})
+    assert page.count("★ 已收藏") == 1  # each kept item can be let go from the list itself
+    response = client.post(
+        "/favourites/toggle",
+        data={"type": "offering", "id": offering.id, "next": "/my/favourites?type=offering"},
+    )
+    assert response.location == "/my/favourites?type=offering"
     assert ("offering", offering.id) not in kept(signed_in)
+    assert "冻干机" not in client.get("/my/favourites?type=offering").get_data(as_text=True)
 
 
 def test_what_the_user_may_not_see_cannot_be_kept_and_is_not_listed(client, signed_in):
@@ -103,3 +111,14 @@ def test_a_hidden_offering_is_not_compared(client, db):
     db.session.commit()
     response = client.get(f"/compare?o={shown.id}&o={paused.id}")
     assert response.status_code == 400 and "暂停的资源" not in response.get_data(as_text=True)
+
+
+def test_back_from_too_many_the_selection_is_still_ticked(client, signed_in):
+    offerings = [factories.OfferingFactory(title=f"资源{i}") for i in range(5)]
+    for o in offerings:
+        factories.FavouriteFactory(user_id=signed_in.id, item_id=o.id)
+    db.session.commit()
+    page = client.get("/compare?" + "&".join(f"o={o.id}" for o in offerings)).get_data(as_text=True)
+    back = re.search(r'<a href="(/my/favourites\?[^"]+)">我的收藏</a>', page).group(1).replace("&amp;", "&")
+    listing = client.get(back).get_data(as_text=True)
+    assert listing.count(" checked>") == 5
