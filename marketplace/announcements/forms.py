@@ -16,7 +16,7 @@ class AnnouncementForm(Form):
     title = StringField("标题", validators=[DataRequired(REQUIRED), too_long(200)])
     issuer = StringField("发布单位（留空为本平台）", validators=[too_long(100)])
     body = TextAreaField("正文（空一行分段）", validators=[DataRequired(REQUIRED), too_long(50000)])
-    deadline = DateField("申报截止日期（申报通知填写）", validators=[Optional()])
+    deadline = DateField("申报截止日期（申报通知必填）", validators=[Optional()])
     source_url = StringField("原文链接（可选）", validators=[too_long(500)])
     pinned = BooleanField("置顶")
 

@@ -8,6 +8,7 @@ from sqlalchemy import Select, or_, select
 from .. import vocab
 from ..core.errors import DomainError, Forbidden, load_visible
 from ..core.models import utcnow
+from ..core.timeutil import local_today
 from ..extensions import db
 from .models import ANNOUNCEMENT_WORKFLOW, Announcement, AnnouncementStatus
 
@@ -27,10 +28,16 @@ def get_visible(user, announcement_id: int) -> Announcement | None:
     return load_visible(Announcement, announcement_id, lambda a: can_view(user, a))
 
 
-def validate(data: dict) -> None:
+def validate(data: dict, announcement: Announcement | None = None) -> None:
     errors = []
     if data.get("kind") not in vocab.ANNOUNCEMENT_KINDS:
         errors.append(("kind", "请选择公告类别。"))
+    deadline = data.get("deadline")
+    if data.get("kind") == "call" and deadline is None:
+        errors.append(("deadline", "申报通知请填写申报截止日期。"))
+    unchanged = announcement is not None and deadline == announcement.deadline
+    if deadline is not None and not unchanged and deadline < local_today():
+        errors.append(("deadline", "申报截止日期不能早于今天。"))
     if not (data.get("title") or "").strip():
         errors.append(("title", "请填写标题。"))
     if not (data.get("body") or "").strip():
@@ -69,7 +76,7 @@ def create(user, data: dict) -> Announcement:
 
 def update(user, announcement: Announcement, data: dict) -> Announcement:
     _require_admin(user)
-    validate(data)
+    validate(data, announcement)
     _assign(announcement, data)
     return announcement
 

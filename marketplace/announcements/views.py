@@ -70,7 +70,7 @@ def _edit(announcement: Announcement | None):
         if announcement
         else (lambda: services.create(user, form.values())),
         "已保存。" if announcement else "已保存为草稿；确认无误后点击“发布”。",
-        check=lambda: services.validate(form.values()),
+        check=lambda: services.validate(form.values(), announcement),
     )
     if done:
         return redirect(url_for("announcements.detail", announcement_id=saved.id))

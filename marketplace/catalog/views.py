@@ -16,7 +16,7 @@ from . import queries
 
 bp = Blueprint("catalog", __name__)
 
-#: Notices and events to come on the home page.
+#: Notices and events to come on the home page (and a platform's events on its page).
 HOME_ITEMS = 5
 
 #: The query parameters the lists' links (pager) carry over; nothing else of the query string.
@@ -107,11 +107,17 @@ def platforms():
 
 
 @bp.route("/platforms/<int:platform_id>")
-@public_page
+@hourly_public_page  # its events to come change with the clock too
 def platform(platform_id: int):
     item = platform_services.get_visible(current_user, platform_id)
     if item is None:
         abort(404)
     filters = queries.OfferingFilters(platform_id=item.id)
     page = queries.offerings_page(filters, page_arg(), page_size(), clamp=True)
-    return render_template("catalog/platform.html", platform=item, page=page, vocab=vocab)
+    return render_template(
+        "catalog/platform.html",
+        platform=item,
+        page=page,
+        vocab=vocab,
+        events=events.upcoming(HOME_ITEMS, platform=item),
+    )

@@ -8,6 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..admin.views import add_menu_item
     from ..bookings.calendar import add_feed_source
     from . import (
         jobs,  # noqa: F401  (declare the reminder job)
@@ -16,4 +17,11 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    add_menu_item(
+        app,
+        "活动",
+        "events.admin_list",
+        description="各平台举办的大赛、讲座、开放日：草稿、报名中与已取消的活动，报名名单，必要时取消。",
+        order=18,
+    )
     add_feed_source(services.feed_entries)

@@ -27,7 +27,7 @@ from ..platforms import services as platform_services
 from ..platforms.models import Platform, PlatformStatus
 from .models import EVENT_WORKFLOW, Event, EventRegistration, EventStatus, RegistrationStatus
 
-NUMBERS = {"capacity": Bounds("名额", 1, 100_000, "人", integer=True)}
+NUMBERS = {"capacity": Bounds("名额", 1, 100_000, " 人", integer=True)}
 #: The longest event (a competition's final round may take days, not months).
 LONGEST = timedelta(days=31)
 FIELDS = ("kind", "title", "description", "starts_at", "ends_at", "city", "place", "capacity")
@@ -185,6 +185,16 @@ def registrations_of(user, event: Event) -> list[EventRegistration]:
     return list(db.session.scalars(_registered(event).order_by(EventRegistration.id)))
 
 
+def all_events(user, *, status: str | None = None) -> Select:
+    """Every event, drafts and cancelled ones too, newest first (administrators)."""
+    if not user.is_admin:
+        raise Forbidden()
+    query = select(Event)
+    if status in vocab.EVENT_STATUSES:
+        query = query.where(Event.status == status)
+    return query.order_by(Event.id.desc())
+
+
 def events_of(platform: Platform) -> list[Event]:
     return list(
         db.session.scalars(
@@ -210,9 +220,11 @@ def listing(*, kind: str | None = None, city: str | None = None, past: bool = Fa
     return query.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
 
 
-def upcoming(limit: int) -> list[Event]:
-    """The next published events (the home page)."""
+def upcoming(limit: int, platform: Platform | None = None) -> list[Event]:
+    """The next published events (the home page), or one platform's (its public page)."""
     query = listing().where(Event.status == EventStatus.PUBLISHED).limit(limit)
+    if platform is not None:
+        query = query.where(Event.platform_id == platform.id)
     return list(db.session.scalars(query))
 
 
@@ -222,6 +234,21 @@ def registration_of(user, event: Event) -> EventRegistration | None:
     return db.session.scalar(
         select(EventRegistration).where(
             EventRegistration.event_id == event.id, EventRegistration.user_id == user.id
+        )
+    )
+
+
+def registered_among(user, event_ids: list[int]) -> set[int]:
+    """Which of these events the user has a seat for (the list's 已报名 tags)."""
+    if not (user and user.is_authenticated and event_ids):
+        return set()
+    return set(
+        db.session.scalars(
+            select(EventRegistration.event_id).where(
+                EventRegistration.user_id == user.id,
+                EventRegistration.event_id.in_(event_ids),
+                EventRegistration.status == RegistrationStatus.REGISTERED,
+            )
         )
     )
 

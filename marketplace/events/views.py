@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .. import vocab
@@ -35,6 +45,7 @@ def index():
     return render_template(
         "events/index.html",
         page=page,
+        registered=services.registered_among(current_user, [e.id for e in page.items]),
         kind=kind if kind in vocab.EVENT_KINDS else "",
         city=city if city in vocab.ALL_CITIES else "",
         past=past,
@@ -58,25 +69,15 @@ def _detail(event, form=None, status: int = 200):
     )
 
 
-@bp.route("/events/<int:event_id>")
+@bp.route("/events/<int:event_id>", methods=["GET", "POST"])
 def detail(event_id: int):
-    return _detail(_visible(event_id))
-
-
-@bp.route("/events/<int:event_id>.ics")
-def ical(event_id: int):
+    """The event; a POST is a registration (to this URL, so that the page re-rendered with the form's
+    messages can be reloaded and shared)."""
     event = _visible(event_id)
-    response = make_response(services.event_ical(event, request.host.split(":")[0]))
-    response.mimetype = "text/calendar"
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
-    return response
-
-
-@bp.route("/events/<int:event_id>/register", methods=["POST"])
-@login_required
-def register(event_id: int):
-    event = _visible(event_id)
+    if request.method == "GET":
+        return _detail(event)
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
     form = RegistrationForm()
     done, _ = submit_form(
         form,
@@ -88,6 +89,16 @@ def register(event_id: int):
         return redirect(url_for("events.detail", event_id=event.id))
     db.session.refresh(event)
     return _detail(event, form, 422)
+
+
+@bp.route("/events/<int:event_id>.ics")
+def ical(event_id: int):
+    event = _visible(event_id)
+    response = make_response(services.event_ical(event, request.host.split(":")[0]))
+    response.mimetype = "text/calendar"
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
+    return response
 
 
 @bp.route("/events/<int:event_id>/unregister", methods=["POST"])
@@ -135,6 +146,9 @@ def edit(event_id: int):
     user = acting_user()
     with or_404():
         event = services.get_managed(user, event_id)
+    if event.is_cancelled:
+        flash("活动已取消，不能再修改。", "error")
+        return redirect(url_for("events.detail", event_id=event.id))
     form = event_form(event, formdata=request.form if request.method == "POST" else None)
     done, _ = submit_form(
         form,
@@ -188,3 +202,15 @@ def registrations(event_id: int):
             headers={"Content-Disposition": f'attachment; filename="event-{event.id}-registrations.csv"'},
         )
     return render_template("events/registrations.html", event=event, rows=rows)
+
+
+@bp.route("/admin/events")
+@role_required(Role.ADMIN)
+def admin_list():
+    status = request.args.get("status", "")
+    return render_template(
+        "events/admin.html",
+        page=page_of(services.all_events(acting_user(), status=status)),
+        status=status if status in vocab.EVENT_STATUSES else "",
+        link_params={"status": status} if status in vocab.EVENT_STATUSES else {},
+    )

@@ -101,12 +101,21 @@ def save_search():
     return redirect(safe_next(request.form.get("next")) or url_for("search.search", **query))
 
 
+#: What a follow brings, said when it is made.
+FOLLOWED = {
+    "announcements": "已关注：有新的通知公告时会在通知中心提醒您。",
+    "events": "已关注：有新的活动时会在通知中心提醒您。",
+    "platform": "已关注：平台有新的资源或活动时会在通知中心提醒您。",
+}
+
+
 @bp.route("/subscriptions/follow", methods=["POST"])
 @login_required
 def follow():
+    kind = request.form.get("kind", "")
     perform(
-        lambda: services.follow(acting_user(), request.form.get("kind", ""), request.form.get("value", "")),
-        "已关注：有新的中试资源时会在通知中心提醒您。",
+        lambda: services.follow(acting_user(), kind, request.form.get("value", "")),
+        FOLLOWED.get(kind, "已关注：有新的中试资源时会在通知中心提醒您。"),
     )
     return redirect(safe_next(request.form.get("next")) or url_for("subscriptions.index"))
 

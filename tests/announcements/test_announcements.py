@@ -63,6 +63,13 @@ def test_bad_input_is_refused_beside_the_field(client, auth, admin_user):
     assert "不是有效的选择" in page
     assert "此项为必填项" in page and "原文链接须以 http:// 或 https:// 开头" in page
     assert db.session.scalar(select(func.count(Announcement.id))) == 0
+    page = client.post("/admin/announcements/new", data=FORM | {"deadline": ""}).get_data(as_text=True)
+    assert "申报通知请填写申报截止日期" in page
+    page = client.post("/admin/announcements/new", data=FORM | {"deadline": "2020-01-01"}).get_data(
+        as_text=True
+    )
+    assert "申报截止日期不能早于今天" in page
+    assert db.session.scalar(select(func.count(Announcement.id))) == 0
 
 
 def test_only_administrators_manage_notices(client, auth, firm_user, operator_user):
@@ -87,6 +94,11 @@ def test_followers_hear_of_a_publication_once_and_never_of_other_kinds(client, a
     subscription = subscriptions.follow(everything, "announcements", "")
     subscription.frequency = "immediate"
     db.session.commit()
+    auth.as_(calls)
+    response = client.post("/subscriptions/follow", data={"kind": "announcements", "value": "news"})
+    assert "已关注：有新的通知公告时会在通知中心提醒您" in client.get(response.location).get_data(
+        as_text=True
+    )
     auth.as_(admin_user)
     client.post("/admin/announcements/new", data=FORM)
     notice = db.session.scalar(select(Announcement))

@@ -149,6 +149,8 @@ PAGES = {
         "/my/cases/{case}",
     ],
     "admin": [
+        "/admin/events",
+        "/admin/events?status=draft",
         "/admin/announcements",
         "/admin/announcements/new",
         "/admin/announcements/{announcement}/edit",

@@ -76,7 +76,7 @@ def test_an_operator_drafts_publishes_and_a_firm_registers(client, auth, host, f
     listing = client.get("/events").get_data(as_text=True)
     assert "前沿技术讲座：连续流反应放大" in listing and "剩余 2" in listing
     data = {"phone": "0531-88880000", "note": "两人参加"}
-    response = client.post(f"/events/{event.id}/register", data=data)
+    response = client.post(f"/events/{event.id}", data=data)
     assert response.status_code == 302
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "您已报名" in page and "剩余 1" in page
@@ -140,7 +140,7 @@ def test_capacity_is_never_exceeded_and_a_freed_seat_can_be_taken(client, auth, 
     first, second = factories.UserFactory(), factories.UserFactory()
     db.session.commit()
     auth.as_(first)
-    client.post(f"/events/{event.id}/register", data={"phone": "13800000001"})
+    client.post(f"/events/{event.id}", data={"phone": "13800000001"})
     auth.as_(second)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "名额已满" in page
@@ -152,7 +152,7 @@ def test_capacity_is_never_exceeded_and_a_freed_seat_can_be_taken(client, auth, 
     db.session.refresh(event)
     assert event.registered_count == 0
     auth.as_(second)
-    assert client.post(f"/events/{event.id}/register", data={"phone": "13800000002"}).status_code == 302
+    assert client.post(f"/events/{event.id}", data={"phone": "13800000002"}).status_code == 302
     db.session.refresh(event)
     assert event.registered_count == 1
     # registering again after cancelling reuses the row; twice is refused
@@ -164,8 +164,10 @@ def test_a_registration_needs_a_phone_and_the_page_says_so(client, auth, firm_us
     event = factories.EventFactory()
     db.session.commit()
     auth.as_(firm_user)
-    response = client.post(f"/events/{event.id}/register", data={"phone": "abc"})
-    assert response.status_code == 422 and "请填写有效的联系电话" in response.get_data(as_text=True)
+    response = client.post(f"/events/{event.id}", data={"phone": "abc"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请填写有效的联系电话" in page
+    assert "报名未成功" in page  # said at the top too: on a phone the form is far below
     assert db.session.scalar(select(func.count(EventRegistration.id))) == 0
 
 
@@ -173,7 +175,7 @@ def test_registration_closes_at_the_deadline_and_needs_a_sign_in(client, auth, f
     event = factories.EventFactory(registration_deadline=local_day(5, 18))
     db.session.commit()
     assert "登录后报名" in client.get(f"/events/{event.id}").get_data(as_text=True)
-    assert client.post(f"/events/{event.id}/register", data={"phone": "13800000000"}).status_code == 302
+    assert client.post(f"/events/{event.id}", data={"phone": "13800000000"}).status_code == 302
     assert db.session.scalar(select(func.count(EventRegistration.id))) == 0
     freeze_now(local_day(6, 9))
     auth.as_(firm_user)
@@ -302,3 +304,38 @@ def test_past_events_are_listed_apart(client, db, freeze_now):
     assert "即将举行的开放日" in upcoming and "上个月的培训" not in upcoming
     assert "上个月的培训" in client.get("/events?when=past").get_data(as_text=True)
     assert "已结束" in client.get(f"/events/{past.id}").get_data(as_text=True)
+
+
+def test_where_people_find_events(client, auth, host, firm_user, admin_user):
+    operator, platform = host
+    event = factories.EventFactory(platform=platform, title="开放日：纯化中试线")
+    factories.EventFactory(platform=platform, title="草稿活动", status="draft")
+    pending = factories.PlatformFactory(organization=platform.organization, status="submitted")
+    db.session.commit()
+    # the host platform's public page lists its events to come
+    assert "开放日：纯化中试线" in client.get(f"/platforms/{platform.id}").get_data(as_text=True)
+    # the list marks the events the user has a seat for
+    auth.as_(firm_user)
+    client.post(f"/events/{event.id}", data={"phone": "13800000000"})
+    assert "已报名" in client.get("/events").get_data(as_text=True)
+    # an operator creates events only for a platform that may publish them
+    auth.as_(operator)
+    mine = client.get("/my/events").get_data(as_text=True)
+    assert f"/my/platforms/{platform.id}/events/new" in mine
+    assert f"/my/platforms/{pending.id}/events/new" not in mine and "平台通过审核后才能发布活动" in mine
+    # administrators see every event, drafts too
+    auth.as_(admin_user)
+    listing = client.get("/admin/events?status=draft").get_data(as_text=True)
+    assert "草稿活动" in listing and "开放日：纯化中试线" not in listing
+    assert "/admin/events" in client.get("/admin/").get_data(as_text=True)
+    auth.as_(firm_user)
+    assert client.get("/admin/events").status_code == 403
+
+
+def test_a_cancelled_event_is_not_offered_for_editing(client, auth, host):
+    operator, platform = host
+    event = factories.EventFactory(platform=platform, status="cancelled")
+    db.session.commit()
+    auth.as_(operator)
+    response = client.get(f"/my/events/{event.id}/edit")
+    assert response.status_code == 302 and response.location == f"/events/{event.id}"
