@@ -8,7 +8,7 @@ from flask_login import current_user
 from .. import vocab
 from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
-from ..core.views import page_of, perform, submit_form
+from ..core.views import page_of, perform, status_list, submit_form
 from ..extensions import db
 from . import services
 from .forms import AnnouncementForm
@@ -47,12 +47,11 @@ def detail(announcement_id: int):
 @bp.route("/admin/announcements")
 @role_required(Role.ADMIN)
 def manage():
-    status = request.args.get("status", "")
-    return render_template(
+    user = acting_user()
+    return status_list(
         "announcements/manage.html",
-        page=page_of(services.all_for_admin(acting_user(), status=status)),
-        status=status if status in vocab.ANNOUNCEMENT_STATUSES else "",
-        link_params={"status": status} if status else {},
+        vocab.ANNOUNCEMENT_STATUSES,
+        lambda status: services.all_for_admin(user, status=status),
     )
 
 

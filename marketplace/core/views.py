@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, urlencode
 
-from flask import current_app, flash, g, request, url_for
+from flask import current_app, flash, g, render_template, request, url_for
 
 from ..extensions import db
 from .errors import DomainError
@@ -106,6 +106,19 @@ def page_of(stmt, param: str = "page", size: str = "PAGE_SIZE", **cache) -> Page
     page number's query parameter, `size`: the setting of rows per page; `cache`: `key`, `remember`
     and `total` (see `pagination.paginate`)."""
     return paginate(stmt, page_arg(param), current_app.config[size], clamp=True, **cache)
+
+
+def status_list(template: str, statuses: dict, query_for: Callable[[str | None], object]):
+    """An administrators' list with a tab per state: `?status=` one of `statuses` (anything else: all).
+    `query_for(status or None)` gives the statement; the template gets `page`, `status`, `link_params`."""
+    status = request.args.get("status", "")
+    status = status if status in statuses else ""
+    return render_template(
+        template,
+        page=page_of(query_for(status or None)),
+        status=status,
+        link_params={"status": status} if status else {},
+    )
 
 
 def page_of_list(items: list, param: str = "page", size: str = "PAGE_SIZE") -> Page:

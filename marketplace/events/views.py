@@ -20,7 +20,7 @@ from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.spreadsheets import csv_bytes
 from ..core.timeutil import format_datetime
-from ..core.views import page_of, perform, submit_form
+from ..core.views import page_of, perform, status_list, submit_form
 from ..extensions import db
 from ..platforms import services as platform_services
 from . import services
@@ -207,10 +207,7 @@ def registrations(event_id: int):
 @bp.route("/admin/events")
 @role_required(Role.ADMIN)
 def admin_list():
-    status = request.args.get("status", "")
-    return render_template(
-        "events/admin.html",
-        page=page_of(services.all_events(acting_user(), status=status)),
-        status=status if status in vocab.EVENT_STATUSES else "",
-        link_params={"status": status} if status in vocab.EVENT_STATUSES else {},
+    user = acting_user()
+    return status_list(
+        "events/admin.html", vocab.EVENT_STATUSES, lambda status: services.all_events(user, status=status)
     )
