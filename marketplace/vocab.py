@@ -306,6 +306,8 @@ NOTIFICATION_CATEGORIES = {
     "review": "审核与管理",
 }
 GAP_ACTIONS = {"forward": "推荐给平台", "recruit": "招募平台", "out_of_scope": "不属于中试服务范围"}
+#: Every recorded gap action: the three above, and taking back an out-of-scope judgement.
+GAP_ACTION_LABELS = GAP_ACTIONS | {"reconsider": "重新纳入"}
 FAVOURITE_KINDS = {"offering": "中试资源", "platform": "平台", "demand": "需求"}
 
 #: 通知公告 that administrators publish (plan 四(六)).

@@ -31,13 +31,14 @@ class DemandFit(db.Model):
 class GapAction(db.Model):
     """What an administrator did about a demand without a good match, told to the firm: forwarded it to
     chosen platforms, is recruiting a platform for it, or judged it outside 中试 services (it then leaves
-    the list of unmet demands). One row per action: the record of the list's work."""
+    the list of unmet demands and the counts, until a later `reconsider` takes the judgement back). One
+    row per action: the record of the list's work."""
 
     __tablename__ = "gap_actions"
     __change_scopes__ = (("demand", "demand_id"),)  #: the demand's page (core.changes)
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(20))  #: vocab.GAP_ACTIONS
+    action: Mapped[str] = mapped_column(String(20))  #: vocab.GAP_ACTION_LABELS
     note: Mapped[str] = mapped_column(String(500), default="")
     platform_ids: Mapped[list] = mapped_column(JSON, default=list)  #: forward: the platforms told
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -45,4 +46,4 @@ class GapAction(db.Model):
 
     @property
     def action_label(self) -> str:
-        return vocab.GAP_ACTIONS[self.action]
+        return vocab.GAP_ACTION_LABELS[self.action]

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from .. import signals, vocab
 from ..accounts.models import Organization, Role, User
@@ -252,12 +253,25 @@ def _open_during(period: Period):
     )
 
 
+def _out_of_scope(demand_id):
+    """The demand (a column) stands judged outside 中试 services: an out-of-scope action that no later
+    `reconsider` took back."""
+    judged, taken_back = aliased(GapAction), aliased(GapAction)
+    later = select(taken_back.id).where(
+        taken_back.demand_id == judged.demand_id, taken_back.action == "reconsider", taken_back.id > judged.id
+    )
+    return (
+        select(judged.id)
+        .where(judged.demand_id == demand_id, judged.action == "out_of_scope", ~later.exists())
+        .exists()
+    )
+
+
 def _unmet_condition():
     """No good match, and not judged outside 中试 services by an administrator (no supply gap then)."""
-    out_of_scope = select(GapAction.id).where(
-        GapAction.demand_id == DemandFit.demand_id, GapAction.action == "out_of_scope"
+    return and_(
+        DemandFit.demand_id.is_not(None), DemandFit.best_fit < good_fit(), ~_out_of_scope(DemandFit.demand_id)
     )
-    return and_(DemandFit.demand_id.is_not(None), DemandFit.best_fit < good_fit(), ~out_of_scope.exists())
 
 
 def _demands(period: Period):
@@ -376,19 +390,33 @@ def unmet_days() -> int:
     return current_app.config["COVERAGE_UNMET_DAYS"]
 
 
-def unmet_demands(handled: bool = False):
+#: The tabs of the unmet list: to do, forwarded or recruited for, judged outside 中试 services.
+UNMET_STATES = ("todo", "handled", "out_of_scope")
+
+
+def unmet_demands(state: str = "todo"):
     """Open demands without a good match for `COVERAGE_UNMET_DAYS` days or more, longest waiting first
     (a statement the page paginates; `fits_of` and `actions_of` give their best matches and what was
-    done): those nobody has acted on yet, or (`handled`) those forwarded or recruited for. A demand
-    judged outside 中试 services leaves the list."""
+    done): those nobody has forwarded or recruited for yet (`todo`), those they have (`handled`); a
+    demand judged outside 中试 services leaves both, for the `out_of_scope` list, where the judgement
+    can be taken back."""
+    if state == "out_of_scope":
+        return (
+            select(Demand)
+            .where(Demand.is_open, _out_of_scope(Demand.id))
+            .order_by(Demand.published_at, Demand.id)
+        )
     since = utcnow() - timedelta(days=unmet_days())
-    acted = select(GapAction.id).where(GapAction.demand_id == Demand.id)
-    out_of_scope = acted.where(GapAction.action == "out_of_scope")
+    helped = (
+        select(GapAction.id)
+        .where(GapAction.demand_id == Demand.id, GapAction.action.in_(("forward", "recruit")))
+        .exists()
+    )
     return (
         select(Demand)
         .join(DemandFit, DemandFit.demand_id == Demand.id)
-        .where(Demand.is_open, _unmet_condition(), DemandFit.unmet_since <= since, ~out_of_scope.exists())
-        .where(acted.exists() if handled else ~acted.exists())
+        .where(Demand.is_open, _unmet_condition(), DemandFit.unmet_since <= since)
+        .where(helped if state == "handled" else ~helped)
         .order_by(DemandFit.unmet_since, Demand.id)
     )
 
@@ -422,6 +450,17 @@ FIRM_MESSAGES = {
     "recruit": "您的需求“{title}”暂时没有合适的中试平台，管理员正在为它招募平台：{note}",
     "out_of_scope": "经评估，您的需求“{title}”不属于中试服务范围：{note}",
 }
+
+
+def _firm_users(demand: Demand) -> list[User]:
+    """The firm's enabled users: whom the administrators' actions on its demand are told."""
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.org_id == demand.org_id, User.role == Role.FIRM, User.is_enabled.is_(True)
+            )
+        )
+    )
 
 
 def load_open_demand(demand_id: int) -> Demand:
@@ -467,15 +506,37 @@ def act_on_gap(user, demand_id: int, action: str, note: str, platform_ids: list[
             link=link,
             category="review",
         )
-    firm_users = db.session.scalars(
-        select(User).where(User.org_id == demand.org_id, User.role == Role.FIRM, User.is_enabled.is_(True))
-    )
     message = (
         FIRM_MESSAGES[action]
         .format(title=demand.title, platforms="、".join(p.name for p in chosen), note=note)
         .strip()
     )
-    signals.notice.send("coverage", users=list(firm_users), message=message, link=link, category="review")
+    signals.notice.send("coverage", users=_firm_users(demand), message=message, link=link, category="review")
+    return record
+
+
+def reconsider(user, demand_id: int, note: str) -> GapAction:
+    """Take back an out-of-scope judgement: the demand counts again and returns to the unmet list if it
+    still has no good match; the firm is told."""
+    if not user.is_admin:
+        raise Forbidden()
+    demand = load_open_demand(demand_id)
+    if not db.session.scalar(select(_out_of_scope(demand.id))):
+        raise DomainError(("action", "该需求未被判定为不属于中试服务范围。"))
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(("note", "请填写说明：企业会看到这段话。"))
+    if len(note) > NOTE_MAX:
+        raise DomainError(("note", f"说明不能超过 {NOTE_MAX} 个字符。"))
+    record = GapAction(demand_id=demand.id, action="reconsider", note=note, platform_ids=[], by_id=user.id)
+    db.session.add(record)
+    signals.notice.send(
+        "coverage",
+        users=_firm_users(demand),
+        message=f"管理员重新评估了您的需求“{demand.title}”，将继续为它寻找中试平台。{note}".strip(),
+        link=external_url("demands.detail", demand_id=demand.id),
+        category="review",
+    )
     return record
 
 

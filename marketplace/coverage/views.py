@@ -9,7 +9,7 @@ from ..accounts.models import Role
 from ..core.auth import acting_user, or_404, role_required
 from ..core.errors import DomainError
 from ..core.spreadsheets import csv_bytes
-from ..core.views import apply_to_form, page_of, submit_form
+from ..core.views import apply_to_form, page_of, perform, submit_form
 from ..extensions import db
 from ..matching.outbox import memo, public_page
 from ..platforms.models import Platform
@@ -95,8 +95,9 @@ def download_xlsx():
 
 
 def _unmet_page(replaced: tuple | None = None, status: int = 200):
-    handled = request.args.get("state") == "handled"
-    page = page_of(services.unmet_demands(handled))
+    state = request.args.get("state", "todo")
+    state = state if state in services.UNMET_STATES else "todo"
+    page = page_of(services.unmet_demands(state))
     if replaced is not None and replaced[0].id not in {d.id for d in page.items}:
         page.items.insert(0, replaced[0])  # the demand whose form is refused stays in sight
     forms = {d.id: gap_form(d, services.gap_platforms(d)) for d in page.items}
@@ -106,7 +107,7 @@ def _unmet_page(replaced: tuple | None = None, status: int = 200):
         render_template(
             "coverage/unmet.html",
             page=page,
-            handled=handled,
+            state=state,
             fits=services.fits_of(page.items),
             actions=services.actions_of(page.items),
             forms=forms,
@@ -120,7 +121,8 @@ def _unmet_page(replaced: tuple | None = None, status: int = 200):
 @role_required(Role.ADMIN)
 def unmet():
     """Open demands without a good match for `COVERAGE_UNMET_DAYS` days or more, longest waiting first:
-    those nobody acted on (`?state=handled`: those forwarded or recruited for)."""
+    those nobody acted on (`?state=handled`: those forwarded or recruited for; `?state=out_of_scope`:
+    those judged outside 中试 services, where the judgement can be taken back)."""
     return _unmet_page()
 
 
@@ -140,6 +142,17 @@ def act(demand_id: int):
     if done:
         return redirect(url_for("coverage.unmet"))
     return _unmet_page((demand, form), 422)
+
+
+@bp.route("/admin/coverage/unmet/<int:demand_id>/reconsider", methods=["POST"])
+@role_required(Role.ADMIN)
+def reconsider(demand_id: int):
+    with or_404():
+        perform(
+            lambda: services.reconsider(acting_user(), demand_id, request.form.get("reason", "")),
+            "已重新纳入：该需求重新计入供需统计，并已通知企业。",
+        )
+    return redirect(url_for("coverage.unmet", state="out_of_scope"))
 
 
 @bp.route("/statistics")

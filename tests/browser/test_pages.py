@@ -164,6 +164,7 @@ PAGES = {
         "/admin/match-feedback",
         "/admin/coverage",
         "/admin/coverage/unmet",
+        "/admin/coverage/unmet?state=out_of_scope",
         "/admin/demands",
         "/admin/demands?status=open&q=发酵",
         "/admin/users",
@@ -295,6 +296,8 @@ def world(db):
             unmet_since=utcnow() - timedelta(days=10),
         )
     )
+    judged = factories.DemandFactory(organization=firm.organization, title=f"文物保护材料研究 {LONG}")
+    factories.GapActionFactory(demand_id=judged.id, action="out_of_scope", note="不属于中试服务范围。" * 5)
     firm.phone, operator.phone = "0531-88888888 转 1234", "13900001111"
     inquiry = factories.InquiryFactory(
         offering=service,

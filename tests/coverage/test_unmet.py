@@ -99,6 +99,30 @@ def test_a_demand_outside_the_scope_leaves_the_list(client, auth, admin_user, ga
     ]
     assert not listed(client) and not listed(client, "?state=handled")
     assert unmet_count() == 0  # judged outside 中试 services: no supply gap
+    assert listed(client, "?state=out_of_scope")  # where the judgement can be reviewed
+
+
+def test_an_out_of_scope_judgement_can_be_taken_back(client, auth, admin_user, gap):
+    demand = gap["demand"]
+    auth.as_(admin_user)
+    url = f"/admin/coverage/unmet/{demand.id}/reconsider"
+    client.post(url, data={"reason": "说明"})  # not judged: refused, nothing recorded
+    assert db.session.scalar(select(GapAction)) is None
+    services.act_on_gap(admin_user, demand.id, "out_of_scope", "不属于中试。", [])
+    db.session.commit()
+    client.post(url, data={"reason": ""})  # the firm reads why: a note is needed
+    assert unmet_count() == 0
+    client.post(url, data={"reason": "企业补充了放大需求，属于中试服务。"})
+    assert unmet_count() == 1 and listed(client) and not listed(client, "?state=out_of_scope")
+    assert messages(gap["firm"])[-1].startswith("管理员重新评估了您的需求“青铜器缓蚀封护材料中试”")
+    actions = [a.action_label for a in db.session.scalars(select(GapAction).order_by(GapAction.id))]
+    assert actions == ["不属于中试服务范围", "重新纳入"]
+    # judged out of scope again later: out again
+    services.act_on_gap(admin_user, demand.id, "out_of_scope", "复核后仍不属于。", [])
+    db.session.commit()
+    assert unmet_count() == 0
+    auth.as_(gap["firm"])
+    assert client.post(url, data={"reason": "x"}).status_code == 403
 
 
 def test_only_administrators_act_and_only_on_open_demands(client, auth, admin_user, gap):
