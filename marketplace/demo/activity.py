@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import signals
 from ..accounts.models import Organization, Role, User
@@ -317,3 +317,31 @@ def _previous_year(rng: random.Random, offerings, firms, today) -> int:
             booking = _replay(rng, offering, operator, firm, start, end, ending, answer_hours, ratings)
             made += booking is not None
     return made
+
+
+def backdate_catalogue(seed: int = 2024) -> None:
+    """Give the imported platforms and offerings a history: each offering opened some weeks before its
+    first booking (one without bookings within the last year), each platform before its first offering.
+    The coverage trends then show supply growing month by month, not all of it appearing today."""
+    rng = random.Random(seed)
+    now = utcnow()
+    first_booked = dict(
+        db.session.execute(
+            select(Booking.offering_id, func.min(Booking.created_at))
+            .where(Booking.offering_id.is_not(None))
+            .group_by(Booking.offering_id)
+        ).all()
+    )
+    opened: dict[int, datetime] = {}
+    for offering in db.session.scalars(select(Offering).order_by(Offering.id)):
+        before = first_booked.get(offering.id)
+        moment = (
+            before - timedelta(days=rng.randint(14, 120))
+            if before
+            else now - timedelta(days=rng.randint(0, 330))
+        )
+        offering.created_at = offering.updated_at = moment
+        opened[offering.platform_id] = min(moment, opened.get(offering.platform_id, moment))
+    for platform in db.session.scalars(select(Platform).where(Platform.id.in_(opened))):
+        platform.created_at = opened[platform.id] - timedelta(days=rng.randint(7, 60))
+    db.session.flush()

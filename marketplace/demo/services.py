@@ -21,7 +21,7 @@ from ..platforms import services as platform_services
 from ..platforms.models import Platform
 from ..subscriptions import services as subscriptions
 from . import themes as demo_themes
-from .activity import seed_activity
+from .activity import backdate_catalogue, seed_activity
 from .cases import seed_cases
 from .conversations import seed_conversations
 from .evaluation import seed_evaluation
@@ -336,4 +336,5 @@ def seed_demo() -> dict[str, int]:
         people = seed_experts()
         counts.update(seed_cases(people))
         counts.update(seed_evaluation(people))
+    backdate_catalogue()  # after every seeded booking, the replayed years' too
     return counts

@@ -165,6 +165,8 @@ def test_seed_demo_fills_an_empty_database_once_with_all_the_tour_needs(runner, 
     the_demo_holds_last_years_published_evaluation_and_typical_cases(db, client)
     a_fermentation_need_finds_one_vessel_of_three_platforms_grouped(db)
     an_official_sees_where_demand_has_no_supply(db, client)
+    the_supply_grew_over_months_before_its_bookings(db)
+    notices_and_events_are_there_to_read_and_join(db, client)
     the_demo_firm_learns_of_a_new_fermenter_without_searching(db)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "数据库不为空" in again.output
@@ -193,6 +195,32 @@ def an_official_sees_where_demand_has_no_supply(db, client):
     assert "航空发动机单晶叶片定向凝固中试" in unmet and "文物青铜器无损修复材料中试" in unmet
     dashboard = client.get("/admin/coverage").get_data(as_text=True)
     assert "需求缺少供给的地方" in dashboard
+    client.post("/account/logout")
+
+
+def the_supply_grew_over_months_before_its_bookings(db):
+    """The coverage trends show offerings opening month by month (not all of them today), and none opened
+    after its first booking."""
+    from marketplace.bookings.models import Booking
+    from marketplace.offerings.models import Offering
+
+    months = {o.created_at.strftime("%Y-%m") for o in db.session.scalars(select(Offering))}
+    assert len(months) >= 12
+    late = db.session.scalar(
+        select(func.count(Booking.id))
+        .join(Offering, Offering.id == Booking.offering_id)
+        .where(Booking.created_at < Offering.created_at)
+    )
+    assert late == 0
+
+
+def notices_and_events_are_there_to_read_and_join(db, client):
+    """Notices of each kind, events to come with one the demo firm joined, and one past event."""
+    home = client.get("/").get_data(as_text=True)
+    assert "申报工作的通知" in home and "开放日" in home
+    client.post("/account/login", data={"email": "firm@demo.cn", "password": demo.DEMO_PASSWORD})
+    assert "开放日" in client.get("/my/events").get_data(as_text=True)
+    assert "中试安全管理与工艺放大培训" in client.get("/events?when=past").get_data(as_text=True)
     client.post("/account/logout")
 
 
