@@ -11,12 +11,13 @@ transaction that records the hits, so a crash redoes the batch and the unique ro
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
@@ -268,12 +269,12 @@ def scan(batch: int = SCAN_BATCH) -> int:
     while rows := indexer.read_outbox(READER, batch):
         offering_ids = {doc_id for _id, doc_type, doc_id in rows if doc_type == "offering"}
         demand_ids = {doc_id for _id, doc_type, doc_id in rows if doc_type == "demand"}
-        matched: list[tuple[Demand, list]] = []
+        matched: dict[int, tuple[Demand, list]] = {}
         deliveries = _decide(offering_ids, demand_ids, matched)
         lock_for_transaction("subscriptions-scan", wait=current_app.config["SUBSCRIPTION_SCAN_LOCK_WAIT"])
-        for demand, matches in matched:
+        for demand, matches in matched.values():
             signals.demand_matched.send(demand, matches=matches)
-        delivered += sum(_deliver(delivery) for delivery in deliveries)
+        delivered += _deliver_all(deliveries)
         indexer.advance_reader(READER, rows[-1][0])
         db.session.commit()
     return delivered
@@ -304,9 +305,10 @@ class Delivery:
     subscription: Subscription | None = None
 
 
-def _decide(offering_ids: set[int], demand_ids: set[int], matched: list) -> list[Delivery]:
-    """The deliveries of a batch; each demand matched on the way is appended to `matched` with its
-    matches (told to `signals.demand_matched` once the batch writes)."""
+def _decide(offering_ids: set[int], demand_ids: set[int], matched: dict) -> list[Delivery]:
+    """The deliveries of a batch; each demand matched on the way is kept in `matched` (demand id → the
+    demand and its matches: each matched once per batch, told to `signals.demand_matched` once the
+    batch writes)."""
     offerings = (
         list(
             db.session.scalars(
@@ -398,17 +400,26 @@ def _not_own(user, item) -> bool:
     return user.org_id != org_id
 
 
-def _offering_pushes(offering: Offering, matched: list) -> list[Delivery]:
+def _matches_of(demands: list[Demand], matched: dict) -> list[tuple[Demand, list]]:
+    """The demands with their matches, each matched once per batch (`matched` keeps them)."""
+    fresh = [d for d in demands if d.id not in matched]
+    for demand, matches in matching.match_demands(fresh):
+        matched[demand.id] = (demand, matches)
+    return [matched[d.id] for d in demands if d.id in matched]
+
+
+def _offering_pushes(offering: Offering, matched: dict) -> list[Delivery]:
     """A new offering for the firms of the open demands it now matches well enough."""
     near = matching.demands_near(offering.title, f"{offering.title} {offering.description}", NEAR_DEMANDS)
     if not near:
         return []
     demands = db.session.scalars(
-        select(Demand).where(Demand.id.in_(near), Demand.is_open, Demand.org_id != offering.platform.org_id)
+        select(Demand)
+        .where(Demand.id.in_(near), Demand.is_open, Demand.org_id != offering.platform.org_id)
+        .order_by(Demand.id)
     )
     deliveries = []
-    for demand, matches in matching.match_demands(list(demands)):
-        matched.append((demand, matches))
+    for demand, matches in _matches_of(list(demands), matched):
         match = next((m for m in _with_alike(matches) if m.obj_id == offering.id), None)
         if match is not None:
             deliveries += _match_pushes(
@@ -417,10 +428,9 @@ def _offering_pushes(offering: Offering, matched: list) -> list[Delivery]:
     return deliveries
 
 
-def _demand_pushes(demand: Demand, matched: list) -> list[Delivery]:
+def _demand_pushes(demand: Demand, matched: dict) -> list[Delivery]:
     """A new open demand for the operators of the platforms whose offerings it matches well enough."""
-    matches = matching.match_demand(demand)
-    matched.append((demand, matches))
+    [(_, matches)] = _matches_of([demand], matched)
     best: dict[int, object] = {}  # platform id -> its best-scored match
     for match in _with_alike(matches):
         platform_id = match.fields.get("platform_id")
@@ -460,18 +470,45 @@ def _match_pushes(org_id: int, role: Role, item_type: str, item, score: float, w
     return deliveries
 
 
-def _deliver(delivery: Delivery) -> int:
-    """Deliver one item to its user unless they had it: the notice, and the mail now if the subscription
-    mails at once (a digest takes it otherwise). Returns 1 if delivered."""
-    user, item = delivery.user, delivery.item
-    if db.session.scalar(
-        select(SubscriptionHit.id).where(
-            SubscriptionHit.user_id == user.id,
-            SubscriptionHit.item_type == delivery.item_type,
-            SubscriptionHit.item_id == item.id,
+def _deliver_all(deliveries: list[Delivery]) -> int:
+    """Deliver each item to its user unless they had it (call under the `subscriptions-scan` lock: what
+    was delivered is read once, here, and kept up to date as this goes). Returns how many."""
+    seen = _delivered_before(deliveries)
+    delivered = 0
+    for delivery in deliveries:
+        key = (delivery.user.id, delivery.item_type, delivery.item.id)
+        if key not in seen:
+            seen.add(key)
+            _deliver(delivery)
+            delivered += 1
+    return delivered
+
+
+def _delivered_before(deliveries: list[Delivery]) -> set[tuple[int, str, int]]:
+    """(user, item type, item) of these deliveries that an earlier one already made: one query."""
+    items: dict[str, set[int]] = defaultdict(set)
+    for delivery in deliveries:
+        items[delivery.item_type].add(delivery.item.id)
+    if not items:
+        return set()
+    rows = db.session.execute(
+        select(SubscriptionHit.user_id, SubscriptionHit.item_type, SubscriptionHit.item_id).where(
+            SubscriptionHit.user_id.in_({d.user.id for d in deliveries}),
+            or_(
+                *(
+                    and_(SubscriptionHit.item_type == kind, SubscriptionHit.item_id.in_(ids))
+                    for kind, ids in items.items()
+                )
+            ),
         )
-    ):
-        return 0
+    )
+    return {tuple(row) for row in rows}
+
+
+def _deliver(delivery: Delivery) -> None:
+    """Deliver one item to its user (`_deliver_all` made sure they had not had it): the notice, and the
+    mail now if the subscription mails at once (a digest takes it otherwise)."""
+    user, item = delivery.user, delivery.item
     subscription = delivery.subscription or match_subscription(user)
     if subscription.id is None:
         db.session.add(subscription)
@@ -489,7 +526,6 @@ def _deliver(delivery: Delivery) -> int:
         detail=delivery.why[:300],
     )
     db.session.add(hit)
-    db.session.flush()  # the next delivery of this item to this user finds it
     signals.notice.send(
         "subscriptions", users=[user], message=message, link=link, email=False, category="subscription"
     )
@@ -501,7 +537,6 @@ def _deliver(delivery: Delivery) -> int:
             headers=_unsubscribe_headers(user, [subscription.id]),
         )
         hit.mailed_at = utcnow()
-    return 1
 
 
 # --- publications: notices and events ----------------------------------------------------------------
@@ -534,10 +569,12 @@ def push_publication(item_type: str, item_id: int) -> int:
         .order_by(Subscription.id)
     ).all()
     lock_for_transaction("subscriptions-scan", wait=current_app.config["SUBSCRIPTION_SCAN_LOCK_WAIT"])
-    delivered = sum(
-        _deliver(Delivery(s.user, item_type, item, f"{s.kind_label}“{s.name}”", s))
-        for s in subscriptions
-        if _not_own(s.user, item)
+    delivered = _deliver_all(
+        [
+            Delivery(s.user, item_type, item, f"{s.kind_label}“{s.name}”", s)
+            for s in subscriptions
+            if _not_own(s.user, item)
+        ]
     )
     db.session.commit()
     return delivered

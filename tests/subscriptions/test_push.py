@@ -220,3 +220,29 @@ def test_a_crash_before_the_commit_redoes_the_batch_once(db, started, firm_user,
     assert services.scan() == 1
     db.session.commit()
     assert len(notices(firm_user)) == 1
+
+
+def test_a_batch_matches_each_demand_once(db, started, firm_user, monkeypatch):
+    """Two new fermenters near one demand that changed in the same batch: the demand is matched once (and
+    told to the coverage once), and its firm hears of both offerings."""
+    from marketplace import signals
+
+    demand = factories.DemandFactory(organization=firm_user.organization)
+    db.session.commit()
+    services.scan()
+    db.session.commit()
+    demand.description += "（补充：需要在线溶氧控制）"
+    first = factories.OfferingFactory(title="1000 L 机械搅拌不锈钢发酵罐", description="在线pH、溶氧控制。")
+    second = factories.OfferingFactory(title="500 L 机械搅拌不锈钢发酵罐", description="在线pH、溶氧控制。")
+    db.session.commit()
+    told = []
+    receiver = lambda sender, **_: told.append(sender.id)  # noqa: E731
+    signals.demand_matched.connect(receiver)
+    try:
+        services.scan()
+        db.session.commit()
+    finally:
+        signals.demand_matched.disconnect(receiver)
+    assert told.count(demand.id) == 1
+    messages = notices(firm_user)
+    assert any(first.title in m for m in messages) and any(second.title in m for m in messages)
