@@ -62,7 +62,8 @@
           },
           scales: {
             x: { type: "category", labels: data.cities, offset: true, grid: { display: false }, ticks: { autoSkip: false, maxRotation: 60 } },
-            y: { type: "category", labels: data.domains, offset: true, grid: { display: false }, ticks: { autoSkip: false } },
+            // the first domain at the top, as in the table below (the matrix chart draws it at the bottom by default)
+            y: { type: "category", labels: data.domains, offset: true, reverse: false, grid: { display: false }, ticks: { autoSkip: false } },
           },
         },
       };

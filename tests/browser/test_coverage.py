@@ -28,6 +28,8 @@ def test_the_heat_map_and_the_trends_render_from_local_files(page, live_server, 
     assert len(cells) == len(heat.evaluate("c => c.chart.options.scales.y.labels")) * len(
         heat.evaluate("c => c.chart.options.scales.x.labels")
     )
+    # the domains read top to bottom in the table's order
+    assert heat.evaluate("c => c.chart.scales.y.getPixelForValue(0) < c.chart.scales.y.getPixelForValue(1)")
     unmet = [c for c in cells if c["v"]]
     assert [(c["y"], c["x"], c["v"], c["open"]) for c in unmet] == [("新能源", "济南", 1, 1)]
     assert heat.evaluate(  # something was drawn
