@@ -339,3 +339,19 @@ def test_a_cancelled_event_is_not_offered_for_editing(client, auth, host):
     auth.as_(operator)
     response = client.get(f"/my/events/{event.id}/edit")
     assert response.status_code == 302 and response.location == f"/events/{event.id}"
+
+
+def test_a_platforms_calendar_feed_carries_its_events_but_not_its_drafts(client, auth, host):
+    operator, platform = host
+    factories.EventFactory(platform=platform, title="开放日：发酵中试线")
+    factories.EventFactory(platform=platform, title="草稿讲座", status="draft")
+    factories.EventFactory(title="别的平台的活动")
+    db.session.commit()
+    auth.as_(operator)
+    page = client.post("/my/calendar/feeds/new", data={"platform_id": str(platform.id)}).get_data(
+        as_text=True
+    )
+    url = page.split('id="feed-url" class="copy-field" type="text" readonly value="')[1].split('"')[0]
+    auth.logout()
+    feed = icalendar.Calendar.from_ical(client.get(url.replace("http://localhost", "")).data)
+    assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["开放日：发酵中试线"]
