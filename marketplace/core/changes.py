@@ -36,7 +36,6 @@ PRIVATE_TABLES = frozenset(
         "demand_contacts",
         "event_registrations",
         "favourites",
-        "gap_actions",
         "inquiries",
         "login_throttles",
         "messages",

@@ -34,8 +34,7 @@ class GapAction(db.Model):
     the list of unmet demands and the counts, until a later `reconsider` takes the judgement back). One
     row per action: the record of the list's work."""
 
-    __tablename__ = "gap_actions"
-    __change_scopes__ = (("demand", "demand_id"),)  #: the demand's page (core.changes)
+    __tablename__ = "gap_actions"  #: public content for core.changes: the coverage figures count it
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(20))  #: vocab.GAP_ACTION_LABELS

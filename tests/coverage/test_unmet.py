@@ -143,3 +143,21 @@ def test_a_refused_form_stays_in_sight_even_off_the_list(client, auth, admin_use
     response = client.post(f"/admin/coverage/unmet/{fresh.id}", data={f"d{fresh.id}-action": "recruit"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "刚发布的冷门需求" in page and "请填写说明" in page
+
+
+def test_the_kept_public_figures_follow_a_judgement_at_once(client, auth, admin_user, gap):
+    """/statistics is kept until public content changes: judging a demand out of scope (or taking that
+    back) is such a change, so the next visitor reads the new count."""
+
+    def unmet_on_page() -> str:
+        page = client.get("/statistics").get_data(as_text=True)
+        return page.split("无良好匹配")[0].rsplit("<b>", 1)[1].split("</b>")[0]
+
+    auth.logout()
+    assert unmet_on_page() == "1"
+    services.act_on_gap(admin_user, gap["demand"].id, "out_of_scope", "不属于中试。", [])
+    db.session.commit()
+    assert unmet_on_page() == "0"
+    services.reconsider(admin_user, gap["demand"].id, "重新纳入。")
+    db.session.commit()
+    assert unmet_on_page() == "1"
