@@ -32,10 +32,12 @@ def _period() -> tuple[PeriodForm, services.Period | None]:
     if not form.validate():
         return form, None
     try:
-        return form, services.period_of(form.start.data, form.end.data)
+        period = services.period_of(form.start.data, form.end.data)
     except DomainError as exc:
         apply_to_form(form, exc)
         return form, None
+    form.start.data, form.end.data = period.start, period.end  # the fields show the period shown
+    return form, period
 
 
 def _figures(period: services.Period) -> dict:

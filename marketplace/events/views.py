@@ -29,6 +29,12 @@ from .forms import RegistrationForm, event_form
 bp = Blueprint("events", __name__)
 
 
+@bp.app_template_global()
+def platform_events(platform) -> list:
+    """Every event of the platform, latest first (a section of its operators' page)."""
+    return services.events_of(platform)
+
+
 def _visible(event_id: int):
     event = services.get_visible(current_user, event_id)
     if event is None:

@@ -34,6 +34,15 @@ def test_the_dashboard_shows_where_demand_has_no_supply(client, auth, admin_user
     assert 'data-chart="heatmap"' in page and "/static/vendor/chartjs-chart-matrix.min.js" in page
 
 
+def test_the_period_fields_show_the_period_shown(client, auth, admin_user, db):
+    from marketplace.coverage import services
+
+    auth.as_(admin_user)
+    period = services.default_period()
+    page = client.get("/admin/coverage").get_data(as_text=True)
+    assert f'value="{period.start}"' in page and f'value="{period.end}"' in page
+
+
 def test_a_bad_period_is_shown_beside_its_field(client, auth, admin_user, db):
     auth.as_(admin_user)
     response = client.get("/admin/coverage?start=2026-06-01&end=2026-01-01")
