@@ -15,8 +15,10 @@ import icalendar
 from flask import current_app
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import signals, vocab
+from ..accounts.models import User
 from ..core.errors import Conflict, DomainError, Forbidden, load_permitted, load_visible
 from ..core.models import utcnow
 from ..core.numbers import Bounds, check_numbers
@@ -167,8 +169,13 @@ def _when_where(event: Event) -> str:
 
 
 def _registered(event: Event) -> Select:
-    return select(EventRegistration).where(
-        EventRegistration.event_id == event.id, EventRegistration.status == RegistrationStatus.REGISTERED
+    """The event's live registrations with their users and organisations (notices, the list, the CSV)."""
+    return (
+        select(EventRegistration)
+        .where(
+            EventRegistration.event_id == event.id, EventRegistration.status == RegistrationStatus.REGISTERED
+        )
+        .options(selectinload(EventRegistration.user).selectinload(User.organization))
     )
 
 
