@@ -608,6 +608,8 @@ def bench_pages(
     rng = random.Random(11)
     server = Server(env, args.workers, work / "gunicorn.log")
     try:
+        if not args.only or "demand matches (firm)" in args.only:
+            matched_by_worker(run, env, [i for firm in samples["firms"] for i in firm["demand_ids"]], work)
         urls = pages(samples, corpus, queries, server.base, rng)
         if args.only:
             urls = {name: listing for name, listing in urls.items() if name in args.only}
@@ -784,6 +786,27 @@ def bench_reused(args) -> Run:
         run, instance_env(work, url), samples, corpus, search_queries(corpus, random.Random(5)), args, work
     )
     return run
+
+
+def matched_by_worker(run: Run, env: dict, demand_ids: list[int], work: Path) -> None:
+    """The job worker matches each demand when it is published (the subscriptions' push) and keeps the
+    list for the host's web workers: do what it does for the demands whose pages the bench views (the
+    server has just started, with an empty page cache), with `flask match`, which keeps lists the same
+    way. What a first match costs is the match latency above."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(env["MARKETPLACE_SQLALCHEMY_DATABASE_URI"])
+    query = text("SELECT ref FROM demands WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    with engine.connect() as conn:
+        refs = [ref for ref in conn.execute(query, {"ids": demand_ids}).scalars() if ref]
+    engine.dispose()
+    seconds, _peak, _ = run_timed(flask("match", *refs), env, work / "match-viewed.log")
+    run.add(
+        "demands matched by the worker before their pages",
+        seconds * 1000 / max(len(refs), 1),
+        "ms/demand",
+        f"{len(refs)} demands",
+    )
 
 
 def _open_demand_ids(url: str, count: int) -> list[int]:

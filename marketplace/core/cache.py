@@ -83,14 +83,15 @@ def versioned_cache(name: str, maxsize: int = 2048) -> VersionedCache:
 class PageCache:
     """Rendered pages of one version: in this process's memory (at most `max_bytes` of bodies, least
     recently used dropped first) and, with a `folder`, in files that the other worker processes of this
-    host read too (each process writes at most `max_bytes` per version; a new version's first writer
-    removes the folders of versions older than a minute).
+    host read too (each process writes at most `max_file_bytes`, by default `max_bytes`, per version; a
+    new version's first writer removes the folders of versions older than a minute).
 
     A file is written to a temporary name and renamed into place, so a reader finds a whole page or
     none. Its name is a digest of the key under a folder named after the version."""
 
-    def __init__(self, max_bytes: int, folder: Path | None = None):
+    def __init__(self, max_bytes: int, folder: Path | None = None, max_file_bytes: int | None = None):
         self.max_bytes = max_bytes
+        self.max_file_bytes = max_bytes if max_file_bytes is None else max_file_bytes
         self.folder = folder
         self._version: Hashable = None
         self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
@@ -138,7 +139,7 @@ class PageCache:
             while self._bytes > self.max_bytes:
                 self._bytes -= len(self._pages.popitem(last=False)[1].body)
             self._written += len(page.body)
-            return self._written <= self.max_bytes
+            return self._written <= self.max_file_bytes
 
     def _path(self, version: Hashable, key: Hashable) -> Path:
         tag = hashlib.sha256(repr(version).encode()).hexdigest()[:24]

@@ -85,11 +85,12 @@ class SearchDeadLetter(db.Model):
 
 
 class SearchVersion(db.Model):
-    """One row counting the committed changes of searchable rows (`outbox.latest_change`).
+    """Counters of committed changes: row 1 of public rows (`outbox.latest_change`), row 2 of offerings'
+    search documents (`outbox.offerings_change`).
 
-    Bumped in the transaction of every change that queues outbox rows, just before its commit, so
-    a reader that sees the new number sees the change too; values caches of public pages by it."""
+    Bumped in the transaction of the change, just before its commit, so a reader that sees the new
+    number sees the change too; caches of public pages and of demands' matches are keyed by them."""
 
     __tablename__ = "search_version"
-    id: Mapped[int] = mapped_column(primary_key=True)  #: always 1
+    id: Mapped[int] = mapped_column(primary_key=True)  #: `outbox.PUBLIC_ROW` or `outbox.OFFERINGS_ROW`
     value: Mapped[int] = mapped_column(BigInteger)

@@ -2,7 +2,9 @@
 transaction (a rollback discards it with the change), and a drain is scheduled after the commit.
 Count the public content's changes: every commit that changes a row anonymous visitors may see (any
 table but `core.changes.PRIVATE_TABLES`) bumps the version (`latest_change`) keying the caches of public
-values and pages.
+values and pages; a commit that changes what an offering's search document is made of also bumps a second
+number (`offerings_change`), keying the demands' kept matches (what a booking, a review or another firm's
+demand changes cannot change).
 
 The rows are written when the transaction commits, under a lock held until the commit ends, so their
 ids are committed in increasing order: a host that has applied the log up to id N never meets a row
@@ -16,7 +18,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import Session
 
 from ..core import bulk
@@ -26,9 +28,8 @@ from ..core.models import utcnow
 from ..core.pagination import Remember
 from ..core.timeutil import local_hour
 from ..extensions import db
-from . import indexer
+from . import indexer, registry
 from .models import SearchOutbox, SearchVersion
-from .registry import search_type
 
 _KEYS = "search_outbox_keys"
 _PUBLIC = "public_content_changed"
@@ -53,7 +54,7 @@ def _collect(session: Session, flush_context) -> None:
         [
             (doc_type, obj.id)
             for obj in list(session.new) + dirty + list(session.deleted)
-            if (doc_type := search_type(obj)) and obj.id is not None
+            if (doc_type := registry.search_type(obj)) and obj.id is not None
         ],
     )
     # a collection's change (e.g. rows of an association table) counts here, not for the index
@@ -93,6 +94,8 @@ def _write(session: Session) -> None:
         rows = [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)]
         bulk.insert_rows(SearchOutbox.__table__, rows, session=connection)
     _bump_version(connection)
+    if keys and {doc_type for doc_type, _id in keys} & _offering_sources():
+        _bump_version(connection, OFFERINGS_ROW)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -102,13 +105,24 @@ def _discard(session: Session, previous_transaction) -> None:
         session.info.pop(_PUBLIC, None)
 
 
-def _bump_version(connection) -> None:
-    """Count the transaction's changes of public rows in `search_version`, in the transaction.
+#: The rows of `search_version`: every public change; changes of what offerings' documents are made of.
+PUBLIC_ROW, OFFERINGS_ROW = 1, 2
 
-    One upsert of its one row (after the outbox's lock when there are outbox rows): concurrent
+
+def _offering_sources() -> set[str]:
+    """The document types whose change changes offerings' documents: offerings, and what they are built
+    from (their platform's name, city and level)."""
+    source = registry.source("offering")
+    return {"offering", *(source.built_from if source else ())}
+
+
+def _bump_version(connection, row: int = PUBLIC_ROW) -> None:
+    """Count the transaction's changes in a row of `search_version`, in the transaction.
+
+    One upsert of the row (after the outbox's lock when there are outbox rows): concurrent
     committers take turns on the row, so the numbers follow the commits' order (`changes.increment`)."""
     table = SearchVersion.__table__
-    increment(connection, table.c.id, 1, table.c.value)
+    increment(connection, table.c.id, row, table.c.value)
 
 
 def latest_change() -> int:
@@ -117,10 +131,17 @@ def latest_change() -> int:
 
     Read it before the values it keys, in the same transaction: the values are then at least as new.
     Run on the session's connection: every kept page reads it (no ORM work)."""
-    return db.session.connection().execute(_LATEST).scalar() or 0
+    return db.session.connection().execute(_LATEST, {"row": PUBLIC_ROW}).scalar() or 0
 
 
-_LATEST = select(SearchVersion.value).where(SearchVersion.id == 1)
+def offerings_change() -> int:
+    """A number that changes with every committed change of an offering's search document (the offering,
+    or its platform's name, city, level or approval) and never comes back: what a demand's matches are
+    computed from, besides the demand itself. Read it before matching, like `latest_change`."""
+    return db.session.connection().execute(_LATEST, {"row": OFFERINGS_ROW}).scalar() or 0
+
+
+_LATEST = select(SearchVersion.value).where(SearchVersion.id == bindparam("row"))
 
 
 def memo() -> Remember:

@@ -4,13 +4,15 @@ Whoosh stays behind this module and indexer.py; callers get plain dataclasses.""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import re
 import threading
 import unicodedata
+import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -23,7 +25,7 @@ from ..core.pagination import Page, last_page
 from ..core.timeutil import local_today
 from . import analysis, engine, indexer
 from .documents import NEGOTIABLE_SORT, price_key
-from .outbox import latest_change
+from .outbox import offerings_change
 from .ranking import Candidate, Need, Ranked, rank
 
 COMMON_SHARE = 0.2  #: in a large index, key terms in more than this share of documents are left out
@@ -275,24 +277,38 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bo
 # --- matching ----------------------------------------------------------------------------------
 
 
+def frequencies(searcher, doc_type: str) -> tuple[Callable[[str], int], int]:
+    """(term → how many live documents of `doc_type` contain it, how many there are): the statistics a
+    match of those documents uses, so that it depends on them alone."""
+    table, leaves = engine.table_for(searcher)
+    n_docs, _avg = engine.type_stats(table, doc_type)
+    return cache(lambda term: engine.type_frequency(table, leaves, term, doc_type)), n_docs
+
+
 def key_terms(
-    searcher, title: str, body: str, limit: int = KEY_TERMS, sources: dict[str, str] | None = None
+    searcher,
+    title: str,
+    body: str,
+    limit: int = KEY_TERMS,
+    sources: dict[str, str] | None = None,
+    doc_type: str = "offering",
 ) -> list[tuple[str, float]]:
     """The need's most telling terms with weights in (0, 1]; `sources`, when given, receives each
     term the need did not write (a synonym it was expanded to) with the need's word it came from.
 
     Each outermost term of the text counts (title twice); a compound the index does not know
-    ('压阻式') falls back to its known parts. Weight = (1 + log tf) · idf, with idf capped so a
-    term seen once in the corpus is not worth more than one seen a few times (rare words in a
-    long need are usually noise), and in a large index terms in over a fifth of all documents are
-    left out (they select nothing and cost the most); terms of the domain dictionary weigh 1.3
-    times. Synonyms join at 0.6 of the source weight; terms absent from the index are dropped."""
-    n_docs = max(searcher.doc_count(), 1)
+    ('压阻式') falls back to its known parts, and still brings its synonyms. Weight = (1 + log tf) ·
+    idf, with idf capped so a term seen once in the corpus is not worth more than one seen a few times
+    (rare words in a long need are usually noise), and in a large index terms in over a fifth of all
+    documents are left out (they select nothing and cost the most); terms of the domain dictionary
+    weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from the index are
+    dropped. Frequencies are those among the documents of `doc_type` (what the terms will retrieve)."""
+    frequency, n_docs = frequencies(searcher, doc_type)
     cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
 
     @cache
     def idf(term: str) -> float:
-        df = min(searcher.doc_frequency("content", term), n_docs)  # deleted documents count until a merge
+        df = frequency(term)
         if not df or (n_docs > COMMON_MIN_DOCS and df > COMMON_SHARE * n_docs):
             return 0.0
         return min(cap, math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
@@ -300,7 +316,7 @@ def key_terms(
     counts: Counter = Counter()
     for text, times in ((title, 2), (body, 1)):
         for word, parts in analysis.compound_groups(text):
-            for term in [word] if idf(word) else parts:
+            for term in [word] if idf(word) else [word, *parts]:
                 counts[term] += times
     weights: dict[str, float] = {}
     synonyms = analysis.synonyms()
@@ -495,7 +511,7 @@ def _retrieve(
     if not terms:
         return []
     table, leaves = engine.table_for(searcher)
-    scores = engine.bm25(searcher, table, leaves, terms)
+    scores = engine.bm25(searcher, table, leaves, terms, doc_type)
     mask = _mask(table, leaves, doc_type, {}) & (scores > 0)
     pool, docs = [], []
     for docnum in engine.top(-scores, mask, 0, POOL):
@@ -507,11 +523,11 @@ def _retrieve(
         return []
     grams = _pool_bigram_scores(need_text, docs)
     vocabulary = need_vocabulary(need_text)
-    n_docs = max(searcher.doc_count(), 1)
+    frequency, n_docs = frequencies(searcher, doc_type)
 
     @cache
     def idf(word: str) -> float:
-        df = min(searcher.doc_frequency("content", word), n_docs)
+        df = frequency(word)
         return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
     best_word, best_gram = max(s for _, s, _ in pool) or 1.0, max(grams) or 1.0
@@ -532,6 +548,11 @@ def _to_matches(ranked: list[Ranked], pool: dict[str, dict], limit: int) -> list
     return [_match(r, pool[r.candidate.key]) for r in ranked[:limit]]
 
 
+#: Stored fields a match leaves out: the long texts (matches are kept, a list per demand; pages show the
+#: offering's title, platform, city, kind and price).
+MATCH_OMITS = frozenset({"body", "specs"})
+
+
 def _match(r: Ranked, stored: dict) -> Match:
     return Match(
         doc_type=stored["doc_type"],
@@ -540,7 +561,7 @@ def _match(r: Ranked, stored: dict) -> Match:
         title=stored["title"],
         score=r.score,
         reasons=r.reasons,
-        fields=stored,
+        fields={name: value for name, value in stored.items() if name not in MATCH_OMITS},
         fit=round(r.candidate.fit, 4),
     )
 
@@ -592,52 +613,68 @@ def match_demand(demand, limit: int = 20) -> list[Match]:
         return _match_demand(searcher, demand, limit)
 
 
-#: Bytes of demands' matches each process keeps in memory (about 30 KB a demand), shared by the host's
-#: workers through files in PAGE_CACHE_DIR/demand-matches.
+#: Bytes of demands' matches each process keeps in memory (about 8 KB a demand); the host's workers share
+#: them through files in PAGE_CACHE_DIR/demand-matches, each process writing at most MATCH_FILE_BYTES of
+#: them per version of the offerings (the job worker keeps every demand it matches).
 MATCH_CACHE_BYTES = 16 << 20
+MATCH_FILE_BYTES = 1 << 30
+#: How many matches are computed and kept for each demand (a demand's page shows 20; shorter lists are
+#: their first entries).
+KEPT_LIMIT = 20
 
 
 def demand_matches(demand, limit: int = 20) -> list[Match]:
-    """`match_demand(demand, limit)`, kept for the search version it was computed at
-    (`outbox.latest_change()`: every committed change of a searchable row, the demand itself included,
-    gives a new one) and only when this host's index had applied every change of that version: the
-    demand's page shows the same list as a fresh match, never one older than the firm's or a
-    platform's last change. Kept in this process and in files the host's other workers read."""
-    # first: the index is then checked against changes up to this version; pickles of this code only
-    version = (code_version(), latest_change())
-    kept = _kept_matches()
-    key = (demand.id, demand.updated_at, local_today(), limit)
-    found = kept.find(version, key)
-    if found is not None:
-        return pickle.loads(found.body)  # written by this host's processes only (instance folder)
-    app = current_app._get_current_object()
-    if indexer.has_pending():
-        indexer.drain(app, wait=app.config["SEARCH_DRAIN_WAIT"], limit=app.config["SEARCH_DRAIN_LIMIT"])
-        if indexer.has_pending():  # the index is busy or behind: answer from it, keep nothing
-            no_store()
-            return match_demand(demand, limit)
-    matches = match_demand(demand, limit)
-    kept.put(version, key, CachedPage(pickle.dumps(matches, pickle.HIGHEST_PROTOCOL), PICKLED))
+    """`match_demand(demand, limit)`, kept for the version of the offerings it was computed at (see
+    `match_demands`): the demand's page shows the same offerings as a fresh match, never a list older
+    than the firm's or a platform's last change, and the job worker has usually matched the demand
+    before its firm looks (the subscriptions' push, `flask match`, the coverage refresh)."""
+    [(_demand, matches)] = match_demands([demand], limit)
     return matches
 
 
-PICKLED = "application/x-python-pickle"
+def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, list[Match]]]:
+    """(demand, its matches) for many demands from one searcher, the outbox applied once before the
+    first match (`flask match --all`, the subscriptions' push, the coverage refresh, a demand's page).
+
+    Each list is kept, for the demand as it is now, at the version of the offerings' documents it was
+    computed from (`outbox.offerings_change()`: a booking, a review or another firm's demand leaves it
+    standing; an offering or its platform changing gives a new one), and only when this host's index
+    had applied every change up to that version; a kept list is used instead of matching again. The
+    scores also count the statistics of the other documents in the index (another demand's words move
+    them by a hair), never which offerings there are or what they say."""
+    # first: the index is then checked against changes up to this version; pickles of this code only
+    version = (code_version(), offerings_change())
+    kept = _kept_matches()
+    computed = max(limit, KEPT_LIMIT)  # the first `limit` of a longer list are that list (`group_alike`)
+    with contextlib.ExitStack() as stack:
+        searcher = complete = None
+        for demand in demands:
+            key = (demand.id, demand.updated_at, computed)
+            found = kept.find(version, key)
+            if found is not None:  # written by this host's processes only (instance folder)
+                yield demand, pickle.loads(zlib.decompress(found.body))[:limit]
+                continue
+            if searcher is None:
+                searcher = stack.enter_context(_fresh_searcher())
+                complete = not indexer.has_pending()  # the index has applied every change of `version`
+            matches = _match_demand(searcher, demand, computed)
+            if complete:
+                body = zlib.compress(pickle.dumps(matches, pickle.HIGHEST_PROTOCOL), 1)  # a fifth of the size
+                kept.put(version, key, CachedPage(body, PICKLED))
+            yield demand, matches[:limit]
+
+
+PICKLED = "application/x-python-pickle+zlib"
 
 
 def _kept_matches() -> PageCache:
     caches = current_app.extensions
     if "demand_matches" not in caches:
         folder = current_app.config.get("PAGE_CACHE_DIR")
-        caches["demand_matches"] = PageCache(MATCH_CACHE_BYTES, folder and Path(folder) / "demand-matches")
+        caches["demand_matches"] = PageCache(
+            MATCH_CACHE_BYTES, folder and Path(folder) / "demand-matches", max_file_bytes=MATCH_FILE_BYTES
+        )
     return caches["demand_matches"]
-
-
-def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, list[Match]]]:
-    """(demand, its matches) for many demands from one searcher, the outbox applied once before
-    the first (`flask match --all`): the same matches as `match_demand` for each."""
-    with _fresh_searcher() as searcher:
-        for demand in demands:
-            yield demand, _match_demand(searcher, demand, limit)
 
 
 def _match_demand(searcher, demand, limit: int) -> list[Match]:
@@ -654,7 +691,7 @@ def demands_near(title: str, text: str, limit: int = 20) -> list[int]:
     """Ids of the open demands whose words are nearest an offering's, best first: the demands whose
     matches it may have joined (the subscriptions' push checks each with `match_demands`)."""
     with _fresh_searcher() as searcher:
-        terms = key_terms(searcher, title, text)
+        terms = key_terms(searcher, title, text, doc_type="demand")
         pool = _retrieve(searcher, terms, "demand", f"{title} {title} {text}")
     pool.sort(key=lambda item: -item[1])
     return [pooled[0]["obj_id"] for pooled in pool[:limit]]
@@ -666,7 +703,7 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
     with _fresh_searcher() as searcher:
         sources: dict[str, str] = {}
         titles = platform.name + " " + " ".join(o.title for o in offerings[:50])
-        terms = key_terms(searcher, titles, text, sources=sources)
+        terms = key_terms(searcher, titles, text, sources=sources, doc_type="demand")
         pool = _retrieve(searcher, terms, "demand", text, sources)
     offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
     # The platform plays the part of the 'need': its domains, kinds and certifications.
