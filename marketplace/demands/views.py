@@ -126,6 +126,8 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
     user = current_user
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
     matches = matching.demand_matches(demand, limit=20) if owner_or_admin else []
+    judgements = services.judgements_on(demand) if owner_or_admin else {}
+    _fold_alike(matches, {*judgements, *([feedback[0]] if feedback else [])})
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
     return render_template(
@@ -144,9 +146,21 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
         actions=[(a, DEMAND_WORKFLOW.action_labels[a]) for a in services.owner_actions(demand)]
         if owner_or_admin
         else [],
-        judgements=services.judgements_on(demand) if owner_or_admin else {},
+        judgements=judgements,
         feedback=feedback,
+        alike_shown=ALIKE_SHOWN,
     )
+
+
+#: Near-identical offerings of other platforms listed under a match (the rest: a search for its title).
+ALIKE_SHOWN = 5
+
+
+def _fold_alike(matches, first: set[int]) -> None:
+    """Under each match, the alike offerings the firm judged (or is judging) come first, so that they are
+    among the `ALIKE_SHOWN` listed; the others keep their order (best first)."""
+    for m in matches:
+        m.alike.sort(key=lambda a: a.obj_id not in first)
 
 
 def _bookable(matches) -> set[int]:

@@ -157,3 +157,27 @@ def test_a_folded_offering_keeps_its_judgement_in_view(client, auth, db):
     (feedback,) = demand_services.judgements_on(demand).values()
     place = [m.obj_id for m in services.match_demand(demand)].index(kiln.obj_id) + 1
     assert (feedback.position, feedback.score) == (place, under.score)
+
+
+def test_a_long_fold_lists_the_first_alike_and_links_to_all_of_them(client, auth, db, monkeypatch):
+    """Found at province scale: a need whose twenty matches each had many copies on other platforms made
+    a 100 KB page of a hundred judgement forms. The fold lists the first few (those the firm judged
+    first) and links to a search for the rest; the count still names every platform."""
+    from marketplace.demands import services as demand_services
+    from marketplace.demands import views
+
+    monkeypatch.setattr(views, "ALIKE_SHOWN", 2)
+    demand, _kilns, _, _, firm = _kilns_and_services(db)
+    kiln = next(m for m in services.match_demand(demand, limit=3) if m.alike)
+    first, *_, last = kiln.alike
+    auth.as_(firm)
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    folded = page[page.index('<details class="alike">') : page.index("</details>")]
+    assert "另有 4 家平台提供同类设备" in page and folded.count('class="feedback"') == 2
+    assert f'id="match-{first.obj_id}"' in folded and f'id="match-{last.obj_id}"' not in folded
+    assert "查看全部 4 项同类资源" in folded and "/search?q=" in folded
+    demand_services.judge_match(firm, demand, last.obj_id, useful=False, reason="太远")
+    db.session.commit()
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    folded = page[page.index('<details class="alike" open>') : page.index("</details>")]
+    assert f'id="match-{last.obj_id}"' in folded and "您的评价：不相关（太远）" in folded
