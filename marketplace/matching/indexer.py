@@ -53,9 +53,16 @@ from .models import OutboxReader, SearchDeadLetter, SearchHost, SearchOutbox
 
 log = logging.getLogger("marketplace.search")
 
-#: 11: the synonym groups' words are words of the segmenter; 10: the price unit is a facet (9: numbers are
-#: columns; content keeps no positions). An index of another version rebuilds itself when first opened.
-SCHEMA_VERSION = 11
+#: 12: segments are separate files (`SEGMENT_COMPOUND`); 11: the synonym groups' words are words of the
+#: segmenter; 10: the price unit is a facet (9: numbers are columns; content keeps no positions). An index of
+#: another version rebuilds itself when first opened.
+SCHEMA_VERSION = 12
+
+#: Segments are written as separate files, not one compound file: Whoosh reads each part of a compound
+#: segment it opens into a copy in memory (`BytesIO` over the mapped file), so every worker process held
+#: its own copy of the term dictionaries, postings and columns of the whole index (several hundred MB at
+#: 200,000 offerings); separate files are read from the operating system's shared page cache instead.
+SEGMENT_COMPOUND = False
 
 
 class NUMBER(NUMERIC):
@@ -269,7 +276,7 @@ def _write(ix, delete_keys: set[str], docs: list[dict]) -> list[Failure]:
     failures: list[Failure] = []
     skipped: set[str] = set()
     while True:
-        writer = ix.writer(timeout=10.0)
+        writer = ix.writer(timeout=10.0, compound=SEGMENT_COMPOUND)
         current = None
         try:
             for key in delete_keys:
@@ -445,7 +452,7 @@ def _part_process(ix, part: documents.Plan, skip: set[str], progress, send) -> N
 
 def _write_part(ix, part: documents.Plan, skip: set[str], progress) -> _PartResult:
     """Build and write the documents of `part` into a new segment of `ix` (not committed)."""
-    writer = BulkWriter(ix, progress=progress, _lk=False)
+    writer = BulkWriter(ix, progress=progress, _lk=False, compound=SEGMENT_COMPOUND)
     failures: list[Failure] = []
     count, current = 0, None
     try:
