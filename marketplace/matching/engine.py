@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -53,10 +53,6 @@ class Table:
     created: np.ndarray  #: int64 epoch seconds
     deadline: np.ndarray  #: int64 yyyymmdd
     stats: tuple[int, float] | None = None  #: (live documents, mean length), once computed
-    #: Per document type, once computed: (live documents, mean length), the live mask, term frequencies.
-    type_stats: dict[str, tuple[int, float]] = field(default_factory=dict)
-    type_masks: dict[str, np.ndarray] = field(default_factory=dict)
-    type_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
     def concat(cls, tables: list[Table]) -> Table:
@@ -278,7 +274,7 @@ def table_for(searcher) -> tuple[Table, list[tuple[object, int]]]:
                 static = _segment_tables.get(key[:2])
                 if static is None:
                     static = _segment_tables[key[:2]] = _build_table(reader)
-                parts.append(replace(static, live=_live(reader)))  # concatenated: a new table
+                parts.append(Table(**{**static.__dict__, "live": _live(reader)}))
             table = Table.concat(parts) if parts else _empty()
             in_use = {key[:2] for key in keys}
             for stale in [k for k in _segment_tables if k not in in_use]:
@@ -305,64 +301,19 @@ def _empty() -> Table:
 def _collection_stats(table: Table) -> tuple[int, float]:
     """(live documents, their mean length), computed once per table (tables never change)."""
     if table.stats is None:
-        table.stats = _stats_of(table, table.live)
+        n_docs = max(int(table.live.sum()), 1)
+        avg = float(table.length[table.live].mean()) if table.live.any() else 1.0
+        table.stats = (n_docs, avg)
     return table.stats
 
 
-def _stats_of(table: Table, mask: np.ndarray) -> tuple[int, float]:
-    n_docs = max(int(mask.sum()), 1)
-    return n_docs, float(table.length[mask].mean()) if mask.any() else 1.0
-
-
-def _type_mask(table: Table, doc_type: str) -> np.ndarray:
-    """The live documents of `doc_type`, computed once per table."""
-    mask = table.type_masks.get(doc_type)
-    if mask is None:
-        mask = table.type_masks[doc_type] = table.live & (table.doc_type == DOC_TYPES.index(doc_type))
-    return mask
-
-
-def type_stats(table: Table, doc_type: str) -> tuple[int, float]:
-    """(live documents of `doc_type`, their mean length), computed once per table."""
-    found = table.type_stats.get(doc_type)
-    if found is None:
-        found = table.type_stats[doc_type] = _stats_of(table, _type_mask(table, doc_type))
-    return found
-
-
-#: Terms whose frequency per document type a table keeps (a new table, after any write, starts afresh).
-TYPE_FREQUENCIES_KEPT = 200_000
-
-
-def type_frequency(table: Table, leaves, term: str, doc_type: str) -> int:
-    """How many live documents of `doc_type` contain `term` (from its posting arrays), kept per table."""
-    key = (doc_type, term)
-    found = table.type_frequencies.get(key)
-    if found is None:
-        mask, found = _type_mask(table, doc_type), 0
-        for reader, offset in leaves:
-            ids, _ = postings(reader, "content", term)
-            if len(ids):
-                found += int(np.count_nonzero(mask[ids + offset]))
-        if len(table.type_frequencies) >= TYPE_FREQUENCIES_KEPT:
-            table.type_frequencies.clear()
-        table.type_frequencies[key] = found
-    return found
-
-
-def bm25(
-    searcher, table: Table, leaves, terms: list[tuple[str, float]], doc_type: str | None = None
-) -> np.ndarray:
-    """BM25 of every document for weighted terms over `content` (0 where nothing matches). With a
-    `doc_type`, the statistics (document frequencies, mean length) are those of its documents alone: a
-    match of offerings then depends on the offerings only, not on how many demands use a word."""
+def bm25(searcher, table: Table, leaves, terms: list[tuple[str, float]]) -> np.ndarray:
+    """BM25 of every document for weighted terms over `content` (0 where nothing matches)."""
     scores = np.zeros(len(table.live), np.float32)
-    n_docs, avg = type_stats(table, doc_type) if doc_type else _collection_stats(table)
+    n_docs, avg = _collection_stats(table)
     for term, boost in terms:
-        if doc_type:
-            df = type_frequency(table, leaves, term, doc_type)
-        else:  # Whoosh counts deleted documents until segments merge: clamp, so idf stays positive.
-            df = min(searcher.doc_frequency("content", term), n_docs)
+        # Whoosh counts deleted documents until segments merge: clamp, so idf stays positive.
+        df = min(searcher.doc_frequency("content", term), n_docs)
         if not df:
             continue
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))

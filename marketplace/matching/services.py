@@ -277,12 +277,11 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[tuple[str, bo
 # --- matching ----------------------------------------------------------------------------------
 
 
-def frequencies(searcher, doc_type: str) -> tuple[Callable[[str], int], int]:
-    """(term → how many live documents of `doc_type` contain it, how many there are): the statistics a
-    match of those documents uses, so that it depends on them alone."""
-    table, leaves = engine.table_for(searcher)
-    n_docs, _avg = engine.type_stats(table, doc_type)
-    return cache(lambda term: engine.type_frequency(table, leaves, term, doc_type)), n_docs
+def frequencies(searcher) -> tuple[Callable[[str], int], int]:
+    """(term → how many documents contain it, how many there are): the index's statistics (Whoosh counts
+    a deleted document until its segment merges: clamped)."""
+    n_docs = max(searcher.doc_count(), 1)
+    return cache(lambda term: min(searcher.doc_frequency("content", term), n_docs)), n_docs
 
 
 def key_terms(
@@ -291,7 +290,6 @@ def key_terms(
     body: str,
     limit: int = KEY_TERMS,
     sources: dict[str, str] | None = None,
-    doc_type: str = "offering",
 ) -> list[tuple[str, float]]:
     """The need's most telling terms with weights in (0, 1]; `sources`, when given, receives each
     term the need did not write (a synonym it was expanded to) with the need's word it came from.
@@ -302,8 +300,8 @@ def key_terms(
     (rare words in a long need are usually noise), and in a large index terms in over a fifth of all
     documents are left out (they select nothing and cost the most); terms of the domain dictionary
     weigh 1.3 times. Synonyms join at 0.6 of the source weight; terms absent from the index are
-    dropped. Frequencies are those among the documents of `doc_type` (what the terms will retrieve)."""
-    frequency, n_docs = frequencies(searcher, doc_type)
+    dropped."""
+    frequency, n_docs = frequencies(searcher)
     cap = math.log(1 + (n_docs - 3 + 0.5) / 3.5) if n_docs > 3 else 1.0
 
     @cache
@@ -511,7 +509,7 @@ def _retrieve(
     if not terms:
         return []
     table, leaves = engine.table_for(searcher)
-    scores = engine.bm25(searcher, table, leaves, terms, doc_type)
+    scores = engine.bm25(searcher, table, leaves, terms)
     mask = _mask(table, leaves, doc_type, {}) & (scores > 0)
     pool, docs = [], []
     for docnum in engine.top(-scores, mask, 0, POOL):
@@ -523,7 +521,7 @@ def _retrieve(
         return []
     grams = _pool_bigram_scores(need_text, docs)
     vocabulary = need_vocabulary(need_text)
-    frequency, n_docs = frequencies(searcher, doc_type)
+    frequency, n_docs = frequencies(searcher)
 
     @cache
     def idf(word: str) -> float:
@@ -639,9 +637,10 @@ def match_demands(demands: Iterable, limit: int = 20) -> Iterator[tuple[object, 
     Each list is kept, for the demand as it is now, at the version of the offerings' documents it was
     computed from (`outbox.offerings_change()`: a booking, a review or another firm's demand leaves it
     standing; an offering or its platform changing gives a new one), and only when this host's index
-    had applied every change up to that version; a kept list is used instead of matching again. The
-    scores also count the statistics of the other documents in the index (another demand's words move
-    them by a hair), never which offerings there are or what they say."""
+    had applied every change up to that version; a kept list is used instead of matching again. Scores
+    count the whole index's word statistics, which another demand moves by a hair: a kept list keeps its
+    scores until an offering changes (counting the offerings' statistics alone means reading a long
+    posting list for each common word of a need: 170 ms a match at 200,000 offerings)."""
     # first: the index is then checked against changes up to this version; pickles of this code only
     version = (code_version(), offerings_change())
     kept = _kept_matches()
@@ -691,7 +690,7 @@ def demands_near(title: str, text: str, limit: int = 20) -> list[int]:
     """Ids of the open demands whose words are nearest an offering's, best first: the demands whose
     matches it may have joined (the subscriptions' push checks each with `match_demands`)."""
     with _fresh_searcher() as searcher:
-        terms = key_terms(searcher, title, text, doc_type="demand")
+        terms = key_terms(searcher, title, text)
         pool = _retrieve(searcher, terms, "demand", f"{title} {title} {text}")
     pool.sort(key=lambda item: -item[1])
     return [pooled[0]["obj_id"] for pooled in pool[:limit]]
@@ -703,7 +702,7 @@ def match_platform(platform, offerings, limit: int = 20) -> list[Match]:
     with _fresh_searcher() as searcher:
         sources: dict[str, str] = {}
         titles = platform.name + " " + " ".join(o.title for o in offerings[:50])
-        terms = key_terms(searcher, titles, text, sources=sources, doc_type="demand")
+        terms = key_terms(searcher, titles, text, sources=sources)
         pool = _retrieve(searcher, terms, "demand", text, sources)
     offered_text = " ".join(f"{o.title} {o.description}" for o in offerings)
     # The platform plays the part of the 'need': its domains, kinds and certifications.
