@@ -23,6 +23,7 @@ import fcntl
 import gc
 import json
 import logging
+import mmap
 import multiprocessing
 import os
 import shutil
@@ -42,6 +43,8 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from ..core.hooks import after_commit
 from ..core.timeutil import utcnow
@@ -63,6 +66,24 @@ SCHEMA_VERSION = 12
 #: its own copy of the term dictionaries, postings and columns of the whole index (several hundred MB at
 #: 200,000 offerings); separate files are read from the operating system's shared page cache instead.
 SEGMENT_COMPOUND = False
+
+
+class MappedStorage(FileStorage):
+    """An index folder whose files are read through read-only memory maps: reads are slices of memory (as
+    from a compound file's copy) while the pages stay in the page cache every process shares (not read
+    call by read call through a buffered file: twice the time of a match's first reads)."""
+
+    def open_file(self, name, **kwargs):
+        with open(self._fpath(name), "rb") as file:
+            try:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file cannot be mapped
+                return super().open_file(name, **kwargs)
+        return StructFile(mapped, name=name, **kwargs)
+
+
+def _open_dir(path: Path):
+    return whoosh_index.FileIndex(MappedStorage(str(path)), indexname=whoosh_index._DEF_INDEX_NAME)
 
 
 class NUMBER(NUMERIC):
@@ -162,7 +183,7 @@ def _is_usable(root: Path, current: dict | None) -> bool:
     ):
         return False
     try:
-        whoosh_index.open_dir(str(root / current["gen"])).doc_count()
+        _open_dir(root / current["gen"]).doc_count()
     except Exception:  # corrupt or missing files: any failure means rebuild
         return False
     return True
@@ -185,7 +206,7 @@ def open_index(app: Flask | None = None, *, may_rebuild: bool = True):
         log.warning("search index at %s missing or unusable: rebuilding from the database", root)
         rebuild(app, procs=1)  # maybe in a web worker, whose other threads' locks a fork would copy held
         current = _read_current(root)
-    ix = whoosh_index.open_dir(str(root / current["gen"]))
+    ix = _open_dir(root / current["gen"])
     _cache.index = ((str(root), current["gen"]), ix)
     return ix
 
