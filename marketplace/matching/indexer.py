@@ -83,7 +83,7 @@ class MappedStorage(FileStorage):
 
 
 def _open_dir(path: Path):
-    return whoosh_index.FileIndex(MappedStorage(str(path)), indexname=whoosh_index._DEF_INDEX_NAME)
+    return MappedStorage(str(path)).open_index()
 
 
 class NUMBER(NUMERIC):

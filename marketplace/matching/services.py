@@ -285,11 +285,7 @@ def frequencies(searcher) -> tuple[Callable[[str], int], int]:
 
 
 def key_terms(
-    searcher,
-    title: str,
-    body: str,
-    limit: int = KEY_TERMS,
-    sources: dict[str, str] | None = None,
+    searcher, title: str, body: str, limit: int = KEY_TERMS, sources: dict[str, str] | None = None
 ) -> list[tuple[str, float]]:
     """The need's most telling terms with weights in (0, 1]; `sources`, when given, receives each
     term the need did not write (a synonym it was expanded to) with the need's word it came from.
