@@ -33,7 +33,8 @@ def gap(db):
 
 
 def messages(user):
-    return list(db.session.scalars(select(Notification.message).where(Notification.user_id == user.id)))
+    sent = select(Notification.message).where(Notification.user_id == user.id).order_by(Notification.id)
+    return list(db.session.scalars(sent))
 
 
 def listed(client, state=""):
