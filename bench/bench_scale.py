@@ -2,7 +2,7 @@
 offerings and more, on SQLite and PostgreSQL, each figure beside a naive baseline and its target.
 
 Usage: .venv/bin/python bench/bench_scale.py [--sizes 50000 100000 200000] [--db sqlite|postgresql|both]
-           [--demands-per-offering 2] [--match-sample 2000] [--workers 4] [--duration 10] [--quick]
+           [--demands-per-offering 2] [--match-sample 2000] [--workers 4] [--duration 10] [--rerun] [--quick]
            [--json OUT.json] [--keep]
 
 For each database and size, in a fresh temporary instance folder (removed afterwards unless --keep):
@@ -23,7 +23,9 @@ For each database and size, in a fresh temporary instance folder (removed afterw
    alone (sequential requests over the page's rotating URLs after 3 warm-up requests, p50/p95; public
    pages also "uncached": each URL made new, so the page cache for anonymous visitors cannot answer), then
    under 50 concurrent connections with wrk for `--duration` seconds (requests/s, p50, p95, errors:
-   non-2xx/3xx answers, socket errors and timeouts over 2 s), each page's URLs rotated by a Lua script;
+   non-2xx/3xx answers, socket errors and timeouts over 2 s), each page's URLs rotated by a Lua script
+   (`--rerun`: then the same load again, its p95 shown beside: the first run starts with most URLs never
+   seen, so its p95 counts the first views; the second shows the server once every page has been kept);
    logged-in pages carry the session cookies of five firms, five operators or the administrator (logged
    in with requests, checked to render logged in). Baseline: a static file through the same server (the
    floor). Peak memory of each worker: VmHWM from /proc after the whole load.
@@ -660,6 +662,14 @@ def bench_pages(
                 f"of {sent} (timeouts {loaded['timeout']}, other {errors - loaded['timeout']})",
                 limit=0,
             )
+            if args.rerun:  # the same load again: every URL has been seen, the kept pages answer
+                again = wrk(server.base, listing, args.duration, work, name)
+                run.add(
+                    f"{name}: rerun p95",
+                    again["p95"],
+                    "ms",
+                    f"{again['requests'] / again['seconds']:.0f} req/s, p50 {again['p50']:.0f} ms",
+                )
         peaks = server.peak_mb()
         run.add(
             "worker peak memory (max)",
@@ -867,6 +877,9 @@ def main() -> None:
     parser.add_argument("--match-sample", type=int, default=2000, help="demands for `flask match` (0: --all)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument(
+        "--rerun", action="store_true", help="load each page twice: the second run starts with its pages kept"
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 offerings and short loads: a smoke test")
     parser.add_argument("--json", type=Path, help="write every figure here too")
     parser.add_argument("--keep", action="store_true", help="keep the instance folders (path printed)")
