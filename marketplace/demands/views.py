@@ -127,7 +127,6 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
     owner_or_admin = services.is_owner(user, demand) or (user.is_authenticated and user.is_admin)
     matches = matching.demand_matches(demand, limit=20) if owner_or_admin else []
     judgements = services.judgements_on(demand) if owner_or_admin else {}
-    _fold_alike(matches, {*judgements, *([feedback[0]] if feedback else [])})
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
     return render_template(
@@ -148,7 +147,7 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
         else [],
         judgements=judgements,
         feedback=feedback,
-        alike_shown=ALIKE_SHOWN,
+        alike_listed=_alike_listed(matches, {*judgements, *([feedback[0]] if feedback else [])}),
     )
 
 
@@ -156,11 +155,15 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
 ALIKE_SHOWN = 5
 
 
-def _fold_alike(matches, first: set[int]) -> None:
-    """Under each match, the alike offerings the firm judged (or is judging) come first, so that they are
-    among the `ALIKE_SHOWN` listed; the others keep their order (best first)."""
+def _alike_listed(matches, judged: set[int]) -> dict[int, list]:
+    """The alike offerings listed under each match (by its offering id), in their order (best first):
+    every one the firm judged (or is judging) and the first `ALIKE_SHOWN` of the others. So judging one
+    brings the next into view, none moves when judged, and the rest are a search away."""
+    listed = {}
     for m in matches:
-        m.alike.sort(key=lambda a: a.obj_id not in first)
+        first = [a.obj_id for a in m.alike if a.obj_id not in judged][:ALIKE_SHOWN]
+        listed[m.obj_id] = [a for a in m.alike if a.obj_id in judged or a.obj_id in first]
+    return listed
 
 
 def _bookable(matches) -> set[int]:

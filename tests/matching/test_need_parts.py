@@ -161,23 +161,45 @@ def test_a_folded_offering_keeps_its_judgement_in_view(client, auth, db):
 
 def test_a_long_fold_lists_the_first_alike_and_links_to_all_of_them(client, auth, db, monkeypatch):
     """Found at province scale: a need whose twenty matches each had many copies on other platforms made
-    a 100 KB page of a hundred judgement forms. The fold lists the first few (those the firm judged
-    first) and links to a search for the rest; the count still names every platform."""
+    a 100 KB page of a hundred judgement forms. The fold lists the first few and links to a search for
+    all of them (the match itself too, as the search lists it); the count still names every platform."""
+    from marketplace.demands import views
+
+    monkeypatch.setattr(views, "ALIKE_SHOWN", 2)
+    demand, _kilns, _, _, firm = _kilns_and_services(db)
+    kiln = next(m for m in services.match_demand(demand, limit=3) if m.alike)
+    first, second, *_, last = kiln.alike
+    auth.as_(firm)
+    folded = _fold(client.get(f"/demands/{demand.id}").get_data(as_text=True))
+    assert "另有 4 家平台提供同类设备" in folded and folded.count('class="feedback"') == 2
+    assert f'id="match-{first.obj_id}"' in folded and f'id="match-{last.obj_id}"' not in folded
+    assert f"查看全部 {len(kiln.alike) + 1} 项同类资源" in folded and "/search?q=" in folded
+    found = client.get(f"/search?q={kiln.title}").get_data(as_text=True)
+    assert f"共 {len(kiln.alike) + 1} 条" in found
+
+
+def test_judging_the_listed_alike_brings_the_next_into_view_and_moves_none(client, auth, db, monkeypatch):
+    """Found by a first user: judged entries were listed first, so judging the fifth made it jump to the
+    top, and once the five listed were judged the others could never be reached to be judged."""
     from marketplace.demands import services as demand_services
     from marketplace.demands import views
 
     monkeypatch.setattr(views, "ALIKE_SHOWN", 2)
     demand, _kilns, _, _, firm = _kilns_and_services(db)
     kiln = next(m for m in services.match_demand(demand, limit=3) if m.alike)
-    first, *_, last = kiln.alike
+    first, second, third, *_ = kiln.alike
+    for entry in (second, first):
+        demand_services.judge_match(firm, demand, entry.obj_id, useful=False, reason="太远")
+        db.session.commit()
     auth.as_(firm)
-    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
-    folded = page[page.index('<details class="alike">') : page.index("</details>")]
-    assert "另有 4 家平台提供同类设备" in page and folded.count('class="feedback"') == 2
-    assert f'id="match-{first.obj_id}"' in folded and f'id="match-{last.obj_id}"' not in folded
-    assert "查看全部 4 项同类资源" in folded and "/search?q=" in folded
-    demand_services.judge_match(firm, demand, last.obj_id, useful=False, reason="太远")
-    db.session.commit()
-    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
-    folded = page[page.index('<details class="alike" open>') : page.index("</details>")]
-    assert f'id="match-{last.obj_id}"' in folded and "您的评价：不相关（太远）" in folded
+    folded = _fold(client.get(f"/demands/{demand.id}").get_data(as_text=True))
+    places = [folded.find(f'id="match-{a.obj_id}"') for a in (first, second, third)]
+    assert -1 not in places and places == sorted(places)  # best first, judged or not
+    # the two judged and the next two: the whole fold of four, so no link to the rest
+    assert len(kiln.alike) == 4 and folded.count('class="feedback"') == 4 and "查看全部" not in folded
+    assert folded.count("您的评价：不相关（太远）") == 2
+
+
+def _fold(page: str) -> str:
+    start = page.index('<details class="alike')
+    return page[start : page.index("</details>", start)]
