@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -274,7 +274,7 @@ def table_for(searcher) -> tuple[Table, list[tuple[object, int]]]:
                 static = _segment_tables.get(key[:2])
                 if static is None:
                     static = _segment_tables[key[:2]] = _build_table(reader)
-                parts.append(Table(**{**static.__dict__, "live": _live(reader)}))
+                parts.append(replace(static, live=_live(reader)))  # a new table: the statics stay as built
             table = Table.concat(parts) if parts else _empty()
             in_use = {key[:2] for key in keys}
             for stale in [k for k in _segment_tables if k not in in_use]:
