@@ -16,6 +16,7 @@ from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
@@ -29,6 +30,7 @@ UNITS = (
 _UNIT_JOIN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s+(" + UNITS + r")(?![a-z])")
 _STD_JOIN = re.compile(r"(?<![a-z])(iso|iatf|gb|gb/t|astm|iec)\s*(\d{3,6})")
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+_DROP = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")  #: what `_KEEP` does not keep
 
 
 def _lines(name: str) -> list[str]:
@@ -216,12 +218,29 @@ def analyzer() -> ZhongshiTokenizer:
     return ZhongshiTokenizer()
 
 
+def bigram_chars(text: str) -> str:
+    """The characters of a normalised text that its bigrams are made of: spaces and punctuation removed."""
+    return _DROP.sub("", text)
+
+
 def char_bigrams(text: str, *, normalised: bool = False) -> list[str]:
     """Overlapping character pairs of the normalised text, spaces and punctuation removed.
 
     Segmentation-free evidence: '压阻芯片' and '压力芯片' still share '芯片'."""
-    chars = "".join(_KEEP.findall(text if normalised else normalise(text)))
+    chars = bigram_chars(text if normalised else normalise(text))
     return [a + b for a, b in zip(chars, chars[1:], strict=False)]
+
+
+def bigram_code(pair: str) -> int:
+    """A character pair as one number (code points are below 2**21): `bigram_codes`' numbering."""
+    return ord(pair[0]) << 21 | ord(pair[1])
+
+
+def bigram_codes(chars: str) -> np.ndarray:
+    """The pairs of `bigram_chars` (a text's, or several texts' joined) as `bigram_code` numbers, in
+    order: computed without a Python object per pair."""
+    codes = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return codes[:-1] << 21 | codes[1:]
 
 
 # --- structured attributes ---------------------------------------------------------------------

@@ -388,19 +388,16 @@ def bigram_scores(query_text: str, doc_texts: list[str], k1: float = 1.2, b: flo
 
 @dataclass(frozen=True)
 class _PoolDoc:
-    """What scoring needs of a pooled document: its stored fields, its normalised text and its
-    character bigrams (ids in `_GRAM_IDS`, counts, total)."""
+    """What scoring needs of a pooled document: its stored fields, its normalised text and the
+    characters of that text its bigrams are made of."""
 
     stored: dict
     text: str
-    gram_ids: np.ndarray
-    gram_counts: np.ndarray
-    n_grams: int
+    chars: str
 
 
 POOL_DOCS_CACHE = 20000  #: pooled documents kept per process (a few kB each)
 _pool_docs: OrderedDict[tuple, _PoolDoc] = OrderedDict()
-_GRAM_IDS: dict[str, int] = {}
 _pool_lock = threading.Lock()
 
 
@@ -415,16 +412,8 @@ def _pool_doc(searcher, leaves, docnum: int) -> _PoolDoc:
             return doc
     stored = searcher.stored_fields(docnum)
     text = analysis.normalise(f"{stored.get('title', '')} {stored.get('specs', '')} {stored.get('body', '')}")
-    counts = Counter(analysis.char_bigrams(text, normalised=True))
+    doc = _PoolDoc(stored, text, analysis.bigram_chars(text))
     with _pool_lock:
-        ids = [_GRAM_IDS.setdefault(gram, len(_GRAM_IDS)) for gram in counts]
-        doc = _PoolDoc(
-            stored=stored,
-            text=text,
-            gram_ids=np.asarray(ids, dtype=np.int64),
-            gram_counts=np.fromiter(counts.values(), dtype=np.float64, count=len(counts)),
-            n_grams=sum(counts.values()),
-        )
         _pool_docs[key] = doc
         while len(_pool_docs) > POOL_DOCS_CACHE:
             _pool_docs.popitem(last=False)
@@ -436,28 +425,32 @@ def _pool_bigram_scores(
 ) -> list[float]:
     """`bigram_scores` of the pooled documents, to the last bit: the same operations in the same
     order (each term left to right, each document's terms summed in the need's bigram order by
-    a sequential cumulative sum), on arrays instead of one dictionary lookup per pair."""
+    a sequential cumulative sum), on arrays for the whole pool instead of one dictionary lookup per
+    pair (the documents' pairs are numbered by `analysis.bigram_code`, all documents at once)."""
     query = Counter(analysis.char_bigrams(query_text))
+    lengths = np.array([len(d.chars) for d in docs], np.int64)
+    n_grams = np.maximum(lengths - 1, 0)
     n_docs = max(len(docs), 1)
-    avg = (sum(d.n_grams for d in docs) / n_docs) or 1.0
+    avg = (sum(n_grams.tolist()) / n_docs) or 1.0
     if not docs or not query:
         return [0.0] * len(docs)
-    with _pool_lock:
-        known = [(_GRAM_IDS[gram], j) for j, gram in enumerate(query) if gram in _GRAM_IDS]
-    tf = np.zeros((len(docs), len(query)), np.float64)
-    if known:
-        known.sort()
-        query_ids = np.array([gram_id for gram_id, _j in known], np.int64)
-        columns = np.array([j for _gram_id, j in known], np.int64)
-        ids = np.concatenate([d.gram_ids for d in docs])
-        rows = np.repeat(np.arange(len(docs)), [len(d.gram_ids) for d in docs])
-        at = np.minimum(np.searchsorted(query_ids, ids), len(query_ids) - 1)
-        hit = query_ids[at] == ids
-        tf[rows[hit], columns[at[hit]]] = np.concatenate([d.gram_counts for d in docs])[hit]
+    codes = np.array([analysis.bigram_code(gram) for gram in query], np.int64)
+    columns = np.argsort(codes)  # the need's bigrams ascending (each once), with their columns
+    query_ids = codes[columns]
+    pairs = analysis.bigram_codes("".join(d.chars for d in docs))
+    rows = np.repeat(np.arange(len(docs)), lengths)[:-1]  # the document of each pair's first character
+    within = np.ones(len(pairs), bool)  # not a pair of one document's last and the next one's first
+    ends = np.cumsum(lengths)[:-1] - 1
+    within[ends[(ends >= 0) & (ends < len(pairs))]] = False
+    at = np.minimum(np.searchsorted(query_ids, pairs), len(query_ids) - 1)
+    hit = (query_ids[at] == pairs) & within
+    cells = rows[hit] * len(query) + columns[at[hit]]
+    shape = (len(docs), len(query))
+    tf = np.bincount(cells, minlength=shape[0] * shape[1]).reshape(shape).astype(np.float64)
     df = np.count_nonzero(tf, axis=0).tolist()
     idf = np.array([math.log(1 + (n_docs - n + 0.5) / (n + 0.5)) if n else 0.0 for n in df], np.float64)
     qtf = np.array(list(query.values()), np.float64)
-    norm = np.array([k1 * (1 - b + b * d.n_grams / avg) for d in docs], np.float64)
+    norm = np.array([k1 * (1 - b + b * n / avg) for n in n_grams.tolist()], np.float64)
     terms = qtf * idf * tf * (k1 + 1) / (tf + norm[:, None])
     terms[tf == 0] = 0.0
     return np.cumsum(terms, axis=1)[:, -1].tolist()

@@ -185,12 +185,18 @@ def test_pooled_bigram_scores_are_bigram_scores_to_the_last_bit():
     """The array version of the pool's bigram BM25 gives the very floats of the plain one."""
     need = "500 L 不锈钢发酵罐放大，大肠杆菌高密度发酵，GMP条件，在线pH和溶氧控制"
     texts = [
+        # an empty document first and documents whose ends would join into the need's pairs (发|酵,
+        # 高密|度): a pair never spans two documents
+        "",
+        "发",
+        "酵",
         "500 L 不锈钢机械搅拌发酵罐 容积 500 L 大肠杆菌高密度发酵，GMP车间，在线pH和溶氧控制。",
         "3000 L 食品级发酵罐组 益生菌与酵素发酵。",
         "1000 L 搪玻璃反应釜 防爆区，精细化工合成放大。",
         "冻干制剂处方开发 冻干曲线与处方开发。",
         "",
-        "发酵发酵发酵罐罐罐 高密度 高密度",
+        "发酵发酵发酵罐罐罐 高密度 高密",
+        "度",
     ]
     docs = []
     for n, text in enumerate(texts):
