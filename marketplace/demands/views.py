@@ -129,11 +129,12 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
     judgements = services.judgements_on(demand) if owner_or_admin else {}
     contacted = {c.platform_id for c in demand.contacts} if owner_or_admin else set()
     sent, proposals = inquiries.about_demand(demand) if owner_or_admin else ([], [])
+    alike_listed = _alike_listed(matches, {*judgements, *([feedback[0]] if feedback else [])})
     return render_template(
         "demands/detail.html",
         demand=demand,
         matches=matches,
-        bookable=_bookable(matches),
+        bookable=_bookable([*matches, *(a for listed in alike_listed.values() for a in listed)]),
         contacted=contacted,
         inquiries=sent,
         inquired={i.platform_id: i for i in reversed(sent)},
@@ -147,7 +148,7 @@ def _detail_page(demand, feedback: tuple[int, MatchFeedbackForm] | None = None):
         else [],
         judgements=judgements,
         feedback=feedback,
-        alike_listed=_alike_listed(matches, {*judgements, *([feedback[0]] if feedback else [])}),
+        alike_listed=alike_listed,
     )
 
 
@@ -167,8 +168,9 @@ def _alike_listed(matches, judged: set[int]) -> dict[int, list]:
 
 
 def _bookable(matches) -> set[int]:
-    """The matched offerings a firm can book online (the match offers 预约 beside 发送咨询)."""
-    ids = [m.obj_id for m in matches or ()]
+    """The offerings among `matches` (listed ones and those folded under them) a firm can book online:
+    the page offers 预约 beside their 发送咨询."""
+    ids = [m.obj_id for m in matches]
     if not ids:
         return set()
     query = select(Offering.id).where(Offering.id.in_(ids), Offering.is_bookable, Offering.is_public)

@@ -200,6 +200,23 @@ def test_judging_the_listed_alike_brings_the_next_into_view_and_moves_none(clien
     assert folded.count("您的评价：不相关（太远）") == 2
 
 
+def test_a_folded_offering_can_be_inquired_about_and_booked_from_the_fold(client, auth, db):
+    """Found by a first user: the offerings folded under another platform's copy had no 发送咨询 and no
+    预约, so comparing the platforms meant opening each offering's page first."""
+    from flask import url_for
+
+    demand, _kilns, _, _, firm = _kilns_and_services(db)
+    kiln = next(m for m in services.match_demand(demand, limit=3) if m.alike)
+    auth.as_(firm)
+    folded = _fold(client.get(f"/demands/{demand.id}").get_data(as_text=True))
+    with client.application.test_request_context():
+        for alike in kiln.alike:  # all bookable kilns (the factory's default)
+            inquire = url_for("inquiries.new", offering=alike.obj_id, demand=demand.id)
+            book = url_for("bookings.request_form", offering_id=alike.obj_id, demand=demand.id)
+            assert f'href="{inquire.replace("&", "&amp;")}">发送咨询' in folded
+            assert f'href="{book}">预约' in folded
+
+
 def _fold(page: str) -> str:
     start = page.index('<details class="alike')
     return page[start : page.index("</details>", start)]
