@@ -1,5 +1,13 @@
 // Small progressive enhancements; every page works without JavaScript.
 document.addEventListener("DOMContentLoaded", function () {
+  // An action that sends the user back to what it changed (a URL with its #anchor, e.g. a judged match):
+  // its message is shown there, in view, instead of at the top of the page out of sight.
+  var flashes = document.querySelectorAll("main > .flash");
+  var changed = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (flashes.length && changed) {
+    flashes.forEach(function (flash) { changed.insertBefore(flash, changed.firstChild); });
+    changed.scrollIntoView({ block: "start" });
+  }
   // Mobile navigation toggle.
   document.querySelectorAll("[data-toggle]").forEach(function (button) {
     button.addEventListener("click", function () {

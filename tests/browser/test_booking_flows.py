@@ -140,6 +140,39 @@ def test_a_firm_books_a_slot_found_by_search_and_a_second_firm_cannot_have_it(br
     assert other.locator("button[name=send]").count() == 0
 
 
+def test_a_judged_match_far_down_the_page_shows_its_message_beside_it(browsers, db):
+    """Found by a first user: after 不相关 on a match far down the list, the page came back scrolled to
+    that match and the confirmation sat at the top of the page, out of sight."""
+    platform = factories.PlatformFactory(name="济南生物发酵中试平台")
+    offerings = [
+        factories.OfferingFactory(
+            platform=platform,
+            title=f"{size} L 不锈钢发酵罐",
+            description="大肠杆菌高密度发酵，在线pH与溶氧控制。",
+        )
+        for size in (50, 100, 200, 500, 1000, 2000, 3000, 5000)
+    ]
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization,
+        created_by_id=firm.id,
+        title="大肠杆菌发酵罐放大",
+        description="大肠杆菌高密度发酵需要放大，在线pH与溶氧控制。",
+    )
+    db.session.commit()
+    phone = browsers(firm, PHONE)
+    phone.goto(f"{browsers.base}/demands/{demand.id}")
+    last = phone.locator("#matches > li").last
+    assert last.locator(".match-title").inner_text() in {o.title for o in offerings}
+    judged = last.get_attribute("id")
+    follow(phone, last.locator("button:has-text('不相关')"))
+    assert phone.url.endswith(f"#{judged}")
+    message = phone.locator(f"#{judged} .flash")  # beside the judged match
+    assert message.inner_text() == "已记录您的评价，谢谢！评价将用于改进匹配。"
+    box, height = message.bounding_box(), phone.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height  # in view, not above it
+
+
 # ---------------------------------------------------------------- 2. a demand's match to a rated booking
 
 
