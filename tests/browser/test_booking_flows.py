@@ -173,6 +173,39 @@ def test_a_judged_match_far_down_the_page_shows_its_message_beside_it(browsers, 
     assert box["y"] >= 0 and box["y"] + box["height"] <= height  # in view, not above it
 
 
+def test_a_judgement_withdrawn_in_a_closed_fold_shows_its_message_in_the_opened_fold(browsers, db):
+    """An offering folded under another platform's copy: once its judgement is withdrawn the fold is
+    rendered closed again; the browser opens it for the anchor, and the message is there beside it."""
+    kilns = [
+        factories.OfferingFactory(
+            platform=factories.PlatformFactory(name=f"正极材料平台{n}"),
+            title=f"{size} m 辊道窑（正极材料烧结）",
+            description="三元正极材料的连续烧结，氧气气氛。",
+        )
+        for n, size in enumerate((10, 20))
+    ]
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization,
+        created_by_id=firm.id,
+        title="正极材料辊道窑烧结",
+        description="三元正极材料需要辊道窑连续烧结，氧气气氛。",
+    )
+    db.session.commit()
+    phone = browsers(firm, PHONE)
+    phone.goto(f"{browsers.base}/demands/{demand.id}")
+    phone.click("details.alike summary")
+    folded = phone.locator("details.alike li").first
+    assert folded.locator("a").first.inner_text() in {k.title for k in kilns}
+    follow(phone, folded.locator("button:has-text('不相关')"))
+    folded = phone.locator("details.alike li").first
+    follow(phone, folded.locator("button:has-text('撤销评价')"))
+    message = phone.locator("details.alike .flash")
+    assert message.inner_text() == "已撤销评价。" and message.is_visible()
+    box, height = message.bounding_box(), phone.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
 # ---------------------------------------------------------------- 2. a demand's match to a rated booking
 
 
