@@ -140,6 +140,18 @@ def test_a_firm_books_a_slot_found_by_search_and_a_second_firm_cannot_have_it(br
     assert other.locator("button[name=send]").count() == 0
 
 
+def _demand_page(browsers, db, title: str, description: str):
+    """A firm's new demand (the offerings made before it are its matches), open on the firm's phone."""
+    firm = factories.UserFactory(role="firm")
+    demand = factories.DemandFactory(
+        organization=firm.organization, created_by_id=firm.id, title=title, description=description
+    )
+    db.session.commit()
+    phone = browsers(firm, PHONE)
+    phone.goto(f"{browsers.base}/demands/{demand.id}")
+    return phone
+
+
 def test_a_judged_match_far_down_the_page_shows_its_message_beside_it(browsers, db):
     """Found by a first user: after 不相关 on a match far down the list, the page came back scrolled to
     that match and the confirmation sat at the top of the page, out of sight."""
@@ -152,16 +164,7 @@ def test_a_judged_match_far_down_the_page_shows_its_message_beside_it(browsers, 
         )
         for size in (50, 100, 200, 500, 1000, 2000, 3000, 5000)
     ]
-    firm = factories.UserFactory(role="firm")
-    demand = factories.DemandFactory(
-        organization=firm.organization,
-        created_by_id=firm.id,
-        title="大肠杆菌发酵罐放大",
-        description="大肠杆菌高密度发酵需要放大，在线pH与溶氧控制。",
-    )
-    db.session.commit()
-    phone = browsers(firm, PHONE)
-    phone.goto(f"{browsers.base}/demands/{demand.id}")
+    phone = _demand_page(browsers, db, "大肠杆菌发酵罐放大", "大肠杆菌高密度发酵需要放大，在线pH与溶氧控制。")
     last = phone.locator("#matches > li").last
     assert last.locator(".match-title").inner_text() in {o.title for o in offerings}
     judged = last.get_attribute("id")
@@ -184,16 +187,7 @@ def test_a_judgement_withdrawn_in_a_closed_fold_shows_its_message_in_the_opened_
         )
         for n, size in enumerate((10, 20))
     ]
-    firm = factories.UserFactory(role="firm")
-    demand = factories.DemandFactory(
-        organization=firm.organization,
-        created_by_id=firm.id,
-        title="正极材料辊道窑烧结",
-        description="三元正极材料需要辊道窑连续烧结，氧气气氛。",
-    )
-    db.session.commit()
-    phone = browsers(firm, PHONE)
-    phone.goto(f"{browsers.base}/demands/{demand.id}")
+    phone = _demand_page(browsers, db, "正极材料辊道窑烧结", "三元正极材料需要辊道窑连续烧结，氧气气氛。")
     phone.click("details.alike summary")
     folded = phone.locator("details.alike li").first
     assert folded.locator("a").first.inner_text() in {k.title for k in kilns}
