@@ -438,10 +438,8 @@ def _pool_bigram_scores(
     columns = np.argsort(codes)  # the need's bigrams ascending (each once), with their columns
     query_ids = codes[columns]
     pairs = analysis.bigram_codes("".join(d.chars for d in docs))
-    rows = np.repeat(np.arange(len(docs)), lengths)[:-1]  # the document of each pair's first character
-    within = np.ones(len(pairs), bool)  # not a pair of one document's last and the next one's first
-    ends = np.cumsum(lengths)[:-1] - 1
-    within[ends[(ends >= 0) & (ends < len(pairs))]] = False
+    owner = np.repeat(np.arange(len(docs)), lengths)  # the document of each character
+    rows, within = owner[:-1], owner[:-1] == owner[1:]  # a pair's document; never two documents' pair
     at = np.minimum(np.searchsorted(query_ids, pairs), len(query_ids) - 1)
     hit = (query_ids[at] == pairs) & within
     cells = rows[hit] * len(query) + columns[at[hit]]
